@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import { ConfigError, env, loadConfig, loggableUrl, setting } from './config.ts';
+
+const spec = {
+  PORT: setting(env.port(), 'HTTP port', { default: '4000' }),
+  RABBITMQ_URL: setting(env.url(['amqp', 'amqps']), 'broker URL'),
+  PARTITIONS: setting(env.int(1, 256), 'partitions', { default: '16' }),
+  TOKEN_SECRET: setting(env.string(), 'signing key', { default: 'dev-secret', secret: true }),
+  DEBUG_SQL: setting(env.boolean(), 'flag', { default: 'false' }),
+};
+
+describe('loadConfig', () => {
+  it('parses values and applies defaults', () => {
+    const config = loadConfig(spec, { RABBITMQ_URL: 'amqp://127.0.0.1', PORT: '8080' });
+    expect(config).to.deep.equal({
+      PORT: 8080,
+      RABBITMQ_URL: 'amqp://127.0.0.1',
+      PARTITIONS: 16,
+      TOKEN_SECRET: 'dev-secret',
+      DEBUG_SQL: false,
+    });
+    expect(Object.isFrozen(config)).to.equal(true);
+  });
+
+  it('lists every bad variable at once, each with its reason', () => {
+    let caught: unknown;
+    try {
+      loadConfig(spec, { PORT: '70000', PARTITIONS: 'many', DEBUG_SQL: 'maybe' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).to.be.instanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems;
+    expect(problems).to.have.length(4);
+    expect(problems[0]).to.match(/^PORT: .*65535/);
+    expect(problems[1]).to.equal('RABBITMQ_URL: required (broker URL)');
+    expect(problems[2]).to.match(/^PARTITIONS: expected an integer/);
+    expect(problems[3]).to.match(/^DEBUG_SQL: /);
+  });
+
+  it('refuses a default secret in production but accepts a real one', () => {
+    const base = { RABBITMQ_URL: 'amqp://h', NODE_ENV: 'production' };
+    expect(() => loadConfig(spec, base)).to.throw(
+      ConfigError,
+      /TOKEN_SECRET: the development default/,
+    );
+    expect(loadConfig(spec, { ...base, TOKEN_SECRET: 'a-real-secret' }).TOKEN_SECRET).to.equal(
+      'a-real-secret',
+    );
+  });
+
+  it('rejects a URL with the wrong protocol', () => {
+    expect(() => loadConfig(spec, { RABBITMQ_URL: 'http://h' })).to.throw(/protocol amqp or amqps/);
+  });
+});
+
+describe('loggableUrl', () => {
+  it('masks the password and keeps the rest', () => {
+    expect(loggableUrl('amqp://guest:guest@127.0.0.1:5672/vh')).to.equal(
+      'amqp://guest:***@127.0.0.1:5672/vh',
+    );
+    expect(loggableUrl('not a url')).to.equal('<unparseable url>');
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * Environment configuration: every setting declares its variable, schema, default and purpose in
+ * one place, is validated once at start-up and frozen. A bad configuration stops the process with
+ * one error that lists every bad variable, not just the first.
+ */
+import { z } from 'zod';
+
+export interface Setting<T> {
+  /** Parses the raw string (or the default) into the typed value. */
+  readonly schema: z.ZodType<T, string>;
+  /** One line for `.env.example` and the README table. */
+  readonly description: string;
+  /** Raw default used when the variable is unset or empty; none means the variable is required. */
+  readonly default?: string;
+  /** A secret: masked in logs, and its default is refused when NODE_ENV=production. */
+  readonly secret?: boolean;
+}
+
+export type SettingsSpec = Readonly<Record<string, Setting<unknown>>>;
+export type ConfigOf<S extends SettingsSpec> = {
+  readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never;
+};
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function setting<T>(
+  schema: z.ZodType<T, string>,
+  description: string,
+  options: { default?: string; secret?: boolean } = {},
+): Setting<T> {
+  return { schema, description, ...options };
+}
+
+/** Schemas for the value kinds the services use; each takes the raw environment string. */
+export const env = {
+  string: () => z.string().min(1),
+  int: (min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) =>
+    z
+      .string()
+      .regex(/^-?\d+$/, 'expected an integer')
+      .transform(Number)
+      .pipe(z.number().int().min(min).max(max)),
+  port: () => env.int(0, 65535),
+  boolean: () =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'])
+      .transform((v) => ['true', '1', 'yes'].includes(v)),
+  url: (protocols: readonly string[]) =>
+    z.url().refine((v) => protocols.includes(new URL(v).protocol.replace(/:$/, '')), {
+      message: `expected a URL with protocol ${protocols.join(' or ')}`,
+    }),
+  oneOf: <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values),
+  /** Comma-separated list; empty entries are dropped. */
+  list: () =>
+    z.string().transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+} as const;
+
+/**
+ * Reads every setting of `spec` from `source`. Throws a ConfigError naming each missing or
+ * invalid variable with its reason; secrets left at their default are refused in production.
+ */
+export function loadConfig<S extends SettingsSpec>(
+  spec: S,
+  source: NodeJS.ProcessEnv = process.env,
+): ConfigOf<S> {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  const production = source.NODE_ENV === 'production';
+  for (const [name, item] of Object.entries(spec)) {
+    const given = source[name];
+    const raw = given === undefined || given === '' ? item.default : given;
+    if (raw === undefined) {
+      problems.push(`${name}: required (${item.description})`);
+      continue;
+    }
+    if (item.secret && production && raw === item.default) {
+      problems.push(`${name}: the development default must not be used when NODE_ENV=production`);
+      continue;
+    }
+    const parsed = item.schema.safeParse(raw);
+    if (parsed.success) values[name] = parsed.data;
+    else problems.push(`${name}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(values) as ConfigOf<S>;
+}
+
+/** `amqp://user:secret@host` → `amqp://user:***@host`, for logs. */
+export function loggableUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}
