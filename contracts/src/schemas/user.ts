@@ -1,0 +1,30 @@
+/** user.* event payloads: what other services need to know about an account, and no more. */
+import { z } from 'zod';
+import { Id, TimeZone } from './common.ts';
+
+export const UserRegistered = z.object({
+  userId: Id,
+  email: z.email(),
+  /** Alerts go to an address only after its owner proved it (signed link). */
+  emailVerified: z.boolean(),
+  timeZone: TimeZone,
+});
+
+/** The full set of delivery preferences after a change (not a diff), versioned. */
+export const UserPreferencesChanged = z.object({
+  userId: Id,
+  version: z.int().min(1),
+  email: z.email(),
+  emailVerified: z.boolean(),
+  timeZone: TimeZone,
+  /** One-click unsubscribe (RFC 8058) sets this; alerts stop on every channel. */
+  alertsUnsubscribed: z.boolean(),
+  webhookUrl: z.url({ protocol: /^https?$/ }).nullable(),
+  /** Per-user cap on notifications per hour. */
+  maxAlertsPerHour: z.int().min(1).max(1000),
+});
+
+/** Every service purges what it holds of this user. */
+export const UserDeleted = z.object({
+  userId: Id,
+});
