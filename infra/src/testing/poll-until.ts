@@ -11,13 +11,15 @@ export async function pollUntil<T>(
   description: string,
   probe: () => T | Promise<T>,
   { timeoutMs = 10_000, intervalMs = 25 }: PollOptions = {},
-): Promise<NonNullable<T>> {
+): Promise<Exclude<T, undefined | null | false>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined && value !== null && value !== false) return value;
+      if (value !== undefined && value !== null && value !== false) {
+        return value as Exclude<T, undefined | null | false>;
+      }
       last = value;
     } catch (error) {
       last = error;

@@ -1,0 +1,8 @@
+import { describeEntryPoint } from '@tickwatch/infra/testing';
+
+describeEntryPoint({
+  entry: new URL('./main.ts', import.meta.url),
+  validEnv: { ALERTER_OPS_PORT: '0', LOG_LEVEL: 'info' },
+  invalidEnv: { ALERTER_OPS_PORT: 'http', LOG_LEVEL: 'loud' },
+  badVariables: ['ALERTER_OPS_PORT', 'LOG_LEVEL'],
+});

@@ -1,0 +1,8 @@
+/** The collector's configuration: every variable, its default and purpose (see README "Configuration"). */
+import { logLevelSetting, opsHostSetting, opsPortSetting } from '@tickwatch/infra/service-settings';
+
+export const settings = {
+  LOG_LEVEL: logLevelSetting,
+  OPS_HOST: opsHostSetting,
+  COLLECTOR_OPS_PORT: opsPortSetting('collector', 9101),
+};

@@ -1,0 +1,201 @@
+/**
+ * Service lifecycle shared by every tickwatch process: validated configuration, an operations
+ * HTTP server (/healthz, /readyz, and routes such as /metrics added by components), components
+ * started in order and stopped in reverse on SIGTERM/SIGINT, with a deadline.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, loadConfig, type ConfigOf, type SettingsSpec } from './config.ts';
+import { createLogger, type Logger } from './log.ts';
+
+/** Something the service started and must stop: a connection, a consumer, a server. */
+export interface Component {
+  readonly name: string;
+  /** False while the component cannot do its job (e.g. broker disconnected): /readyz says 503. */
+  ready?(): boolean;
+  stop(): Promise<void>;
+}
+
+export type RouteHandler = (
+  request: IncomingMessage,
+  response: ServerResponse,
+) => void | Promise<void>;
+
+export interface ServiceContext {
+  readonly logger: Logger;
+  /** Registers a started component; it is stopped in reverse order of registration. */
+  add<C extends Component>(component: C): C;
+  /** Serves an extra GET path on the operations server (e.g. /metrics). */
+  route(path: string, handler: RouteHandler): void;
+}
+
+export type ServicePhase = 'starting' | 'started' | 'stopping' | 'stopped';
+
+export interface RunningService {
+  readonly port: number;
+  phase(): ServicePhase;
+  ready(): boolean;
+  stop(reason: string): Promise<void>;
+}
+
+export interface ServiceOptions {
+  readonly name: string;
+  /** Operations HTTP port; 0 picks a free one. */
+  readonly port: number;
+  /** Operations server address; loopback unless the deployment asks for more. */
+  readonly host?: string;
+  readonly logger?: Logger;
+  start(context: ServiceContext): Promise<void>;
+}
+
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const { name, port, host = '127.0.0.1' } = options;
+  const logger = options.logger ?? createLogger({ name });
+  const components: Component[] = [];
+  const routes = new Map<string, RouteHandler>();
+  let phase: ServicePhase = 'starting';
+  let stopping: Promise<void> | undefined;
+
+  const notReady = () =>
+    phase !== 'started'
+      ? [phase]
+      : components.filter((c) => c.ready && !c.ready()).map((c) => c.name);
+
+  const server = createServer((request, response) => {
+    void handleOperationsRequest(request, response, routes, notReady).catch((error: unknown) => {
+      logger.error({ err: error, path: request.url }, 'operations request failed');
+      if (!response.headersSent) response.writeHead(500).end();
+    });
+  });
+  await listen(server, port, host);
+  const actualPort = (server.address() as AddressInfo).port;
+
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      phase = 'stopping';
+      logger.info({ reason }, 'stopping');
+      for (const component of [...components].reverse()) {
+        try {
+          await component.stop();
+        } catch (error) {
+          logger.error({ err: error, component: component.name }, 'component failed to stop');
+        }
+      }
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
+      phase = 'stopped';
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+
+  const context: ServiceContext = {
+    logger,
+    add: (component) => {
+      components.push(component);
+      return component;
+    },
+    route: (path, handler) => routes.set(path, handler),
+  };
+  try {
+    await options.start(context);
+  } catch (error) {
+    await stop('start-up failed');
+    throw error;
+  }
+  phase = 'started';
+  logger.info({ port: actualPort }, 'started');
+
+  return {
+    port: actualPort,
+    phase: () => phase,
+    ready: () => notReady().length === 0,
+    stop,
+  };
+}
+
+async function handleOperationsRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  routes: ReadonlyMap<string, RouteHandler>,
+  notReady: () => string[],
+): Promise<void> {
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const handler = routes.get(path);
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.writeHead(405, { allow: 'GET, HEAD' }).end();
+  } else if (path === '/healthz') {
+    json(response, 200, { status: 'ok' });
+  } else if (path === '/readyz') {
+    const waiting = notReady();
+    json(response, waiting.length === 0 ? 200 : 503, {
+      status: waiting.length === 0 ? 'ready' : 'not ready',
+      ...(waiting.length > 0 ? { waiting } : {}),
+    });
+  } else if (handler) {
+    await handler(request, response);
+  } else {
+    json(response, 404, { error: `no route ${path}` });
+  }
+}
+
+function json(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Exit status for a configuration error (sysexits.h EX_CONFIG). */
+export const EXIT_CONFIG = 78;
+
+/** Longest a graceful shutdown may take before the process gives up. */
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+/**
+ * Entry-point helper, the one owner of process concerns: loads the configuration (printing
+ * every bad variable and exiting with EX_CONFIG when it is invalid), starts the service (any
+ * start-up failure exits 1), and on SIGTERM/SIGINT stops it gracefully within a deadline.
+ */
+export async function runMain<S extends SettingsSpec>(
+  name: string,
+  spec: S,
+  start: (config: ConfigOf<S>) => Promise<RunningService>,
+): Promise<void> {
+  let config: ConfigOf<S>;
+  try {
+    config = loadConfig(spec);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${name}: refusing to start, ${error.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  let service: RunningService;
+  try {
+    service = await start(config);
+  } catch (error) {
+    createLogger({ name }).fatal({ err: error }, 'start-up failed');
+    process.exit(1);
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    setTimeout(() => {
+      process.stderr.write(
+        `${name}: graceful shutdown took over ${SHUTDOWN_TIMEOUT_MS} ms, exiting\n`,
+      );
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    void service.stop(signal).then(() => process.exit(0));
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
