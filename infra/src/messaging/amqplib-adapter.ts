@@ -1,0 +1,225 @@
+/**
+ * The one file that knows amqplib: maps its channels, messages and events onto the narrow
+ * interface in broker-channel.ts. Kept thin on purpose; decisions live elsewhere.
+ *
+ * Why not amqplib 2.x's opt-in `recovery`: it reconnects the connection and re-runs a setup
+ * hook, but channels opened before a drop stay dead, a channel closed by the broker while the
+ * connection lives (406, 404, a cancelled consumer) is not recovered at all, and a setup
+ * error that can never succeed (a queue declared with other arguments) is retried forever.
+ * connection.ts owns one loop for all of those instead.
+ */
+import amqplib from 'amqplib';
+import type { Channel, ConfirmChannel, ConsumeMessage, GetMessage, Message } from 'amqplib';
+import type {
+  BrokerChannel,
+  BrokerConnection,
+  ChannelListeners,
+  ConfirmOutcome,
+  ConnectOptions,
+  IncomingMessage,
+  PublishProperties,
+} from './broker-channel.ts';
+
+export async function connectAmqplib(options: ConnectOptions): Promise<BrokerConnection> {
+  const url = new URL(options.url);
+  // amqplib reads the heartbeat from the URL; an explicit one in the URL wins.
+  if (!url.searchParams.has('heartbeat')) {
+    url.searchParams.set('heartbeat', String(options.heartbeatSeconds));
+  }
+  const model = await amqplib.connect(url.toString(), {
+    // amqplib leaves Nagle on; with small messages that costs tens of ms per confirm.
+    noDelay: true,
+    timeout: options.connectTimeoutMs,
+    clientProperties: { connection_name: options.connectionName },
+  });
+  let closing = false;
+  let lastError: Error | undefined;
+  model.on('error', (error: Error) => {
+    lastError = error;
+  });
+  model.on('handler-error', (error: Error) => {
+    lastError = error;
+  });
+  model.on('close', (error?: Error) => {
+    if (closing) return;
+    options.onClosed(error ?? lastError ?? new Error('connection closed by the broker'));
+  });
+  if (options.onBlocked) model.on('blocked', options.onBlocked);
+  if (options.onUnblocked) model.on('unblocked', options.onUnblocked);
+
+  return {
+    async openChannel(listeners, { confirm }) {
+      const channel = confirm ? await model.createConfirmChannel() : await model.createChannel();
+      return adaptChannel(channel, listeners);
+    },
+    async close() {
+      if (closing) return;
+      closing = true;
+      try {
+        await model.close();
+      } catch {
+        // Already closed underneath us (the socket died): nothing left to release.
+      }
+    },
+  };
+}
+
+function adaptChannel(
+  channel: Channel | ConfirmChannel,
+  listeners: ChannelListeners,
+): BrokerChannel {
+  let open = true;
+  let closingOurselves = false;
+  let lastError: Error | undefined;
+  // Every emitter needs an error listener, or a broker-side close crashes the process.
+  channel.on('error', (error: Error) => {
+    lastError = error;
+  });
+  channel.on('handler-error', (error: Error) => {
+    lastError = error;
+  });
+  channel.on('close', () => {
+    open = false;
+    if (closingOurselves) listeners.closed();
+    else listeners.closed(lastError ?? new Error('channel closed (connection lost)'));
+  });
+  channel.on('return', (message: Message) => {
+    listeners.returned?.({
+      messageId: stringOrUndefined(message.properties.messageId),
+      exchange: message.fields.exchange,
+      routingKey: message.fields.routingKey,
+      replyCode: (message.fields as unknown as { replyCode: number }).replyCode,
+      replyText: (message.fields as unknown as { replyText: string }).replyText,
+    });
+  });
+  channel.on('drain', () => listeners.drained?.());
+
+  return {
+    get isOpen() {
+      return open;
+    },
+    async assertExchange(name, type, options) {
+      await channel.assertExchange(name, type, options);
+    },
+    async assertQueue(name, options) {
+      const reply = await channel.assertQueue(name, options);
+      return { messageCount: reply.messageCount, consumerCount: reply.consumerCount };
+    },
+    async checkQueue(name) {
+      const reply = await channel.checkQueue(name);
+      return { messageCount: reply.messageCount, consumerCount: reply.consumerCount };
+    },
+    async bindQueue(queue, exchange, pattern) {
+      await channel.bindQueue(queue, exchange, pattern);
+    },
+    async purgeQueue(name) {
+      return (await channel.purgeQueue(name)).messageCount;
+    },
+    publish(exchange, routingKey, content, properties: PublishProperties, onConfirm) {
+      const options = {
+        ...properties,
+        persistent: true,
+        mandatory: true,
+        headers: properties.headers ?? {},
+      };
+      return (channel as ConfirmChannel).publish(
+        exchange,
+        routingKey,
+        content,
+        options,
+        (error) => {
+          onConfirm(confirmOutcome(error));
+        },
+      );
+    },
+    async prefetch(count) {
+      await channel.prefetch(count);
+    },
+    async consume(queue, onMessage, options) {
+      const reply = await channel.consume(
+        queue,
+        (message: ConsumeMessage | null) => {
+          if (message === null) options.cancelled();
+          else onMessage(adaptMessage(message));
+        },
+        { noAck: false, ...(options.arguments ? { arguments: options.arguments } : {}) },
+      );
+      return reply.consumerTag;
+    },
+    async cancel(consumerTag) {
+      await channel.cancel(consumerTag);
+    },
+    ack(deliveryTag) {
+      return settle(() => {
+        channel.ack(tagOnly(deliveryTag));
+      });
+    },
+    nack(deliveryTag, requeue) {
+      return settle(() => {
+        channel.nack(tagOnly(deliveryTag), false, requeue);
+      });
+    },
+    async get(queue) {
+      const message: GetMessage | false = await channel.get(queue, { noAck: false });
+      return message === false ? null : adaptMessage(message);
+    },
+    async close() {
+      if (!open) return;
+      closingOurselves = true;
+      try {
+        await channel.close();
+      } catch {
+        // The connection went first; the channel is closed either way.
+      }
+    },
+  };
+}
+
+function adaptMessage(message: ConsumeMessage | GetMessage): IncomingMessage {
+  const { properties, fields } = message;
+  return {
+    content: message.content,
+    deliveryTag: fields.deliveryTag,
+    redelivered: fields.redelivered,
+    exchange: fields.exchange,
+    routingKey: fields.routingKey,
+    messageId: stringOrUndefined(properties.messageId),
+    type: stringOrUndefined(properties.type),
+    timestamp: typeof properties.timestamp === 'number' ? properties.timestamp : undefined,
+    contentType: stringOrUndefined(properties.contentType),
+    appId: stringOrUndefined(properties.appId),
+    headers: properties.headers ?? {},
+  };
+}
+
+/**
+ * amqplib throws when acking on a closed channel. The delivery tag died with the channel and
+ * the broker requeues the message on its own, so report false instead of throwing.
+ */
+function settle(send: () => void): boolean {
+  try {
+    send();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** amqplib's ack/nack only read `fields.deliveryTag`; the rest of a Message is not needed. */
+function tagOnly(deliveryTag: number): Message {
+  return { fields: { deliveryTag } } as unknown as Message;
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * amqplib reports both a broker nack and a channel that closed with the publish unconfirmed
+ * as an error in the confirm callback; only its text tells them apart (amqplib 2.3.1,
+ * lib/channel.js). A closed channel must not read as a refusal: the publisher resends those.
+ */
+function confirmOutcome(error: unknown): ConfirmOutcome {
+  if (!error) return 'ack';
+  return error instanceof Error && error.message === 'message nacked' ? 'nack' : 'closed';
+}

@@ -1,0 +1,73 @@
+/**
+ * CloudEvents envelope ↔ AMQP message (DESIGN.md §4): the JSON envelope is the body, and the
+ * AMQP properties mirror it (messageId = id, type, timestamp, contentType, appId = source) so
+ * the broker UI, the DLQ tool and the OTel amqplib instrumentation can read them without
+ * parsing the body. Validation happens on both sides with the contracts' schemas.
+ */
+import {
+  EXCHANGES,
+  HEADERS,
+  parseEvent,
+  routingKey,
+  serializeEvent,
+  validateEvent,
+  type EventValidationError,
+  type TickwatchEvent,
+} from '@tickwatch/contracts';
+import type { Headers, IncomingMessage } from './broker-channel.ts';
+import type { OutgoingMessage } from './publisher.ts';
+
+export interface EncodeOptions {
+  /** W3C trace context of the producing span (the outbox stores it with the pending event). */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
+}
+
+/**
+ * Validates (unknown fields stripped, missing or mistyped ones rejected) and encodes an event
+ * for `tickwatch.events`. Throws EventValidationError naming each bad field: an invalid event
+ * never reaches the broker.
+ */
+export function encodeEvent(event: TickwatchEvent, options: EncodeOptions = {}): OutgoingMessage {
+  const result = validateEvent(event);
+  if (!result.ok) throw result.error;
+  const valid = result.event;
+  const headers: Record<string, string> = {};
+  if (options.traceparent) headers[HEADERS.traceparent] = options.traceparent;
+  if (options.tracestate) headers[HEADERS.tracestate] = options.tracestate;
+  return {
+    exchange: EXCHANGES.events,
+    routingKey: routingKey(valid),
+    content: serializeEvent(valid),
+    properties: {
+      messageId: valid.id,
+      type: valid.type,
+      timestamp: Math.floor(Date.parse(valid.time) / 1000),
+      contentType: valid.datacontenttype,
+      appId: valid.source,
+      headers,
+    },
+  };
+}
+
+export type DecodeResult =
+  | { readonly ok: true; readonly event: TickwatchEvent }
+  | { readonly ok: false; readonly error: EventValidationError };
+
+/** Decodes and validates a delivery's body; never throws. */
+export function decodeEvent(message: IncomingMessage): DecodeResult {
+  return parseEvent(message.content);
+}
+
+/** Header value as a string, or undefined (AMQP tables may carry numbers, buffers...). */
+export function headerString(headers: Headers, name: string): string | undefined {
+  const value = headers[name];
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return undefined;
+}
+
+export function headerNumber(headers: Headers, name: string): number | undefined {
+  const value = headers[name];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}

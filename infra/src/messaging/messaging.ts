@@ -1,0 +1,213 @@
+/**
+ * The messaging layer as services use it: `start`, `publish(event)`, `consume(queue, handlers)`,
+ * `consumePartitions`, `ready()`, `close()`. Wires the supervisor (connection, topology,
+ * reconnects), the confirmed publisher and the consumers together; safe defaults throughout
+ * (confirms, persistent, mandatory, explicit prefetch, bounded buffers, heartbeats).
+ */
+import { alerterPartitionQueue, PARTITIONS, type TickwatchEvent } from '@tickwatch/contracts';
+import { createLogger, type Logger } from '../log.ts';
+import { connectAmqplib } from './amqplib-adapter.ts';
+import type { BackoffOptions } from './backoff.ts';
+import type { Connector } from './broker-channel.ts';
+import { createSupervisor, type ConnectionState } from './connection.ts';
+import { createConsumer, type Consumer, type InPlaceRetryOptions } from './consumer.ts';
+import { encodeEvent, type EncodeOptions } from './envelope.ts';
+import { MessagingError, MessagingErrorCode } from './errors.ts';
+import type { Handlers } from './handlers.ts';
+import { guardObserver, noopObserver, type MessagingObserver } from './observer.ts';
+import { createPublisher, type OutgoingMessage, type PublishCallOptions } from './publisher.ts';
+import { findQueue, type Topology } from './topology/model.ts';
+import { tickwatchTopology } from './topology/tickwatch.ts';
+
+export interface MessagingOptions {
+  /** amqp://user:pass@host:5672/vhost */
+  readonly url: string;
+  /** Service name: the connection name in the broker UI and the logger's name. */
+  readonly service: string;
+  /** Defaults to the whole tickwatch topology with production retry tiers. */
+  readonly topology?: Topology;
+  readonly logger?: Logger;
+  readonly observer?: MessagingObserver;
+  /** Seconds (default 10): a stalled connection is noticed after two missed beats. */
+  readonly heartbeatSeconds?: number;
+  /** TCP + AMQP handshake limit per attempt, ms (default 10 000). */
+  readonly connectTimeoutMs?: number;
+  /** Reconnect backoff (default 500 ms doubling to 30 s, ±20 % jitter). */
+  readonly reconnect?: BackoffOptions;
+  /** `start()` fails when not ready by then, ms (default 60 000). */
+  readonly startTimeoutMs?: number;
+  /** Unconfirmed publishes at most (default 1 000). */
+  readonly maxInFlight?: number;
+  /** Publishes waiting while disconnected or behind the window (default 10 000). */
+  readonly maxBuffered?: number;
+  /** A publish not confirmed by then rejects, ms (default 30 000). */
+  readonly publishTimeoutMs?: number;
+  /** Ordered (partition) queues: in-place attempts and backoff (default 5, 200 ms → 5 s). */
+  readonly inPlaceRetry?: InPlaceRetryOptions;
+  /** How long `close()` waits for handlers and confirms, ms (default 10 000). */
+  readonly shutdownTimeoutMs?: number;
+  /** Replaces amqplib (the one adapter); for nothing but an alternative client. */
+  readonly connector?: Connector;
+}
+
+export interface ConsumeCallOptions {
+  /** Unacked deliveries (and so concurrent handlers) at most; required by design, default 10. */
+  readonly prefetch?: number;
+}
+
+export interface PartitionOptions {
+  /** Subscribed at once; the rest after `takeoverDelayMs`, to take over from a dead replica. */
+  readonly preferred: readonly number[];
+  readonly takeoverDelayMs: number;
+  /** Defaults to contracts' PARTITIONS. */
+  readonly partitions?: number;
+}
+
+export interface Subscription {
+  /** Cancels, lets running handlers finish (up to the shutdown timeout), closes its channel. */
+  stop(): Promise<void>;
+}
+
+export interface Messaging {
+  start(): Promise<void>;
+  /** Connected, topology declared, publisher and consumers attached. For `/readyz`. */
+  ready(): boolean;
+  readonly state: ConnectionState;
+  /** Validates, publishes to `tickwatch.events`, resolves once the broker confirmed it. */
+  publish(event: TickwatchEvent, options?: EncodeOptions): Promise<void>;
+  /** A pre-encoded message (DLQ replay, outbox relay); same confirms and errors. */
+  publishMessage(message: OutgoingMessage, options?: PublishCallOptions): Promise<void>;
+  consume(queue: string, handlers: Handlers, options?: ConsumeCallOptions): Promise<Subscription>;
+  consumePartitions(handlers: Handlers, options: PartitionOptions): Promise<Subscription>;
+  readonly topology: Topology;
+  /** Stops consuming, drains handlers, waits for confirms, then closes the connection. */
+  close(): Promise<void>;
+}
+
+export function createMessaging(options: MessagingOptions): Messaging {
+  const logger = (options.logger ?? createLogger({ name: options.service })).child({
+    component: 'messaging',
+  });
+  const observer = guardObserver(options.observer ?? noopObserver, (hook, error) => {
+    logger.error({ err: error, hook }, 'messaging observer hook threw (reported once)');
+  });
+  const topology = options.topology ?? tickwatchTopology();
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
+  const inPlaceRetry = options.inPlaceRetry ?? {
+    attempts: 5,
+    backoff: { initialMs: 200, maxMs: 5_000 },
+  };
+
+  const supervisor = createSupervisor({
+    url: options.url,
+    connector: options.connector ?? connectAmqplib,
+    topology,
+    logger,
+    observer,
+    connectionName: options.service,
+    heartbeatSeconds: options.heartbeatSeconds ?? 10,
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    reconnect: options.reconnect ?? { initialMs: 500, maxMs: 30_000 },
+    startTimeoutMs: options.startTimeoutMs ?? 60_000,
+  });
+  const publisher = createPublisher({
+    logger,
+    observer,
+    maxInFlight: options.maxInFlight ?? 1_000,
+    maxBuffered: options.maxBuffered ?? 10_000,
+    publishTimeoutMs: options.publishTimeoutMs ?? 30_000,
+  });
+  const consumers = new Set<Consumer>();
+  let closing = false;
+
+  const addConsumer = async (
+    queueName: string,
+    handlers: Handlers,
+    prefetch: number,
+    startDelayMs: number,
+  ): Promise<Consumer> => {
+    if (closing) throw new MessagingError(MessagingErrorCode.closed, 'messaging is closing');
+    const queue = findQueue(topology, queueName);
+    if (!queue || (queue.role !== 'work' && queue.role !== 'ordered' && queue.role !== 'live')) {
+      throw new MessagingError(
+        MessagingErrorCode.unknownQueue,
+        `"${queueName}" is not a consumable queue of the topology description`,
+      );
+    }
+    if (!Number.isInteger(prefetch) || prefetch < 1) {
+      throw new RangeError(`prefetch must be a positive integer, got ${prefetch}`);
+    }
+    const consumer = createConsumer({
+      queue,
+      handlers,
+      prefetch,
+      publisher,
+      observer,
+      logger,
+      retryTiers: topology.retryTiers,
+      inPlaceRetry,
+      startDelayMs,
+    });
+    consumers.add(consumer);
+    await supervisor.add(consumer);
+    return consumer;
+  };
+
+  const stopConsumer = async (consumer: Consumer): Promise<void> => {
+    await consumer.stop(shutdownTimeoutMs);
+    supervisor.remove(consumer);
+    consumers.delete(consumer);
+  };
+
+  return {
+    topology,
+    get state() {
+      return supervisor.state;
+    },
+    ready: () => supervisor.ready(),
+
+    async start() {
+      await supervisor.add(publisher);
+      await supervisor.start();
+    },
+
+    async publish(event, encodeOptions) {
+      // async: a validation error becomes a rejection, like every other publish failure.
+      await publisher.publish(encodeEvent(event, encodeOptions));
+    },
+
+    publishMessage(message, callOptions) {
+      return publisher.publish(message, callOptions);
+    },
+
+    async consume(queueName, handlers, { prefetch = 10 } = {}) {
+      const consumer = await addConsumer(queueName, handlers, prefetch, 0);
+      return { stop: () => stopConsumer(consumer) };
+    },
+
+    async consumePartitions(handlers, partitionOptions) {
+      const partitions = partitionOptions.partitions ?? PARTITIONS;
+      const preferred = new Set(partitionOptions.preferred);
+      const started: Consumer[] = [];
+      for (let partition = 0; partition < partitions; partition++) {
+        const delay = preferred.has(partition) ? 0 : partitionOptions.takeoverDelayMs;
+        started.push(await addConsumer(alerterPartitionQueue(partition), handlers, 1, delay));
+      }
+      return {
+        stop: async () => {
+          await Promise.all(started.map(stopConsumer));
+        },
+      };
+    },
+
+    async close() {
+      if (closing) return;
+      closing = true;
+      // Order matters: no new deliveries, running handlers finish (their retry/DLQ publishes
+      // need the publisher), then outstanding confirms, then the connection.
+      await Promise.all([...consumers].map(stopConsumer));
+      await publisher.shutdown(shutdownTimeoutMs);
+      await supervisor.close();
+    },
+  };
+}

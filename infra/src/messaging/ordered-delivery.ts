@@ -1,0 +1,97 @@
+/**
+ * A delivery on an ordered (partition) queue. Retry tiers would let later messages overtake a
+ * failing one, so a failure is retried here, in place, with backoff, while the queue waits
+ * behind it (prefetch 1); after the last attempt it goes to the DLQ and the queue moves on.
+ *
+ * If the channel goes away meanwhile (connection lost, shutdown) the retries stop and the
+ * message stays unacked: the broker gives it, still first in line, to the next active consumer.
+ */
+import { exponentialBackoff } from './backoff.ts';
+import type { DeliveryScope } from './consumer.ts';
+import { ack, deadLetter } from './delivery-outcomes.ts';
+import { decodeEvent } from './envelope.ts';
+import { errorMessage, isPermanent } from './errors.ts';
+import { attemptsSoFar, DeadReason } from './failure-policy.ts';
+import { deliveryContext, handlerFor } from './handlers.ts';
+
+export async function handleOrderedDelivery(scope: DeliveryScope): Promise<void> {
+  const { message, options, logger, released } = scope;
+  const queue = options.queue.name;
+  const attemptsBefore = attemptsSoFar(message);
+  const decoded = decodeEvent(message);
+  if (!decoded.ok) {
+    const type = message.type ?? 'unknown';
+    await deadLetter(scope, DeadReason.invalid, decoded.error.message, attemptsBefore, type, 0);
+    return;
+  }
+  const event = decoded.event;
+  const handler = handlerFor(options.handlers, event);
+  if (!handler) {
+    const detail = `no handler for ${event.type} on ${queue}`;
+    await deadLetter(scope, DeadReason.unhandledType, detail, attemptsBefore, event.type, 0);
+    return;
+  }
+
+  const backoff = exponentialBackoff(options.inPlaceRetry.backoff);
+  const maxAttempts = options.inPlaceRetry.attempts;
+  for (let attempt = 1; ; attempt++) {
+    const started = performance.now();
+    try {
+      await handler(event, deliveryContext(queue, message, attemptsBefore + attempt));
+      ack(scope, event.type, 'ack', performance.now() - started);
+      return;
+    } catch (error) {
+      const durationMs = performance.now() - started;
+      if (isPermanent(error)) {
+        const detail = errorMessage(error);
+        await deadLetter(
+          scope,
+          DeadReason.permanent,
+          detail,
+          attemptsBefore + attempt,
+          event.type,
+          durationMs,
+        );
+        return;
+      }
+      if (attempt >= maxAttempts) {
+        const detail = `failed ${attempt} times in place, last: ${errorMessage(error)}`;
+        await deadLetter(
+          scope,
+          DeadReason.retriesExhausted,
+          detail,
+          attemptsBefore + attempt,
+          event.type,
+          durationMs,
+        );
+        return;
+      }
+      options.observer.consumed({ queue, type: event.type, outcome: 'retry', durationMs });
+      const delayMs = backoff.next();
+      logger.warn(
+        { err: error, eventId: event.id, type: event.type, attempt, retryInMs: delayMs },
+        `ordered handler failed: ${errorMessage(error)}; retrying in place`,
+      );
+      if (!(await sleep(delayMs, released)) || !scope.channel.isOpen) {
+        options.observer.consumed({ queue, type: event.type, outcome: 'requeue', durationMs: 0 });
+        return;
+      }
+    }
+  }
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,343 @@
+/**
+ * The confirmed publisher. A publish resolves only when the broker confirmed it, and rejects
+ * with a coded error otherwise; nothing is ever dropped silently.
+ *
+ * - Unroutable: with `mandatory`, RabbitMQ sends `basic.return` and then a *positive* confirm.
+ *   Returns are correlated to their publish by messageId, and that publish rejects naming the
+ *   routing key.
+ * - Back-pressure: at most `maxInFlight` unconfirmed publishes; when the socket buffer is full
+ *   (`publish` returned false) nothing more is written until `drain`.
+ * - Disconnected: publishes wait in a bounded buffer (FIFO) and go out after the reconnect.
+ *   Publishes that were written but not confirmed when the connection died go back to the
+ *   front of the buffer and are sent again: the broker may have stored them, so this is
+ *   at-least-once, and consumers drop the repeat by event id.
+ * - Every publish has a deadline covering buffering and confirm; past it, it rejects.
+ */
+import type { Logger } from '../log.ts';
+import type {
+  BrokerChannel,
+  ConfirmOutcome,
+  PublishProperties,
+  ReturnedMessage,
+} from './broker-channel.ts';
+import type { Session, SessionComponent } from './connection.ts';
+import { MessagingError, MessagingErrorCode, UnroutableError } from './errors.ts';
+import { Fifo } from './fifo.ts';
+import type { MessagingObserver } from './observer.ts';
+
+export interface OutgoingMessage {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly content: Buffer;
+  readonly properties: PublishProperties;
+}
+
+export interface PublishCallOptions {
+  /**
+   * Wait in the buffer while disconnected (default). False: reject at once when not connected,
+   * and reject (instead of resending) if the connection dies before the confirm. Consumers use
+   * false for retry/DLQ republishes: their delivery dies with the connection and is redelivered.
+   */
+  readonly buffer?: boolean;
+}
+
+export interface PublisherOptions {
+  readonly logger: Logger;
+  readonly observer: MessagingObserver;
+  /** Unconfirmed publishes on the wire at most. */
+  readonly maxInFlight: number;
+  /** Publishes waiting (disconnected, or behind the in-flight window) at most. */
+  readonly maxBuffered: number;
+  /** From the call to the confirm, including time spent buffered, ms. */
+  readonly publishTimeoutMs: number;
+}
+
+export interface Publisher extends SessionComponent {
+  publish(message: OutgoingMessage, options?: PublishCallOptions): Promise<void>;
+  /** Stops accepting, waits up to `timeoutMs` for everything pending, rejects the rest. */
+  shutdown(timeoutMs: number): Promise<void>;
+  readonly pending: number;
+}
+
+type PendingState = 'queued' | 'sent' | 'done';
+
+interface Pending {
+  readonly message: OutgoingMessage;
+  readonly buffer: boolean;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+  state: PendingState;
+  /** Channel generation it was written on; confirms from an older channel are ignored. */
+  generation: number;
+  returned: ReturnedMessage | undefined;
+}
+
+export function createPublisher(options: PublisherOptions): Publisher {
+  const { observer, logger, maxInFlight, maxBuffered, publishTimeoutMs } = options;
+  const queue = new Fifo<Pending>();
+  const inFlight = new Set<Pending>();
+  /** Sent and unconfirmed publishes by messageId, to match `basic.return`s. */
+  const byMessageId = new Map<string, Pending[]>();
+  /** Live entries in `queue` (timed-out ones stay in the Fifo until shifted, then skipped). */
+  let queued = 0;
+  let channel: BrokerChannel | undefined;
+  let generation = 0;
+  let awaitingDrain = false;
+  let accepting = true;
+  let idleWaiters: (() => void)[] = [];
+
+  const settle = (pending: Pending, error?: Error): void => {
+    if (pending.state === 'done') return;
+    if (pending.state === 'queued') queued -= 1;
+    pending.state = 'done';
+    clearTimeout(pending.timer);
+    const { exchange, routingKey } = pending.message;
+    if (error) {
+      const outcome =
+        error instanceof UnroutableError
+          ? 'returned'
+          : error instanceof MessagingError && error.code === MessagingErrorCode.nacked
+            ? 'nacked'
+            : error instanceof MessagingError && error.code === MessagingErrorCode.publishTimeout
+              ? 'timeout'
+              : 'rejected';
+      observer.publishSettled({ exchange, routingKey, outcome });
+      pending.reject(error);
+    } else {
+      observer.publishSettled({ exchange, routingKey, outcome: 'confirmed' });
+      pending.resolve();
+    }
+    if (queued === 0 && inFlight.size === 0 && idleWaiters.length > 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  };
+
+  const index = (pending: Pending): void => {
+    const id = pending.message.properties.messageId;
+    const list = byMessageId.get(id);
+    if (list) list.push(pending);
+    else byMessageId.set(id, [pending]);
+  };
+
+  const unindex = (pending: Pending): void => {
+    const id = pending.message.properties.messageId;
+    const list = byMessageId.get(id);
+    if (!list) return;
+    const at = list.indexOf(pending);
+    if (at >= 0) list.splice(at, 1);
+    if (list.length === 0) byMessageId.delete(id);
+  };
+
+  const onConfirm = (pending: Pending, sentOn: number, outcome: ConfirmOutcome): void => {
+    // A confirm from a channel we already gave up on: the publish was requeued or settled.
+    if (pending.state !== 'sent' || pending.generation !== sentOn) return;
+    // The channel closed under it: detach() decides (resend or reject) for all of them.
+    if (outcome === 'closed') return;
+    inFlight.delete(pending);
+    unindex(pending);
+    const { exchange, routingKey } = pending.message;
+    if (outcome === 'nack') {
+      settle(
+        pending,
+        new MessagingError(
+          MessagingErrorCode.nacked,
+          `broker refused publish to "${exchange}" with routing key "${routingKey}" (nack: a full queue with reject-publish, or an internal error)`,
+        ),
+      );
+    } else if (pending.returned) {
+      observer.returned({ exchange, routingKey });
+      settle(pending, new UnroutableError(exchange, routingKey, pending.returned.replyText));
+    } else {
+      settle(pending);
+    }
+    pump();
+  };
+
+  const onReturn = (returned: ReturnedMessage): void => {
+    if (returned.messageId === undefined) return;
+    const candidates = byMessageId.get(returned.messageId) ?? [];
+    // Returns arrive in publish order, before their confirm: the first unmarked match is it.
+    const pending = candidates.find(
+      (p) =>
+        p.returned === undefined &&
+        p.message.exchange === returned.exchange &&
+        p.message.routingKey === returned.routingKey,
+    );
+    if (pending) pending.returned = returned;
+  };
+
+  const send = (pending: Pending, target: BrokerChannel): void => {
+    const { exchange, routingKey, content, properties } = pending.message;
+    queued -= 1;
+    pending.state = 'sent';
+    pending.generation = generation;
+    pending.returned = undefined;
+    inFlight.add(pending);
+    index(pending);
+    const sentOn = generation;
+    let writable: boolean;
+    try {
+      writable = target.publish(exchange, routingKey, content, properties, (outcome) => {
+        onConfirm(pending, sentOn, outcome);
+      });
+    } catch {
+      // The channel closed before we learnt of it; detach() follows and requeues.
+      inFlight.delete(pending);
+      unindex(pending);
+      pending.state = 'queued';
+      queued += 1;
+      queue.unshiftAll([pending]);
+      channel = undefined;
+      return;
+    }
+    observer.published({ exchange, routingKey });
+    if (!writable) awaitingDrain = true;
+  };
+
+  const pump = (): void => {
+    while (channel && !awaitingDrain && inFlight.size < maxInFlight && queued > 0) {
+      const pending = queue.shift();
+      if (pending && pending.state === 'queued') send(pending, channel);
+    }
+  };
+
+  const reject = (code: MessagingErrorCode, message: string): Promise<void> =>
+    Promise.reject(new MessagingError(code, message));
+
+  return {
+    name: 'publisher',
+    get pending() {
+      return queued + inFlight.size;
+    },
+
+    publish(message, { buffer = true } = {}) {
+      const { exchange, routingKey } = message;
+      if (!accepting) {
+        return reject(
+          MessagingErrorCode.closed,
+          `publisher closed: not publishing "${routingKey}"`,
+        );
+      }
+      if (!buffer && !channel) {
+        return reject(
+          MessagingErrorCode.notConnected,
+          `not connected: cannot publish "${routingKey}" to "${exchange}" now`,
+        );
+      }
+      if (queued >= maxBuffered) {
+        return reject(
+          MessagingErrorCode.bufferFull,
+          `publish buffer full (${maxBuffered} waiting${channel ? '' : ', disconnected'}): "${routingKey}" not accepted`,
+        );
+      }
+      return new Promise<void>((resolve, rejectPublish) => {
+        const pending: Pending = {
+          message,
+          buffer,
+          resolve,
+          reject: rejectPublish,
+          timer: undefined,
+          state: 'queued',
+          generation: -1,
+          returned: undefined,
+        };
+        pending.timer = setTimeout(() => {
+          const where =
+            pending.state === 'sent'
+              ? 'sent, no confirm from the broker'
+              : 'never sent: not connected';
+          if (inFlight.delete(pending)) unindex(pending);
+          settle(
+            pending,
+            new MessagingError(
+              MessagingErrorCode.publishTimeout,
+              `publish to "${exchange}" with routing key "${routingKey}" not confirmed within ${publishTimeoutMs} ms (${where})`,
+            ),
+          );
+          pump();
+        }, publishTimeoutMs);
+        queue.push(pending);
+        queued += 1;
+        pump();
+      });
+    },
+
+    async attach(session: Session) {
+      const opened = await session.connection.openChannel(
+        {
+          closed: (error) => {
+            if (error) session.fail(error);
+          },
+          returned: onReturn,
+          drained: () => {
+            awaitingDrain = false;
+            pump();
+          },
+        },
+        { confirm: true },
+      );
+      generation += 1;
+      channel = opened;
+      awaitingDrain = false;
+      pump();
+    },
+
+    detach() {
+      channel = undefined;
+      generation += 1;
+      awaitingDrain = false;
+      const unconfirmed = [...inFlight];
+      inFlight.clear();
+      byMessageId.clear();
+      const resend: Pending[] = [];
+      for (const pending of unconfirmed) {
+        if (pending.buffer && accepting) {
+          pending.state = 'queued';
+          queued += 1;
+          resend.push(pending);
+        } else {
+          settle(
+            pending,
+            new MessagingError(
+              MessagingErrorCode.notConnected,
+              `connection lost before the broker confirmed "${pending.message.routingKey}"`,
+            ),
+          );
+        }
+      }
+      if (resend.length > 0) {
+        logger.info({ count: resend.length }, 'resending unconfirmed publishes after reconnect');
+        queue.unshiftAll(resend);
+      }
+    },
+
+    async shutdown(timeoutMs) {
+      accepting = false;
+      if (queued > 0 || inFlight.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => idleWaiters.push(resolve)),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, timeoutMs);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      const left = [...queue.drainAll(), ...inFlight];
+      inFlight.clear();
+      byMessageId.clear();
+      for (const pending of left) {
+        settle(
+          pending,
+          new MessagingError(
+            MessagingErrorCode.closed,
+            `publisher closed before "${pending.message.routingKey}" was confirmed`,
+          ),
+        );
+      }
+    },
+  };
+}

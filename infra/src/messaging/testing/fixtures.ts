@@ -1,0 +1,53 @@
+/**
+ * Messaging set up for tests: short retry tiers, fast reconnects and heartbeats, silent logs.
+ * Production values differ only where a test would otherwise wait for minutes.
+ */
+import { createMessaging, type Messaging, type MessagingOptions } from '../messaging.ts';
+import type { RetryTier, Topology } from '../topology/model.ts';
+import { tickwatchTopology, type TickwatchTopologyOptions } from '../topology/tickwatch.ts';
+
+export const TEST_TIERS: readonly RetryTier[] = [
+  { name: 't1', delayMs: 50 },
+  { name: 't2', delayMs: 100 },
+  { name: 't3', delayMs: 200 },
+];
+
+export function testTopology(options: TickwatchTopologyOptions = {}): Topology {
+  return tickwatchTopology({ retryTiers: TEST_TIERS, ...options });
+}
+
+export function testMessaging(url: string, overrides: Partial<MessagingOptions> = {}): Messaging {
+  return createMessaging({
+    url,
+    service: 'test',
+    topology: testTopology(),
+    heartbeatSeconds: 1,
+    connectTimeoutMs: 3_000,
+    reconnect: { initialMs: 50, maxMs: 500 },
+    startTimeoutMs: 15_000,
+    publishTimeoutMs: 15_000,
+    shutdownTimeoutMs: 3_000,
+    inPlaceRetry: { attempts: 3, backoff: { initialMs: 20, maxMs: 100 } },
+    ...overrides,
+  });
+}
+
+/** Closes everything registered, newest first; for `afterEach`. */
+export class Disposer {
+  #items: (() => Promise<unknown>)[] = [];
+  add<T>(item: T, dispose: (item: T) => Promise<unknown>): T {
+    this.#items.push(() => dispose(item));
+    return item;
+  }
+  async disposeAll(): Promise<void> {
+    const items = this.#items.reverse();
+    this.#items = [];
+    for (const dispose of items) {
+      try {
+        await dispose();
+      } catch {
+        // Disposal is best effort: the vhost deletion removes anything left.
+      }
+    }
+  }
+}

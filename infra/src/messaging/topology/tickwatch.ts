@@ -1,0 +1,157 @@
+/**
+ * tickwatch's topology (DESIGN.md §1 table, §5). Every process declares all of it, not only
+ * the queues it consumes: a publisher that starts before its consumers then still finds their
+ * queues, so a mandatory publish is stored instead of returned as unroutable.
+ */
+import {
+  alerterPartitionQueue,
+  bindingPattern,
+  EVENT_LOG_STREAM,
+  EXCHANGES,
+  gatewayLiveQueue,
+  PARTITIONS,
+  QUEUES,
+  RETRY_TIERS,
+  retryExchange,
+  waitQueue,
+} from '@tickwatch/contracts';
+import type { BindingSpec, ExchangeSpec, QueueSpec, RetryTier, Topology } from './model.ts';
+import {
+  deadLetterQueueFor,
+  eventLogStream,
+  liveQueue,
+  MIN_DELIVERY_LIMIT,
+  waitQueueFor,
+  workQueue,
+} from './queue-shapes.ts';
+
+export interface TickwatchTopologyOptions {
+  /** Production tiers come from contracts (5s, 30s, 5m); tests pass short ones. */
+  readonly retryTiers?: readonly RetryTier[];
+  readonly deliveryLimit?: number;
+  readonly partitions?: number;
+  /** Event log retention: RabbitMQ duration and a size cap, whichever is hit first. */
+  readonly logMaxAge?: string;
+  readonly logMaxLengthBytes?: number;
+}
+
+/** Which events each shared work queue receives (event names or `rule.*`-style patterns). */
+const WORK_QUEUE_EVENTS = [
+  {
+    name: QUEUES.collectorWatchlist,
+    consumer: 'collector',
+    events: ['rule.*', 'watch.*', 'user.deleted'],
+  },
+  {
+    name: QUEUES.notifierDeliveries,
+    consumer: 'notifier',
+    events: ['alert.triggered', 'notification.requested', 'user.*'],
+  },
+  {
+    name: QUEUES.gatewayReadModels,
+    consumer: 'gateway',
+    events: ['price.updated', 'average.updated', 'alert.triggered', 'notification.*'],
+  },
+] as const;
+
+/** Each alerter partition queue gets this partition's share of these events, in order. */
+const ALERTER_EVENTS = ['price.updated', 'rule.*'] as const;
+
+/** What a gateway's live queue receives for GraphQL subscriptions. */
+export const LIVE_EVENTS = [
+  'price.updated',
+  'average.updated',
+  'alert.triggered',
+  'notification.*',
+] as const;
+
+const onEvents = (pattern: string): BindingSpec => ({ exchange: EXCHANGES.events, pattern });
+
+export function tickwatchTopology(options: TickwatchTopologyOptions = {}): Topology {
+  const retryTiers = options.retryTiers ?? RETRY_TIERS;
+  const deliveryLimit = options.deliveryLimit ?? MIN_DELIVERY_LIMIT;
+  const partitions = options.partitions ?? PARTITIONS;
+  if (retryTiers.length === 0) throw new RangeError('at least one retry tier is needed');
+
+  const exchanges: ExchangeSpec[] = [
+    { name: EXCHANGES.events, type: 'topic', purpose: 'every event, by routing key' },
+    {
+      name: EXCHANGES.deadLetter,
+      type: 'direct',
+      purpose: 'dead letters, routing key = the queue they died in',
+    },
+    ...retryTiers.map((tier): ExchangeSpec => ({
+      name: retryExchange(tier.name),
+      type: 'fanout',
+      purpose: `retry tier ${tier.name}: into its wait queue`,
+    })),
+  ];
+
+  const work: QueueSpec[] = [
+    ...WORK_QUEUE_EVENTS.map((queue) =>
+      workQueue({
+        name: queue.name,
+        consumer: queue.consumer,
+        deliveryLimit,
+        bindings: queue.events.map((event) => onEvents(bindingPattern(event))),
+      }),
+    ),
+    ...Array.from({ length: partitions }, (_, partition) =>
+      workQueue({
+        name: alerterPartitionQueue(partition),
+        consumer: 'alerter (one active replica)',
+        deliveryLimit,
+        ordered: true,
+        bindings: ALERTER_EVENTS.map((event) => onEvents(bindingPattern(event, partition))),
+      }),
+    ),
+  ];
+
+  // The log is bound to every pattern some work queue consumes rather than to `#`: a `#`
+  // binding would make every routing key routable, and a publish nobody consumes would no
+  // longer come back as unroutable (mandatory) but vanish into the log unnoticed.
+  const logPatterns = [
+    ...new Set(
+      [...WORK_QUEUE_EVENTS.flatMap((queue) => queue.events), ...ALERTER_EVENTS].map((event) =>
+        bindingPattern(event),
+      ),
+    ),
+  ];
+
+  return {
+    exchanges,
+    retryTiers,
+    queues: [
+      ...work,
+      ...work.map((queue) => deadLetterQueueFor(queue.name)),
+      ...retryTiers.map((tier) =>
+        waitQueueFor(tier, waitQueue(tier.name), retryExchange(tier.name)),
+      ),
+      eventLogStream({
+        name: EVENT_LOG_STREAM,
+        bindings: logPatterns.map(onEvents),
+        maxAge: options.logMaxAge ?? '7D',
+        maxLengthBytes: options.logMaxLengthBytes ?? 5_000_000_000,
+      }),
+    ],
+  };
+}
+
+export interface GatewayLiveQueueOptions {
+  readonly maxLength?: number;
+  readonly messageTtlMs?: number;
+}
+
+/** The live queue of one gateway process, declared by that process only. */
+export function gatewayLiveQueueSpec(
+  instanceId: string,
+  options: GatewayLiveQueueOptions = {},
+): QueueSpec {
+  return liveQueue({
+    name: gatewayLiveQueue(instanceId),
+    consumer: 'gateway (this process: GraphQL subscriptions)',
+    bindings: LIVE_EVENTS.map((event) => onEvents(bindingPattern(event))),
+    maxLength: options.maxLength ?? 10_000,
+    messageTtlMs: options.messageTtlMs ?? 60_000,
+  });
+}
