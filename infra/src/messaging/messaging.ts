@@ -66,6 +66,12 @@ export interface PartitionOptions {
 export interface Subscription {
   /** Cancels, lets running handlers finish (up to the shutdown timeout), closes its channel. */
   stop(): Promise<void>;
+  /**
+   * Every queue of it has a consumer on the current connection (partition takeovers wait for
+   * their delay). Single-active-consumer queues report only their active consumer in counts,
+   * so this is how to know a standby is in place.
+   */
+  subscribed(): boolean;
 }
 
 export interface Messaging {
@@ -182,7 +188,7 @@ export function createMessaging(options: MessagingOptions): Messaging {
 
     async consume(queueName, handlers, { prefetch = 10 } = {}) {
       const consumer = await addConsumer(queueName, handlers, prefetch, 0);
-      return { stop: () => stopConsumer(consumer) };
+      return { stop: () => stopConsumer(consumer), subscribed: () => consumer.subscribed };
     },
 
     async consumePartitions(handlers, partitionOptions) {
@@ -197,6 +203,7 @@ export function createMessaging(options: MessagingOptions): Messaging {
         stop: async () => {
           await Promise.all(started.map(stopConsumer));
         },
+        subscribed: () => started.every((consumer) => consumer.subscribed),
       };
     },
 

@@ -51,3 +51,12 @@ export class Disposer {
     }
   }
 }
+
+/**
+ * For `pollUntil` probes: true when `condition` holds, else throws `progress()` so a timeout
+ * reports how far it got (a string would count as truthy and end the wait).
+ */
+export function holds(condition: boolean, progress: () => string): true {
+  if (condition) return true;
+  throw new Error(progress());
+}

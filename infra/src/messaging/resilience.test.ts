@@ -1,0 +1,263 @@
+import { EventType, QUEUES } from '@tickwatch/contracts';
+import { expect } from 'chai';
+import { pollUntil } from '../testing/poll-until.ts';
+import { connectAmqplib } from './amqplib-adapter.ts';
+import type { BrokerConnection } from './broker-channel.ts';
+import { MessagingErrorCode } from './errors.ts';
+import type { Messaging } from './messaging.ts';
+import { noopObserver, type MessagingObserver } from './observer.ts';
+import { declareTopology } from './topology/declare.ts';
+import { userDeleted } from './testing/events.ts';
+import { startFaultProxy, type FaultProxy } from './testing/fault-proxy.ts';
+import { Disposer, holds, testMessaging, testTopology } from './testing/fixtures.ts';
+import { createTestVhost, type TestVhost } from './testing/test-vhost.ts';
+
+const QUEUE = QUEUES.notifierDeliveries;
+const silentObserver: MessagingObserver = noopObserver;
+const USER = '0b7e9a52-3f7e-4d1c-8a0e-5f2b7c9d1e01';
+
+describe('messaging resilience: cuts, stalls, shutdown (real RabbitMQ)', function () {
+  this.timeout(60_000);
+  let vhost: TestVhost;
+  const disposer = new Disposer();
+
+  /** A short-lived connection per use: rabbitmqctl cuts would close a long-lived one too. */
+  async function withInspector<T>(use: (connection: BrokerConnection) => Promise<T>): Promise<T> {
+    const connection = await connectAmqplib({
+      url: vhost.url,
+      heartbeatSeconds: 0,
+      connectTimeoutMs: 3_000,
+      connectionName: 'test-inspector',
+      onClosed: () => {},
+    });
+    try {
+      return await use(connection);
+    } finally {
+      await connection.close();
+    }
+  }
+
+  before(async () => {
+    vhost = await createTestVhost('resilience');
+    await withInspector((connection) => declareTopology(connection, testTopology()));
+  });
+  after(async () => {
+    await vhost.delete();
+  });
+  beforeEach(async () => {
+    await withInspector(async (connection) => {
+      const channel = await connection.openChannel({ closed: () => {} }, { confirm: false });
+      await channel.purgeQueue(QUEUE);
+      await channel.purgeQueue(`${QUEUE}.dlq`);
+      await channel.close();
+    });
+  });
+  afterEach(() => disposer.disposeAll());
+
+  const proxy = async (): Promise<FaultProxy> =>
+    disposer.add(await startFaultProxy({ host: '127.0.0.1', port: 5672 }), (p) => p.close());
+
+  async function started(url: string, overrides = {}): Promise<Messaging> {
+    const messaging = disposer.add(testMessaging(url, overrides), (m) => m.close());
+    await messaging.start();
+    return messaging;
+  }
+
+  /**
+   * Publishes with up to `window` in flight until `done()` says so; every publish that
+   * resolved (the broker confirmed it) is recorded.
+   */
+  async function publishUntil(
+    messaging: Messaging,
+    done: (confirmed: number) => boolean,
+    onConfirmed: (id: string, index: number) => void,
+    window = 50,
+  ): Promise<void> {
+    let next = 0;
+    let confirmed = 0;
+    const worker = async (): Promise<void> => {
+      while (!done(confirmed) && next < 50_000) {
+        const index = next++;
+        const event = userDeleted(USER);
+        await messaging.publish(event);
+        confirmed += 1;
+        onConfirmed(event.id, index);
+      }
+    };
+    await Promise.all(Array.from({ length: window }, worker));
+  }
+
+  /** Consumer recording every event id it handled (at least once semantics: a Set). */
+  async function recordingConsumer(messaging: Messaging, seen: Set<string>): Promise<void> {
+    await messaging.consume(
+      QUEUE,
+      {
+        [EventType.userDeleted]: async (event) => {
+          seen.add(event.id);
+          await Promise.resolve();
+        },
+      },
+      { prefetch: 20 },
+    );
+  }
+
+  const cuts = [
+    {
+      how: 'the TCP fault proxy resets every connection',
+      cut: (p: FaultProxy) => {
+        p.cut();
+        return Promise.resolve();
+      },
+    },
+    {
+      how: 'the broker closes the vhost’s connections (rabbitmqctl)',
+      cut: () => vhost.closeAllConnections('test: cut mid-stream'),
+    },
+  ];
+
+  for (const { how, cut } of cuts) {
+    it(`loses no confirmed message when ${how} mid-stream, publisher and consumer alike`, async () => {
+      const link = await proxy();
+      const reconnected = new Set<string>();
+      let writes = 0;
+      const observing = (name: string): MessagingObserver => ({
+        ...silentObserver,
+        published: () => {
+          if (name === 'publisher') writes += 1;
+        },
+        connected: ({ reconnect }) => {
+          if (reconnect) reconnected.add(name);
+        },
+      });
+      const publisher = await started(vhost.urlVia(link.port), {
+        service: 'test-publisher',
+        observer: observing('publisher'),
+      });
+      const consumer = await started(vhost.urlVia(link.port), {
+        service: 'test-consumer',
+        observer: observing('consumer'),
+      });
+      const seen = new Set<string>();
+      await recordingConsumer(consumer, seen);
+      const confirmed: string[] = [];
+      let cutDone: Promise<void> | undefined;
+      let confirmedAtReconnect = 0;
+      // Keep the stream going across the cut until both sides are back and 300 more went through.
+      await publishUntil(
+        publisher,
+        (count) => {
+          if (reconnected.size < 2) return false;
+          confirmedAtReconnect ||= count;
+          return count >= confirmedAtReconnect + 300;
+        },
+        (id, index) => {
+          confirmed.push(id);
+          if (index === 500) cutDone = cut(link);
+        },
+      );
+      await cutDone;
+      await pollUntil(
+        'every confirmed event consumed',
+        () =>
+          holds(
+            confirmed.every((id) => seen.has(id)),
+            () =>
+              `${confirmed.filter((id) => !seen.has(id)).length} of ${confirmed.length} missing`,
+          ),
+        { timeoutMs: 30_000 },
+      );
+      await pollUntil('both ready', () => publisher.ready() && consumer.ready());
+      // The cut caught publishes in flight: they were written again after the reconnect.
+      expect(writes).to.be.greaterThan(confirmed.length);
+    });
+  }
+
+  it('notices a stalled link by missed heartbeats, reconnects and carries on', async () => {
+    const link = await proxy();
+    const states: string[] = [];
+    const observer: MessagingObserver = {
+      ...silentObserver,
+      connected: ({ reconnect }) => states.push(reconnect ? 'reconnected' : 'connected'),
+      reconnecting: () => states.push('reconnecting'),
+    };
+    const messaging = await started(vhost.urlVia(link.port), { observer });
+    expect(messaging.ready()).to.be.true;
+    link.stall();
+    await pollUntil('not ready once heartbeats are missed', () => !messaging.ready(), {
+      timeoutMs: 10_000,
+    });
+    const publishedWhileStalled = messaging.publish(userDeleted(USER));
+    link.resume();
+    await publishedWhileStalled;
+    await pollUntil('ready again', () => messaging.ready());
+    expect(states[0]).to.equal('connected');
+    expect(states).to.include('reconnecting');
+    expect(states.at(-1)).to.equal('reconnected');
+  });
+
+  it('keeps publishing confirmed and in order over a slow link', async () => {
+    const link = await proxy();
+    const messaging = await started(vhost.urlVia(link.port));
+    const seen: string[] = [];
+    await messaging.consume(
+      QUEUE,
+      {
+        [EventType.userDeleted]: async (event) => {
+          seen.push(event.id);
+          await Promise.resolve();
+        },
+      },
+      { prefetch: 1 },
+    );
+    link.slow(30);
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const event = userDeleted(USER);
+      ids.push(event.id);
+      await messaging.publish(event);
+    }
+    await pollUntil('all ten consumed', () => seen.length === 10);
+    expect(seen).to.deep.equal(ids);
+  });
+
+  it('shuts down cleanly: stops consuming, lets running handlers finish and ack, then closes', async () => {
+    const messaging = await started(vhost.url);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const started_: string[] = [];
+    const finished: string[] = [];
+    await messaging.consume(
+      QUEUE,
+      {
+        [EventType.userDeleted]: async (event) => {
+          started_.push(event.id);
+          await gate;
+          finished.push(event.id);
+        },
+      },
+      { prefetch: 3 },
+    );
+    for (let i = 0; i < 5; i++) await messaging.publish(userDeleted(USER));
+    await pollUntil('three handlers running', () => started_.length === 3);
+    const closing = messaging.close();
+    setTimeout(release, 100);
+    await closing;
+    expect(finished).to.have.members(started_);
+    expect(messaging.state).to.equal('closed');
+    const messageCount = await withInspector(async (connection) => {
+      const channel = await connection.openChannel({ closed: () => {} }, { confirm: false });
+      const counts = await channel.checkQueue(QUEUE);
+      await channel.close();
+      return counts.messageCount;
+    });
+    // The three in flight were acked; the two never delivered are still there, none redelivered.
+    expect(messageCount).to.equal(2);
+    const error = await messaging.publish(userDeleted(USER)).then(
+      () => null,
+      (e: unknown) => e as { code?: string },
+    );
+    expect(error?.code).to.equal(MessagingErrorCode.closed);
+  });
+});
