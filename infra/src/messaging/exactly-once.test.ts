@@ -108,6 +108,6 @@ describe('messaging: 10,000 messages, handler failing 20% of the time (real Rabb
     });
     const dlqs = await listDeadLetterQueues(connection, topology);
     await connection.close();
-    expect(dlqs.reduce((sum, q) => sum + q.messageCount, 0)).to.equal(0);
+    expect(dlqs.reduce((sum, q) => sum + (q.messageCount ?? 0), 0)).to.equal(0);
   });
 });

@@ -74,7 +74,9 @@ export interface Subscription {
   subscribed(): boolean;
 }
 
+/** Also a service Component (infra/src/service.ts): `ready` feeds /readyz, `stop` = `close`. */
 export interface Messaging {
+  readonly name: 'messaging';
   start(): Promise<void>;
   /** Connected, topology declared, publisher and consumers attached. For `/readyz`. */
   ready(): boolean;
@@ -88,6 +90,7 @@ export interface Messaging {
   readonly topology: Topology;
   /** Stops consuming, drains handlers, waits for confirms, then closes the connection. */
   close(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export function createMessaging(options: MessagingOptions): Messaging {
@@ -165,7 +168,18 @@ export function createMessaging(options: MessagingOptions): Messaging {
     consumers.delete(consumer);
   };
 
+  const close = async (): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    // Order matters: no new deliveries, running handlers finish (their retry/DLQ publishes
+    // need the publisher), then outstanding confirms, then the connection.
+    await Promise.all([...consumers].map(stopConsumer));
+    await publisher.shutdown(shutdownTimeoutMs);
+    await supervisor.close();
+  };
+
   return {
+    name: 'messaging',
     topology,
     get state() {
       return supervisor.state;
@@ -207,14 +221,7 @@ export function createMessaging(options: MessagingOptions): Messaging {
       };
     },
 
-    async close() {
-      if (closing) return;
-      closing = true;
-      // Order matters: no new deliveries, running handlers finish (their retry/DLQ publishes
-      // need the publisher), then outstanding confirms, then the connection.
-      await Promise.all([...consumers].map(stopConsumer));
-      await publisher.shutdown(shutdownTimeoutMs);
-      await supervisor.close();
-    },
+    close,
+    stop: close,
   };
 }

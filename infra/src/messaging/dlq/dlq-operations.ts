@@ -13,7 +13,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { HEADERS } from '@tickwatch/contracts';
-import type { BrokerConnection, Headers, IncomingMessage } from '../broker-channel.ts';
+import type {
+  BrokerChannel,
+  BrokerConnection,
+  Headers,
+  IncomingMessage,
+} from '../broker-channel.ts';
 import type { Session } from '../connection.ts';
 import { noopObserver } from '../observer.ts';
 import { createPublisher } from '../publisher.ts';
@@ -25,7 +30,8 @@ export interface DeadLetterQueueInfo {
   readonly queue: string;
   readonly deadLetterQueue: string;
   readonly consumer: string;
-  readonly messageCount: number;
+  /** Null when the DLQ does not exist (no service has declared the topology yet). */
+  readonly messageCount: number | null;
 }
 
 /** Accepts a work queue or its DLQ; returns the work queue's description. */
@@ -48,22 +54,32 @@ export async function listDeadLetterQueues(
   connection: BrokerConnection,
   topology: Topology,
 ): Promise<DeadLetterQueueInfo[]> {
-  const channel = await connection.openChannel({ closed: () => {} }, { confirm: false });
+  let channel: BrokerChannel | undefined;
   try {
     const result: DeadLetterQueueInfo[] = [];
     for (const queue of topology.queues) {
       if (!queue.deadLetterQueue) continue;
-      const counts = await channel.checkQueue(queue.deadLetterQueue);
+      // A passive declare of a missing queue closes the channel (404): open another.
+      if (!channel?.isOpen) {
+        channel = await connection.openChannel({ closed: () => {} }, { confirm: false });
+      }
+      let messageCount: number | null;
+      try {
+        messageCount = (await channel.checkQueue(queue.deadLetterQueue)).messageCount;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 404) throw error;
+        messageCount = null;
+      }
       result.push({
         queue: queue.name,
         deadLetterQueue: queue.deadLetterQueue,
         consumer: queue.consumer,
-        messageCount: counts.messageCount,
+        messageCount,
       });
     }
     return result;
   } finally {
-    await channel.close();
+    await channel?.close();
   }
 }
 
@@ -123,7 +139,11 @@ export async function replayDeadLetters(
   await publisher.attach(session);
   let replayed = 0;
   try {
-    while (replayed < limit) {
+    // Only what is there now: a replayed message that fails again comes back to this DLQ
+    // while we run, and must not be replayed in a loop.
+    const present = (await source.checkQueue(work.deadLetterQueue ?? '')).messageCount;
+    const cap = Math.min(limit, present);
+    while (replayed < cap) {
       if (failed) throw failed;
       const message = await source.get(work.deadLetterQueue ?? '');
       if (!message) break;
@@ -141,15 +161,25 @@ export async function replayDeadLetters(
   }
 }
 
+/** Deletes every message, or only the `limit` oldest when given. Returns how many. */
 export async function purgeDeadLetters(
   connection: BrokerConnection,
   topology: Topology,
   name: string,
+  limit?: number,
 ): Promise<number> {
-  const { deadLetterQueue } = resolveDeadLetterQueue(topology, name);
+  const { deadLetterQueue = '' } = resolveDeadLetterQueue(topology, name);
   const channel = await connection.openChannel({ closed: () => {} }, { confirm: false });
   try {
-    return await channel.purgeQueue(deadLetterQueue ?? '');
+    if (limit === undefined) return await channel.purgeQueue(deadLetterQueue);
+    let purged = 0;
+    while (purged < limit) {
+      const message = await channel.get(deadLetterQueue);
+      if (!message) break;
+      channel.ack(message.deliveryTag);
+      purged += 1;
+    }
+    return purged;
   } finally {
     await channel.close();
   }
