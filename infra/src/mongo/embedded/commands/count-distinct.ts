@@ -1,0 +1,54 @@
+/** count and distinct: the two read commands that answer with a value instead of a cursor. */
+import type { Document } from 'bson';
+import { compareBson } from '../engine/bson-order.ts';
+import { isPlainObject } from '../engine/index-keys.ts';
+import { encodeKey } from '../engine/key-encoding.ts';
+import { runQuery } from '../query/execute.ts';
+import { asFilter } from '../query/matcher.ts';
+import {
+  optionalDocument,
+  optionalInteger,
+  optionalString,
+  required,
+  targetCollection,
+} from './args.ts';
+import type { CommandContext, CommandHandler } from './context.ts';
+import { checkHint } from './hint.ts';
+
+function count(command: Document, context: CommandContext): Document {
+  const name = targetCollection(command, context.db);
+  const filter = asFilter(command.query, 'count.query');
+  const skip = optionalInteger(command, 'skip') ?? 0;
+  const limit = optionalInteger(command, 'limit') ?? 0;
+  const collection = context.server.catalog.collection(context.db, name);
+  checkHint(collection, command.hint);
+  if (Object.keys(filter).length === 0) {
+    // estimatedDocumentCount: the size of the map, no scan.
+    const total = Math.max(0, (collection?.docs.size ?? 0) - skip);
+    return { n: limit > 0 ? Math.min(total, limit) : total, ok: 1 };
+  }
+  return { n: runQuery(collection, filter, { skip, limit }).length, ok: 1 };
+}
+
+/** Distinct values at `key` among matching documents; array values count element by element. */
+function distinct(command: Document, context: CommandContext): Document {
+  const name = targetCollection(command, context.db);
+  const key = required(command, 'key', optionalString);
+  const filter = asFilter(command.query, 'distinct.query');
+  const collection = context.server.catalog.collection(context.db, name);
+  checkHint(collection, command.hint);
+  const values = new Map<string, unknown>();
+  for (const doc of runQuery(collection, filter, { variables: optionalDocument(command, 'let') })) {
+    for (const value of valuesAt(doc, key.split('.'))) values.set(encodeKey(value), value);
+  }
+  return { values: [...values.values()].sort(compareBson), ok: 1 };
+}
+
+function valuesAt(value: unknown, parts: readonly string[]): unknown[] {
+  if (parts.length === 0) return Array.isArray(value) ? value : value === undefined ? [] : [value];
+  if (Array.isArray(value)) return value.flatMap((element) => valuesAt(element, parts));
+  if (!isPlainObject(value)) return [];
+  return valuesAt(value[parts[0] as string], parts.slice(1));
+}
+
+export const countDistinctCommands: Readonly<Record<string, CommandHandler>> = { count, distinct };

@@ -1,0 +1,80 @@
+/**
+ * Routes a decoded command to its handler and turns every outcome into a reply document:
+ * a result, or `{ ok: 0, errmsg, code, codeName }`. Unknown commands get CommandNotFound (59),
+ * transactions get IllegalOperation (20) as on a standalone server, and an unexpected exception
+ * is logged and answered as InternalError (1), never as success.
+ */
+import type { Document } from 'bson';
+import { fail, MongoCommandError } from '../errors.ts';
+import { aggregateCommands } from './aggregate.ts';
+import { commandName } from './args.ts';
+import { collectionCommands } from './collections.ts';
+import type { CommandContext, CommandHandler, ServerState } from './context.ts';
+import { countDistinctCommands } from './count-distinct.ts';
+import { explainCommands } from './explain.ts';
+import { findAndModifyCommands } from './find-and-modify.ts';
+import { findCommands } from './find.ts';
+import { handshakeCommands } from './handshake.ts';
+import { indexCommands } from './indexes.ts';
+import { insertCommands } from './insert.ts';
+import { statsCommands } from './stats.ts';
+import { updateCommands } from './update.ts';
+
+const HANDLERS: ReadonlyMap<string, CommandHandler> = new Map(
+  Object.entries({
+    ...handshakeCommands,
+    ...findCommands,
+    ...insertCommands,
+    ...updateCommands,
+    ...findAndModifyCommands,
+    ...countDistinctCommands,
+    ...aggregateCommands,
+    ...collectionCommands,
+    ...indexCommands,
+    ...statsCommands,
+    ...explainCommands,
+  }),
+);
+
+/** Commands a driver may send before `$db` handling matters (legacy OP_QUERY handshake). */
+export const HANDSHAKE_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
+
+export function commandNames(): string[] {
+  return [...HANDLERS.keys()];
+}
+
+export interface Dispatched {
+  readonly reply: Document;
+  readonly name: string;
+}
+
+export function dispatch(command: Document, server: ServerState, connectionId: number): Dispatched {
+  const name = commandName(command);
+  try {
+    const db: unknown = command.$db;
+    if (typeof db !== 'string')
+      throw fail('IDLFailedToParse', "BSON field 'OP_MSG.$db' is missing but a required field");
+    if (
+      command.txnNumber !== undefined ||
+      command.startTransaction !== undefined ||
+      command.autocommit !== undefined
+    ) {
+      throw fail(
+        'IllegalOperation',
+        'Transaction numbers are only allowed on a replica set member or mongos',
+      );
+    }
+    const handler = HANDLERS.get(name);
+    if (!handler) throw fail('CommandNotFound', `no such command: '${name}'`);
+    const context: CommandContext = { server, db, connectionId };
+    return { reply: handler(command, context), name };
+  } catch (error) {
+    if (error instanceof MongoCommandError) return { reply: error.toReply(), name };
+    server.logger.error({ err: error, command: name, connectionId }, 'command failed unexpectedly');
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      reply: fail('InternalError', `internal error in ${name}: ${message}`).toReply(),
+      name,
+    };
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * find, getMore and killCursors: reads with filter, sort, projection, skip and limit, returned
+ * in batches through a real cursor (specifications source/find_getmore_killcursors_commands).
+ * `collation` is accepted and ignored (string comparisons stay binary; see README).
+ */
+import type { Document } from 'bson';
+import { fail } from '../errors.ts';
+import { asFilter } from '../query/matcher.ts';
+import { compileProjection } from '../query/projection.ts';
+import { runQuery } from '../query/execute.ts';
+import { parseSort } from '../query/sort.ts';
+import {
+  optionalArray,
+  optionalBoolean,
+  optionalDocument,
+  optionalInteger,
+  optionalString,
+  required,
+  targetCollection,
+} from './args.ts';
+import type { CommandContext, CommandHandler } from './context.ts';
+import { checkHint } from './hint.ts';
+
+/** Find options with behaviour we do not provide: refused rather than silently ignored. */
+const UNSUPPORTED = [
+  'tailable',
+  'awaitData',
+  'min',
+  'max',
+  'returnKey',
+  'showRecordId',
+  'oplogReplay',
+];
+
+export interface ParsedFind {
+  readonly collection: string;
+  readonly filter: Document;
+  readonly docs: Document[];
+}
+
+export function parseAndRunFind(
+  command: Document,
+  context: CommandContext,
+  stats?: Parameters<typeof runQuery>[3],
+): ParsedFind & { command: Document } {
+  const name = targetCollection(command, context.db);
+  for (const option of UNSUPPORTED) {
+    if (command[option] !== undefined && command[option] !== false) {
+      throw fail(
+        'NotImplemented',
+        `find option '${option}' is not supported by the embedded MongoDB server`,
+      );
+    }
+  }
+  const filter = asFilter(command.filter, 'find.filter');
+  const sort = parseSort(command.sort);
+  const skip = optionalInteger(command, 'skip');
+  const rawLimit: unknown = command.limit;
+  const limit =
+    typeof rawLimit === 'number'
+      ? Math.abs(Math.trunc(rawLimit))
+      : optionalInteger(command, 'limit');
+  const variables = optionalDocument(command, 'let');
+  const collection = context.server.catalog.collection(context.db, name);
+  checkHint(collection, command.hint);
+  const docs = runQuery(collection, filter, { sort, skip, limit, variables }, stats);
+  return { collection: name, filter, docs, command };
+}
+
+function find(command: Document, context: CommandContext): Document {
+  const { collection, filter, docs } = parseAndRunFind(command, context);
+  const project = compileProjection(command.projection, filter);
+  const batchSize = optionalInteger(command, 'batchSize');
+  // A negative limit is the legacy spelling of "one batch only".
+  const singleBatch =
+    optionalBoolean(command, 'singleBatch') === true ||
+    (typeof command.limit === 'number' && command.limit < 0);
+  const cursor = context.server.cursors.open(`${context.db}.${collection}`, docs, project, {
+    batchSize,
+    singleBatch,
+  });
+  return { cursor, ok: 1 };
+}
+
+function getMore(command: Document, context: CommandContext): Document {
+  const id: unknown = command.getMore;
+  if (
+    typeof id !== 'number' &&
+    typeof id !== 'bigint' &&
+    (id as { _bsontype?: string } | null)?._bsontype !== 'Long'
+  ) {
+    throw fail(
+      'TypeMismatch',
+      "BSON field 'getMore.getMore' is the wrong type, expected type 'long'",
+    );
+  }
+  const collection = required(command, 'collection', optionalString);
+  const batchSize = optionalInteger(command, 'batchSize');
+  const cursor = context.server.cursors.getMore(id, `${context.db}.${collection}`, batchSize);
+  return { cursor, ok: 1 };
+}
+
+function killCursors(command: Document, context: CommandContext): Document {
+  const collection = targetCollection(command, context.db);
+  const ids = required(command, 'cursors', optionalArray);
+  const { killed, notFound } = context.server.cursors.kill(`${context.db}.${collection}`, ids);
+  return {
+    cursorsKilled: killed,
+    cursorsNotFound: notFound,
+    cursorsAlive: [],
+    cursorsUnknown: [],
+    ok: 1,
+  };
+}
+
+export const findCommands: Readonly<Record<string, CommandHandler>> = {
+  find,
+  getMore,
+  killCursors,
+};

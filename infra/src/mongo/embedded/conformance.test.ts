@@ -1,0 +1,24 @@
+/**
+ * The conformance suite: one suite over each target (embedded, and MONGO_URL when set; see
+ * conformance/target.ts). Run just this file against a real server with `npm run test:mongo`.
+ */
+import { crudSpecCases } from './conformance/crud-spec.ts';
+import { engineGapCases } from './conformance/engine-gaps.ts';
+import { mongooseCases } from './conformance/mongoose-models.ts';
+import { serverBehaviourCases } from './conformance/server-behaviour.ts';
+import { describeOnTargets } from './conformance/target.ts';
+
+describeOnTargets('MongoDB conformance', (target) => {
+  describe('CRUD specification cases', () => {
+    crudSpecCases(target);
+  });
+  describe('gaps a query library leaves', () => {
+    engineGapCases(target);
+  });
+  describe('mongoose models', () => {
+    mongooseCases(target);
+  });
+  describe('server behaviour', () => {
+    serverBehaviourCases(target);
+  });
+});

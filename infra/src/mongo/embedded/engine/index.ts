@@ -1,0 +1,198 @@
+/**
+ * One secondary index: a sorted list of (key tuple, document id) entries for equality and range
+ * scans, plus, for unique indexes, a hash map from key to id so duplicate checks and lookups by
+ * unique key cost O(1) whatever the collection size. Sparse and partial indexes skip documents
+ * exactly as the server does; TTL indexes are ordinary sorted indexes the sweeper scans.
+ */
+import type { Document } from 'bson';
+import { Query } from 'mingo';
+import { fail } from '../errors.ts';
+import { compareBson, compareStrings, typeRank } from './bson-order.ts';
+import { formatDocument } from './format-key.ts';
+import { documentKeys, indexFields, type IndexField, type IndexSpec } from './index-keys.ts';
+import { encodeKey } from './key-encoding.ts';
+import { mingoOptions } from './mingo-options.ts';
+import { SortedList } from './sorted-list.ts';
+
+interface Entry {
+  readonly key: readonly unknown[];
+  readonly id: string;
+}
+
+/** A bound on one field's values; type-bracketed like the server's ($gt: 5 never matches "a"). */
+export interface Bound {
+  readonly value: unknown;
+  readonly inclusive: boolean;
+}
+
+export interface RangeScan {
+  /** Equality values for the leading fields. */
+  readonly prefix: readonly unknown[];
+  /** Optional range on the field right after the prefix. */
+  readonly lower?: Bound;
+  readonly upper?: Bound;
+}
+
+export class Index {
+  readonly spec: IndexSpec;
+  readonly fields: readonly IndexField[];
+  /** Set once any document put an array under an indexed path; range plans avoid such indexes. */
+  multikey = false;
+  readonly #entries: SortedList<Entry>;
+  readonly #unique: Map<string, string> | null;
+  readonly #partial: Query | null;
+
+  constructor(spec: IndexSpec) {
+    this.spec = spec;
+    this.fields = indexFields(spec);
+    const directions = this.fields.map((f) => f.direction);
+    this.#entries = new SortedList<Entry>(
+      (a, b) => compareTuples(a.key, b.key, directions, a.key.length) || compareStrings(a.id, b.id),
+    );
+    this.#unique = spec.unique ? new Map() : null;
+    this.#partial = spec.partialFilterExpression
+      ? new Query(spec.partialFilterExpression, mingoOptions)
+      : null;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The key tuples `doc` contributes, or none when sparse/partial rules leave it out. */
+  keysOf(doc: Document): unknown[][] {
+    return this.#indexedKeys(doc).tuples;
+  }
+
+  /**
+   * Throws what storing `doc` under `id` would violate: parallel arrays under a compound key, or
+   * (for unique indexes) E11000 when another document holds the same key. Mutates nothing.
+   */
+  check(doc: Document, id: string, namespace: string): void {
+    const tuples = this.keysOf(doc);
+    if (!this.#unique) return;
+    for (const tuple of tuples) {
+      const owner = this.#unique.get(encodeKey(tuple));
+      if (owner !== undefined && owner !== id) throw this.#duplicate(tuple, namespace);
+    }
+  }
+
+  add(doc: Document, id: string): void {
+    const { tuples, multikey } = this.#indexedKeys(doc);
+    if (multikey) this.multikey = true;
+    for (const key of tuples) {
+      this.#entries.insert({ key, id });
+      this.#unique?.set(encodeKey(key), id);
+    }
+  }
+
+  remove(doc: Document, id: string): void {
+    for (const key of this.keysOf(doc)) {
+      this.#entries.delete({ key, id });
+      if (!this.#unique) continue;
+      const encoded = encodeKey(key);
+      if (this.#unique.get(encoded) === id) this.#unique.delete(encoded);
+    }
+  }
+
+  #indexedKeys(doc: Document): { tuples: unknown[][]; multikey: boolean } {
+    if (this.#partial && !this.#partial.test(doc)) return { tuples: [], multikey: false };
+    const keys = documentKeys(doc, this.fields);
+    if (this.spec.sparse && !keys.anyPresent) return { tuples: [], multikey: false };
+    return keys;
+  }
+
+  clear(): void {
+    this.#entries.clear();
+    this.#unique?.clear();
+    this.multikey = false;
+  }
+
+  /** The id stored under a full unique key, if any: the O(1) path for lookups by unique field. */
+  lookupUnique(tuple: readonly unknown[]): string | undefined {
+    return this.#unique?.get(encodeKey(tuple));
+  }
+
+  get isUnique(): boolean {
+    return this.#unique !== null;
+  }
+
+  get isPartial(): boolean {
+    return this.#partial !== null;
+  }
+
+  /**
+   * Ids of entries whose leading fields equal `prefix` and whose next field lies within the
+   * bounds (in key order). May repeat an id for multikey entries; callers dedupe.
+   */
+  *scan({ prefix, lower, upper }: RangeScan): Generator<string> {
+    const k = prefix.length;
+    const directions = this.fields.map((f) => f.direction);
+    const prefixOrder = (key: readonly unknown[]) => compareTuples(key, prefix, directions, k);
+    if (!lower && !upper) {
+      for (const entry of this.#entries.from((e) => prefixOrder(e.key) >= 0)) {
+        if (prefixOrder(entry.key) !== 0) return;
+        yield entry.id;
+      }
+      return;
+    }
+    const rank = typeRank((lower ?? upper)?.value);
+    const aboveLower = (v: unknown) => {
+      const r = typeRank(v);
+      if (r !== rank) return r > rank;
+      if (!lower) return true;
+      const order = compareBson(v, lower.value);
+      return lower.inclusive ? order >= 0 : order > 0;
+    };
+    const belowUpper = (v: unknown) => {
+      const r = typeRank(v);
+      if (r !== rank) return r < rank;
+      if (!upper) return true;
+      const order = compareBson(v, upper.value);
+      return upper.inclusive ? order <= 0 : order < 0;
+    };
+    // Walking in index order, the field is ascending or descending: start at the near bound.
+    const ascending = (this.fields[k]?.direction ?? 1) === 1;
+    const [start, keepGoing] = ascending ? [aboveLower, belowUpper] : [belowUpper, aboveLower];
+    const first = this.#entries.from((e) => {
+      const order = prefixOrder(e.key);
+      return order > 0 || (order === 0 && start(e.key[k]));
+    });
+    for (const entry of first) {
+      if (prefixOrder(entry.key) !== 0 || !keepGoing(entry.key[k])) return;
+      yield entry.id;
+    }
+  }
+
+  #duplicate(tuple: readonly unknown[], namespace: string) {
+    const keyValue: Record<string, unknown> = {};
+    const keyPattern: Record<string, number> = {};
+    this.fields.forEach((field, i) => {
+      keyValue[field.path] = tuple[i] ?? null;
+      keyPattern[field.path] = field.direction;
+    });
+    return fail(
+      'DuplicateKey',
+      `E11000 duplicate key error collection: ${namespace} index: ${this.name} dup key: ${formatDocument(keyValue)}`,
+      { keyPattern, keyValue },
+    );
+  }
+}
+
+/** Compares the first `length` fields of two key tuples, honouring each field's direction. */
+function compareTuples(
+  a: readonly unknown[],
+  b: readonly unknown[],
+  directions: readonly (1 | -1)[],
+  length: number,
+): number {
+  for (let i = 0; i < length; i++) {
+    const order = compareBson(a[i], b[i]);
+    if (order !== 0) return order * (directions[i] ?? 1);
+  }
+  return 0;
+}

@@ -1,0 +1,70 @@
+/**
+ * Canonical strings for BSON values such that two values get the same string exactly when the
+ * server considers them equal as index keys (1, 1.0 and NumberLong(1) are one key; field order
+ * inside embedded documents matters). Hash indexes and the `_id` map are keyed by these strings.
+ */
+import { bsonTypeOf } from './bson-order.ts';
+
+export function encodeKey(value: unknown): string {
+  switch (typeof value) {
+    case 'undefined':
+      return 'N';
+    case 'number':
+      // String(n) is the shortest round-trip form, hence one string per double; -0 equals 0.
+      return Number.isNaN(value) ? 'n:NaN' : 'n:' + String(value === 0 ? 0 : value);
+    case 'bigint':
+      return 'n:' + value.toString();
+    case 'string':
+      return 's:' + JSON.stringify(value);
+    case 'boolean':
+      return value ? 'T' : 'F';
+  }
+  if (value === null) return 'N';
+  if (Array.isArray(value)) return '[' + value.map(encodeKey).join(',') + ']';
+  if (value instanceof Date) return 'd:' + String(value.getTime());
+  if (value instanceof RegExp) return 'r:' + JSON.stringify([value.source, value.flags]);
+  switch (bsonTypeOf(value)) {
+    case undefined:
+      return encodeObject(value as Record<string, unknown>);
+    case 'ObjectId':
+      return 'o:' + (value as { toHexString(): string }).toHexString();
+    case 'Binary': {
+      const binary = value as { sub_type: number; toString(encoding: 'base64'): string };
+      return `b:${binary.sub_type}:${binary.toString('base64')}`;
+    }
+    case 'Long':
+    case 'Int32':
+    case 'Double':
+      return encodeKey(Number(text(value)));
+    case 'Timestamp':
+      return 't:' + text(value);
+    case 'MinKey':
+      return 'm';
+    case 'MaxKey':
+      return 'M';
+    case 'BSONSymbol':
+      return 's:' + JSON.stringify(text(value));
+    case 'BSONRegExp': {
+      const regex = value as { pattern: string; options: string };
+      return 'r:' + JSON.stringify([regex.pattern, regex.options]);
+    }
+    case 'Code':
+      return 'c:' + JSON.stringify(text((value as { code: unknown }).code));
+    case 'DBRef':
+      return encodeObject((value as { toJSON(): Record<string, unknown> }).toJSON());
+    default:
+      return 'x:' + text(value);
+  }
+}
+
+function encodeObject(value: Record<string, unknown>): string {
+  let out = '{';
+  for (const key of Object.keys(value))
+    out += JSON.stringify(key) + ':' + encodeKey(value[key]) + ',';
+  return out + '}';
+}
+
+/** BSON value classes print their value with toString (Long → digits, Timestamp → number). */
+function text(value: unknown): string {
+  return (value as { toString(): string }).toString();
+}

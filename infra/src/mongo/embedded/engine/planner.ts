@@ -1,0 +1,207 @@
+/**
+ * Chooses how to find the documents a filter can match, so indexed lookups never scan:
+ *  1. `_id` equality or `$in`: direct lookups in the `_id` map (IDHACK);
+ *  2. equality on every field of a unique index: one hash lookup (unique IXSCAN);
+ *  3. equalities on a prefix of a sorted index, then optionally a range on the next field
+ *     (`{ticker, t: {$gte}}`): a bounded scan of that index (IXSCAN);
+ *  4. otherwise every document (COLLSCAN).
+ * A plan yields candidates only; every candidate is still checked against the whole filter,
+ * so a plan may over-approximate but must never miss a match. That is why ranges are not used
+ * on multikey indexes, partial indexes are skipped, and null/array/object values never drive
+ * an index lookup here.
+ */
+import type { Document } from 'bson';
+import type { Collection } from './collection.ts';
+import { typeRank } from './bson-order.ts';
+import { isPlainObject } from './index-keys.ts';
+import type { Bound, Index } from './index.ts';
+import { encodeKey } from './key-encoding.ts';
+
+export interface PlanStats {
+  stage: 'IDHACK' | 'IXSCAN' | 'COLLSCAN' | 'EOF';
+  indexName?: string;
+  keyPattern?: Document;
+  keysExamined: number;
+  docsExamined: number;
+}
+
+interface FieldPredicates {
+  eq?: unknown;
+  in?: unknown[];
+  lower?: Bound;
+  upper?: Bound;
+}
+
+/** Candidate documents for `filter`, with the chosen plan recorded in `stats`. */
+export function candidates(
+  collection: Collection | undefined,
+  filter: Document,
+  stats: PlanStats,
+): Iterable<Document> {
+  if (!collection) {
+    stats.stage = 'EOF';
+    return [];
+  }
+  const predicates = new Map<string, FieldPredicates>();
+  collectPredicates(filter, predicates);
+
+  const id = predicates.get('_id');
+  const idValues = id?.eq !== undefined ? [id.eq] : id?.in;
+  if (idValues) {
+    stats.stage = 'IDHACK';
+    stats.indexName = '_id_';
+    stats.keyPattern = { _id: 1 };
+    return fetch(collection, idValues.map(encodeKey), stats);
+  }
+
+  const unique = uniqueLookup(collection.indexes, predicates);
+  if (unique) {
+    describe(stats, unique.index);
+    stats.keysExamined += 1;
+    return fetch(collection, unique.id === undefined ? [] : [unique.id], stats);
+  }
+
+  const scan = bestScan(collection.indexes, predicates);
+  if (scan) {
+    describe(stats, scan.index);
+    const ids = new Set<string>();
+    for (const prefix of scan.prefixes) {
+      for (const foundId of scan.index.scan({ prefix, lower: scan.lower, upper: scan.upper })) {
+        stats.keysExamined++;
+        ids.add(foundId);
+      }
+    }
+    return fetch(collection, [...ids], stats);
+  }
+
+  stats.stage = 'COLLSCAN';
+  return countingAll(collection, stats);
+}
+
+function describe(stats: PlanStats, index: Index): void {
+  stats.stage = 'IXSCAN';
+  stats.indexName = index.name;
+  stats.keyPattern = { ...index.spec.key };
+}
+
+function* fetch(
+  collection: Collection,
+  ids: readonly string[],
+  stats: PlanStats,
+): Generator<Document> {
+  for (const id of ids) {
+    const doc = collection.get(id);
+    if (!doc) continue;
+    stats.docsExamined++;
+    yield doc;
+  }
+}
+
+function* countingAll(collection: Collection, stats: PlanStats): Generator<Document> {
+  for (const doc of collection.docs.values()) {
+    stats.docsExamined++;
+    yield doc;
+  }
+}
+
+/** Values an index lookup may be driven by: scalars whose equality the index represents exactly. */
+function indexable(value: unknown): boolean {
+  if (value === null || value === undefined || Array.isArray(value) || value instanceof RegExp)
+    return false;
+  if (typeof value === 'number') return !Number.isNaN(value);
+  if (typeof value === 'object')
+    return value instanceof Date || (value as { _bsontype?: string })._bsontype === 'ObjectId';
+  return typeof value === 'string' || typeof value === 'boolean';
+}
+
+/** Reads the conjunctive, indexable predicates of a filter (top level and `$and` clauses). */
+function collectPredicates(filter: Document, out: Map<string, FieldPredicates>): void {
+  for (const [path, condition] of Object.entries(filter)) {
+    if (path === '$and' && Array.isArray(condition)) {
+      for (const clause of condition) if (isPlainObject(clause)) collectPredicates(clause, out);
+      continue;
+    }
+    if (path.startsWith('$')) continue;
+    const field = out.get(path) ?? {};
+    out.set(path, field);
+    if (!isPlainObject(condition)) {
+      if (indexable(condition)) field.eq = condition;
+      continue;
+    }
+    const operators = Object.keys(condition);
+    if (operators.length === 0 || !operators.every((op) => op.startsWith('$'))) continue;
+    if ('$eq' in condition && indexable(condition.$eq)) field.eq = condition.$eq;
+    const inValues = condition.$in;
+    if (Array.isArray(inValues) && inValues.length > 0 && inValues.every(indexable))
+      field.in = inValues;
+    for (const op of ['$gt', '$gte'] as const) {
+      if (op in condition && indexable(condition[op]))
+        field.lower = { value: condition[op], inclusive: op === '$gte' };
+    }
+    for (const op of ['$lt', '$lte'] as const) {
+      if (op in condition && indexable(condition[op]))
+        field.upper = { value: condition[op], inclusive: op === '$lte' };
+    }
+    if (field.lower && field.upper && typeRank(field.lower.value) !== typeRank(field.upper.value)) {
+      // Bounds of different types select nothing on the server; keep one so the scan stays a superset.
+      delete field.upper;
+    }
+  }
+}
+
+function uniqueLookup(indexes: readonly Index[], predicates: Map<string, FieldPredicates>) {
+  for (const index of indexes) {
+    if (!index.isUnique || index.isPartial) continue;
+    const tuple: unknown[] = [];
+    for (const field of index.fields) {
+      const eq = predicates.get(field.path)?.eq;
+      if (eq === undefined) break;
+      tuple.push(eq);
+    }
+    if (tuple.length === index.fields.length) return { index, id: index.lookupUnique(tuple) };
+  }
+  return undefined;
+}
+
+interface Scan {
+  readonly index: Index;
+  readonly prefixes: unknown[][];
+  readonly lower?: Bound;
+  readonly upper?: Bound;
+}
+
+/** The index whose leading fields the filter pins down best: equalities first, then one range. */
+function bestScan(
+  indexes: readonly Index[],
+  predicates: Map<string, FieldPredicates>,
+): Scan | undefined {
+  let best: { scan: Scan; score: number } | undefined;
+  for (const index of indexes) {
+    if (index.isPartial) continue;
+    const scan = scanFor(index, predicates);
+    if (!scan) continue;
+    const score = (scan.prefixes[0]?.length ?? 0) * 2 + (scan.lower || scan.upper ? 1 : 0);
+    if (!best || score > best.score) best = { scan, score };
+  }
+  return best?.scan;
+}
+
+function scanFor(index: Index, predicates: Map<string, FieldPredicates>): Scan | undefined {
+  const leading = index.fields[0];
+  const first = leading ? predicates.get(leading.path) : undefined;
+  if (!first) return undefined;
+  // `$in` on the leading field: one point scan per value.
+  if (first.eq === undefined && first.in) return { index, prefixes: first.in.map((v) => [v]) };
+  const prefix: unknown[] = [];
+  for (const field of index.fields) {
+    const eq = predicates.get(field.path)?.eq;
+    if (eq === undefined) break;
+    prefix.push(eq);
+  }
+  const next = index.fields[prefix.length];
+  const range = next ? predicates.get(next.path) : undefined;
+  if (range && (range.lower || range.upper) && !index.multikey) {
+    return { index, prefixes: [prefix], lower: range.lower, upper: range.upper };
+  }
+  return prefix.length > 0 ? { index, prefixes: [prefix] } : undefined;
+}

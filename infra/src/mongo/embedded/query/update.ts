@@ -1,0 +1,241 @@
+/**
+ * Update documents, in the three forms the server accepts: a replacement document, update
+ * operators (`$set`, `$inc`, ...; applied by mingo), or an aggregation pipeline (`$set`,
+ * `$project`, `$replaceRoot`...; applied by mingo). What mingo lacks is filled in here:
+ * `$setOnInsert` (only when an upsert inserts), path conflict detection across operators, the
+ * positional `$` (mingo needs the query for it), `_id` immutability and `_id` kept first.
+ * Updates work on copies; the stored document is never touched.
+ */
+import { ObjectId, type Document } from 'bson';
+import { updateMany } from 'mingo';
+import { fail } from '../errors.ts';
+import { formatKeyValue } from '../engine/format-key.ts';
+import { isPlainObject } from '../engine/index-keys.ts';
+import { encodeKey } from '../engine/key-encoding.ts';
+import { mingoOptions } from '../engine/mingo-options.ts';
+import { cloneDocument, withIdFirst } from './clone.ts';
+import { withMingo } from './mingo-errors.ts';
+import { assertSupportedValues } from './supported-values.ts';
+import { upsertSeed } from './upsert-seed.ts';
+
+export type UpdateSpec =
+  | { readonly kind: 'replacement'; readonly doc: Document }
+  | { readonly kind: 'operators'; readonly ops: Readonly<Record<string, Document>> }
+  | { readonly kind: 'pipeline'; readonly stages: readonly Document[] };
+
+const OPERATORS = new Set([
+  '$set',
+  '$unset',
+  '$inc',
+  '$mul',
+  '$min',
+  '$max',
+  '$rename',
+  '$currentDate',
+  '$push',
+  '$addToSet',
+  '$pop',
+  '$pull',
+  '$pullAll',
+  '$bit',
+  '$setOnInsert',
+]);
+const PIPELINE_STAGES = new Set([
+  '$addFields',
+  '$set',
+  '$project',
+  '$unset',
+  '$replaceRoot',
+  '$replaceWith',
+]);
+
+export function parseUpdate(value: unknown): UpdateSpec {
+  if (Array.isArray(value)) {
+    for (const stage of value) {
+      const name = isPlainObject(stage) ? Object.keys(stage)[0] : undefined;
+      if (!name || Object.keys(stage as Document).length !== 1 || !PIPELINE_STAGES.has(name)) {
+        throw fail(
+          'InvalidOptions',
+          `${name ?? 'A non-object stage'} is not allowed to be used within an update`,
+        );
+      }
+    }
+    assertSupportedValues(value, 'the update pipeline');
+    return { kind: 'pipeline', stages: value as Document[] };
+  }
+  if (!isPlainObject(value))
+    throw fail('FailedToParse', 'Update argument must be either an object or an array');
+  const keys = Object.keys(value);
+  assertSupportedValues(value, 'the update');
+  if (keys.length === 0 || !(keys[0] as string).startsWith('$')) {
+    const dollar = keys.find((k) => k.startsWith('$'));
+    if (dollar) {
+      throw fail(
+        'DollarPrefixedFieldName',
+        `The dollar ($) prefixed field '${dollar}' in '${dollar}' is not allowed in the context of an update's replacement document.`,
+      );
+    }
+    return { kind: 'replacement', doc: value };
+  }
+  const paths: string[] = [];
+  for (const [op, fields] of Object.entries(value)) {
+    if (!OPERATORS.has(op)) {
+      throw fail(
+        'FailedToParse',
+        `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`,
+      );
+    }
+    if (!isPlainObject(fields)) {
+      throw fail(
+        'FailedToParse',
+        `Modifiers operate on fields but we found type ${typeof fields} instead. For example: {$mod: {<field>: ...}} not {${op}: ${typeof fields}}`,
+      );
+    }
+    paths.push(...Object.keys(fields));
+    if (op === '$rename') paths.push(...Object.values(fields).map(String));
+  }
+  checkConflicts(paths);
+  return { kind: 'operators', ops: value as Record<string, Document> };
+}
+
+/** Two operators may not touch the same path, nor one path and its parent. */
+function checkConflicts(paths: readonly string[]): void {
+  const sorted = paths.map((p) => p.replace(/\.\$(\[[^\]]*\])?(?=\.|$)/g, '')).sort();
+  for (let i = 1; i < sorted.length; i++) {
+    const previous = sorted[i - 1] as string;
+    const current = sorted[i] as string;
+    if (current === previous || current.startsWith(previous + '.')) {
+      throw fail(
+        'ConflictingUpdateOperators',
+        `Updating the path '${current}' would create a conflict at '${previous}'`,
+      );
+    }
+  }
+}
+
+export interface UpdateContext {
+  /** The matched query; the positional `$` needs it. */
+  readonly filter: Document;
+  readonly arrayFilters?: readonly Document[];
+  readonly variables?: Document;
+}
+
+export interface UpdateOutcome {
+  readonly doc: Document;
+  readonly changed: boolean;
+}
+
+/** Applies `spec` to each stored document, returning new documents (the originals stay intact). */
+export function applyUpdate(
+  spec: UpdateSpec,
+  stored: readonly Document[],
+  context: UpdateContext,
+): UpdateOutcome[] {
+  if (spec.kind === 'replacement') {
+    return stored.map((original) => {
+      const doc = replacementFor(original, spec.doc);
+      return { doc, changed: encodeKey(doc) !== encodeKey(original) };
+    });
+  }
+  const copies = stored.map(cloneDocument);
+  if (spec.kind === 'operators') {
+    const ops = withoutSetOnInsert(spec.ops);
+    if (Object.keys(ops).length > 0) runMingo(copies, ops, context);
+  } else {
+    runMingo(copies, spec.stages, context);
+  }
+  return copies.map((copy, i) => {
+    const original = stored[i] as Document;
+    const doc = keepId(copy, original._id);
+    return { doc, changed: encodeKey(doc) !== encodeKey(original) };
+  });
+}
+
+/** The document an upsert inserts when nothing matched the filter. */
+export function upsertDocument(spec: UpdateSpec, context: UpdateContext): Document {
+  const seed = upsertSeed(context.filter);
+  let doc: Document;
+  if (spec.kind === 'replacement') {
+    const seedId: unknown = seed._id;
+    doc = { ...(seedId !== undefined ? { _id: seedId } : {}), ...cloneDocument(spec.doc) };
+  } else if (spec.kind === 'operators') {
+    doc = seed;
+    const ops = withSetOnInsertAsSet(spec.ops);
+    if (Object.keys(ops).length > 0) runMingo([doc], ops, context, seed);
+  } else {
+    const docs = [seed];
+    runMingo(docs, spec.stages, context);
+    doc = docs[0] as Document;
+  }
+  if (
+    seed._id !== undefined &&
+    doc._id !== undefined &&
+    encodeKey(seed._id) !== encodeKey(doc._id)
+  ) {
+    throw fail(
+      'ImmutableField',
+      `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${formatKeyValue(doc._id)}`,
+    );
+  }
+  return withIdFirst(doc, doc._id ?? new ObjectId());
+}
+
+function runMingo(
+  docs: Document[],
+  modifier: Document | Document[],
+  context: UpdateContext,
+  seed?: Document,
+): void {
+  const positional = !Array.isArray(modifier) && usesPositional(modifier);
+  // mingo re-tests the condition; pass it only when `$` needs it (it costs a match per document).
+  const condition = positional ? (seed ?? context.filter) : {};
+  withMingo(() =>
+    updateMany(
+      docs,
+      condition,
+      modifier as never,
+      { arrayFilters: context.arrayFilters as Document[] | undefined, cloneMode: 'copy' },
+      { ...mingoOptions, ...(context.variables ? { variables: context.variables } : {}) },
+    ),
+  );
+}
+
+function usesPositional(ops: Document): boolean {
+  return Object.values(ops).some((fields) =>
+    Object.keys(fields as Document).some((path) => /(^|\.)\$(\.|$)/.test(path)),
+  );
+}
+
+function withoutSetOnInsert(ops: Readonly<Record<string, Document>>): Record<string, Document> {
+  const rest = { ...ops };
+  delete rest.$setOnInsert;
+  return rest;
+}
+
+/** On insert, `$setOnInsert` fields are set like `$set` ones (conflicts were refused at parse). */
+function withSetOnInsertAsSet(ops: Readonly<Record<string, Document>>): Record<string, Document> {
+  const { $setOnInsert, ...rest } = ops;
+  if (!$setOnInsert) return rest;
+  return { ...rest, $set: { ...rest.$set, ...$setOnInsert } };
+}
+
+function replacementFor(original: Document, replacement: Document): Document {
+  if (replacement._id !== undefined && encodeKey(replacement._id) !== encodeKey(original._id)) {
+    throw fail(
+      'ImmutableField',
+      `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${formatKeyValue(replacement._id)}`,
+    );
+  }
+  return withIdFirst(cloneDocument(replacement), original._id);
+}
+
+/** Pipelines may drop `_id` ($replaceRoot, $project): the server keeps it; changing it is refused. */
+function keepId(doc: Document, id: unknown): Document {
+  if (doc._id !== undefined && encodeKey(doc._id) !== encodeKey(id)) {
+    throw fail(
+      'ImmutableField',
+      `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${formatKeyValue(doc._id)}`,
+    );
+  }
+  return Object.keys(doc)[0] === '_id' ? doc : withIdFirst(doc, id);
+}

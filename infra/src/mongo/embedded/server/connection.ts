@@ -1,0 +1,158 @@
+/**
+ * One client connection: bytes → frames → commands → replies, strictly in order. A protocol
+ * violation (bad frame, unknown opcode, invalid BSON) closes this connection only, with a log
+ * line saying why; a bad command is answered with an error and the connection stays open.
+ * A command that changed data is answered only once its journal records are written.
+ */
+import type { Socket } from 'node:net';
+import type { Document } from 'bson';
+import type { Logger } from 'pino';
+import { fail } from '../errors.ts';
+import { dispatch, HANDSHAKE_COMMANDS } from '../commands/dispatcher.ts';
+import { commandName, wantsJournal } from '../commands/args.ts';
+import type { ServerState } from '../commands/context.ts';
+import { OpCode } from '../wire/constants.ts';
+import { FrameSplitter } from '../wire/frame-splitter.ts';
+import { decodeOpMsg, encodeOpMsg } from '../wire/op-msg.ts';
+import { decodeOpQuery, encodeOpReply } from '../wire/op-query.ts';
+import { ProtocolError } from '../wire/protocol-error.ts';
+import type { Durability } from './durability.ts';
+
+let nextResponseId = 1;
+
+export class Connection {
+  readonly id: number;
+  readonly #socket: Socket;
+  readonly #state: ServerState;
+  readonly #durability: Durability;
+  readonly #log: Logger;
+  readonly #splitter = new FrameSplitter();
+  /** Frames are handled one after another, so replies leave in request order. */
+  #queue: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(socket: Socket, id: number, state: ServerState, durability: Durability) {
+    this.id = id;
+    this.#socket = socket;
+    this.#state = state;
+    this.#durability = durability;
+    this.#log = state.logger.child({
+      connectionId: id,
+      remote: `${socket.remoteAddress ?? '?'}:${String(socket.remotePort ?? '?')}`,
+    });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.#receive(chunk);
+    });
+    socket.on('error', (error) => {
+      this.#log.debug({ err: error }, 'socket error');
+    });
+    socket.on('close', () => {
+      this.#closed = true;
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#socket.destroy();
+  }
+
+  #receive(chunk: Buffer): void {
+    if (this.#closed) return;
+    let frames: Buffer[];
+    try {
+      frames = this.#splitter.push(chunk);
+    } catch (error) {
+      this.#violation(error);
+      return;
+    }
+    for (const frame of frames) {
+      this.#queue = this.#queue
+        .then(() => this.#handle(frame))
+        .catch((error: unknown) => {
+          this.#violation(error);
+        });
+    }
+  }
+
+  async #handle(frame: Buffer): Promise<void> {
+    if (this.#closed) return;
+    const opCode = frame.readInt32LE(12);
+    switch (opCode) {
+      case OpCode.OP_MSG:
+        return this.#handleMsg(frame);
+      case OpCode.OP_QUERY:
+        return this.#handleQuery(frame);
+      case OpCode.OP_COMPRESSED:
+        throw new ProtocolError('OP_COMPRESSED received, but no compressor was negotiated');
+      default:
+        throw new ProtocolError(`unsupported opcode ${opCode}`);
+    }
+  }
+
+  async #handleMsg(frame: Buffer): Promise<void> {
+    const request = decodeOpMsg(frame);
+    const before = this.#durability.appended;
+    const { reply } = dispatch(request.command, this.#state, this.id);
+    if (this.#durability.appended !== before)
+      await this.#durability.commit(wantsJournal(request.command));
+    if (request.moreToCome) return;
+    this.#send(encodeOpMsg, request.requestId, reply);
+  }
+
+  /** OP_QUERY serves only the legacy handshake; everything else is refused as servers ≥ 5.1 do. */
+  async #handleQuery(frame: Buffer): Promise<void> {
+    const request = decodeOpQuery(frame);
+    const name = commandName(request.query);
+    let reply: Document;
+    if (request.fullCollectionName.endsWith('.$cmd') && HANDSHAKE_COMMANDS.has(name)) {
+      const db = request.fullCollectionName.slice(0, -'.$cmd'.length);
+      reply = dispatch({ ...request.query, $db: db }, this.#state, this.id).reply;
+    } else {
+      reply = fail(
+        'UnsupportedOpQueryCommand',
+        `Unsupported OP_QUERY command: ${name}. The client driver may require an upgrade. For more details see https://dochub.mongodb.org/core/legacy-opcode-removal`,
+      ).toReply();
+    }
+    this.#send(encodeOpReply, request.requestId, reply);
+    return Promise.resolve();
+  }
+
+  #send(
+    encode: (id: number, responseTo: number, reply: Document) => Buffer,
+    responseTo: number,
+    reply: Document,
+  ): void {
+    if (this.#closed) return;
+    let frame: Buffer;
+    try {
+      frame = encode(nextResponseId++, responseTo, reply);
+    } catch (error) {
+      // A reply that cannot be encoded (over the BSON size limit) still gets an answer.
+      this.#log.error({ err: error }, 'reply could not be encoded');
+      const message = `reply could not be encoded: ${(error as Error).message}`;
+      frame = encode(nextResponseId++, responseTo, fail('BSONObjectTooLarge', message).toReply());
+    }
+    this.#socket.write(frame);
+  }
+
+  #violation(error: unknown): void {
+    if (this.#closed) return;
+    if (error instanceof ProtocolError) {
+      this.#log.warn(
+        { reason: error.message },
+        `closing connection ${String(this.id)}: ${error.message}`,
+      );
+    } else {
+      this.#log.error(
+        { err: error },
+        `closing connection ${String(this.id)} after an unexpected error`,
+      );
+    }
+    this.close();
+  }
+}

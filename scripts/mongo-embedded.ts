@@ -1,0 +1,69 @@
+/**
+ * Runs the embedded MongoDB server on its own, for services started by hand or a local shell:
+ *
+ *   npm run mongo:embedded -- --port 27017 --data ./var/mongo
+ *
+ * Logs the URI to use as MONGO_URL; stops cleanly (journal flushed) on SIGINT/SIGTERM.
+ * Without --data the data lives in memory and is gone when the process ends.
+ */
+import { parseArgs } from 'node:util';
+import { createLogger } from '../infra/src/log.ts';
+import { startEmbeddedMongo } from '../infra/src/mongo/embedded/index.ts';
+
+const usage = `usage: npm run mongo:embedded -- [--port 27017] [--host 127.0.0.1] [--data DIR] [--ttl-sweep-ms 60000]
+  --port          TCP port (default 27017; 0 picks a free one)
+  --host          address to bind (default 127.0.0.1; the server has no authentication)
+  --data          data directory (journal + snapshots); in memory when absent
+  --ttl-sweep-ms  how often TTL indexes are swept (default 60000, as mongod)`;
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '27017' },
+    host: { type: 'string', default: '127.0.0.1' },
+    data: { type: 'string' },
+    'ttl-sweep-ms': { type: 'string', default: '60000' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+});
+
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+
+const port = Number(values.port);
+const ttlSweepIntervalMs = Number(values['ttl-sweep-ms']);
+if (
+  !Number.isInteger(port) ||
+  port < 0 ||
+  port > 65535 ||
+  !Number.isInteger(ttlSweepIntervalMs) ||
+  ttlSweepIntervalMs < 1
+) {
+  console.error(usage);
+  process.exit(2);
+}
+
+const logger = createLogger({ name: 'mongo-embedded', level: process.env.LOG_LEVEL ?? 'info' });
+const mongo = await startEmbeddedMongo({
+  port,
+  host: values.host,
+  dataDir: values.data,
+  ttlSweepIntervalMs,
+  logger,
+});
+logger.info({ MONGO_URL: mongo.uri }, `export MONGO_URL=${mongo.uri}`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'stopping');
+    mongo.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  });
+}
