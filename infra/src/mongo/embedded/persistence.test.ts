@@ -1,0 +1,254 @@
+/**
+ * Persistence of the embedded server with a data directory: restart, SIGKILL of a server
+ * process mid-traffic, a torn journal tail, corruption refused, compaction into snapshots.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  readFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { expect } from 'chai';
+import { MongoClient, type Document, type IndexDescription, type MongoServerError } from 'mongodb';
+import { pino } from 'pino';
+import { pollUntil } from '../../testing/poll-until.ts';
+import { startEmbeddedMongo, type EmbeddedMongo } from './index.ts';
+
+const repoRoot = path.resolve(import.meta.dirname, '../../../..');
+const silent = pino({ level: 'silent' });
+
+interface Doc extends Document {
+  _id: number;
+}
+
+describe('embedded MongoDB persistence', function () {
+  let dir: string;
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'tickwatch-mongo-'));
+  });
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function start(
+    options: { compactAfterBytes?: number } = {},
+  ): Promise<{ server: EmbeddedMongo; client: MongoClient }> {
+    const server = await startEmbeddedMongo({ dataDir: dir, logger: silent, ...options });
+    const client = await new MongoClient(server.uri).connect();
+    cleanups.push(
+      () => server.stop(),
+      () => client.close(),
+    );
+    return { server, client };
+  }
+
+  async function stop({
+    server,
+    client,
+  }: {
+    server: EmbeddedMongo;
+    client: MongoClient;
+  }): Promise<void> {
+    await client.close();
+    await server.stop();
+  }
+
+  it('keeps documents, updates, deletes and indexes across a restart', async () => {
+    const first = await start();
+    const quotes = first.client.db('app').collection<Doc>('quotes');
+    await quotes.createIndex({ ticker: 1 }, { unique: true }, undefined);
+    await quotes.createIndex({ at: 1 }, { expireAfterSeconds: 3600 }, undefined);
+    await quotes.insertMany([
+      { _id: 1, ticker: 'AAPL', price: 1, at: new Date(0) },
+      { _id: 2, ticker: 'MSFT', price: 2 },
+      { _id: 3, ticker: 'IBM', price: 3 },
+    ]);
+    await quotes.updateOne({ _id: 1 }, { $inc: { price: 10 } });
+    await quotes.deleteOne({ _id: 3 });
+    await first.client.db('gone').collection('x').insertOne({ a: 1 });
+    await first.client.db('gone').dropDatabase();
+    await stop(first);
+
+    const second = await start();
+    const again = second.client.db('app').collection<Doc>('quotes');
+    expect(await again.find().sort({ _id: 1 }).toArray()).to.deep.equal([
+      { _id: 1, ticker: 'AAPL', price: 11, at: new Date(0) },
+      { _id: 2, ticker: 'MSFT', price: 2 },
+    ]);
+    const indexes = (await again.listIndexes().toArray()) as IndexDescription[];
+    expect(
+      indexes.map((index) => [index.name, index.unique ?? false, index.expireAfterSeconds ?? null]),
+    ).to.deep.equal([
+      ['_id_', false, null],
+      ['ticker_1', true, null],
+      ['at_1', false, 3600],
+    ]);
+    const duplicate = await again.insertOne({ _id: 9, ticker: 'MSFT' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((duplicate as MongoServerError).code).to.equal(11000);
+    const names = (await second.client.db('admin').admin().listDatabases()).databases.map(
+      (db) => db.name,
+    );
+    expect(names).to.include('app').and.not.include('gone');
+  });
+
+  it('loses no acknowledged write when the server process is SIGKILLed mid-traffic', async function () {
+    this.timeout(30_000);
+    const child = await spawnServer(dir);
+    const client = await new MongoClient(child.uri, { serverSelectionTimeoutMS: 2000 }).connect();
+    const acknowledged: number[] = [];
+    const writer = (async () => {
+      const collection = client.db('app').collection<Doc>('ticks');
+      for (let i = 0; ; i++) {
+        try {
+          await collection.insertOne(
+            { _id: i, j: i % 3 === 0 },
+            i % 3 === 0 ? { writeConcern: { j: true } } : {},
+          );
+          acknowledged.push(i);
+        } catch {
+          return; // the server is gone
+        }
+      }
+    })();
+    await pollUntil('a few hundred acknowledged writes', () => acknowledged.length >= 300);
+    const exited = once(child.process, 'exit');
+    child.process.kill('SIGKILL');
+    await exited; // reaped, so its pid no longer holds the directory lock
+    await writer;
+    await client.close();
+
+    const { client: after } = await start();
+    const stored = new Set(
+      (await after.db('app').collection<Doc>('ticks').find().toArray()).map((d) => d._id),
+    );
+    const lost = acknowledged.filter((id) => !stored.has(id));
+    expect(lost, 'acknowledged writes missing after SIGKILL').to.deep.equal([]);
+  });
+
+  it('cuts off a torn record at the end of the journal and keeps everything before it', async () => {
+    const first = await start();
+    await first.client
+      .db('app')
+      .collection<Doc>('c')
+      .insertMany([{ _id: 1 }, { _id: 2 }]);
+    await stop(first);
+    const journal = latest(dir, 'journal');
+    const goodSize = readFileSync(journal).length;
+    // A crash mid-append: a header announcing 200 bytes, and only 7 of them written.
+    const torn = Buffer.alloc(15);
+    torn.writeUInt32LE(200, 0);
+    appendFileSync(journal, torn);
+
+    const logs: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => logs.push(line) });
+    const server = await startEmbeddedMongo({ dataDir: dir, logger });
+    const client = await new MongoClient(server.uri).connect();
+    cleanups.push(
+      () => server.stop(),
+      () => client.close(),
+    );
+    expect(await client.db('app').collection<Doc>('c').countDocuments()).to.equal(2);
+    expect(readFileSync(journal).length).to.equal(goodSize);
+    expect(logs.join('')).to.match(/torn record/);
+  });
+
+  it('refuses to start on a journal corrupted before its end', async () => {
+    const first = await start();
+    await first.client
+      .db('app')
+      .collection<Doc>('c')
+      .insertMany([{ _id: 1 }, { _id: 2 }]);
+    await first.client.db('app').collection<Doc>('c').insertOne({ _id: 3 });
+    await stop(first);
+    const journal = latest(dir, 'journal');
+    const bytes = readFileSync(journal);
+    bytes[12] = (bytes[12] ?? 0) ^ 0xff; // inside the first record's payload
+    writeFileSync(journal, bytes);
+    const error = await startEmbeddedMongo({ dataDir: dir, logger: silent }).then(
+      (server) => server.stop(),
+      (e: unknown) => e,
+    );
+    expect(String(error)).to.match(/checksum mismatch at byte 0, followed by more data/);
+  });
+
+  it('compacts the journal into a snapshot and restarts from it', async () => {
+    const first = await start({ compactAfterBytes: 64 * 1024 });
+    const collection = first.client.db('app').collection<Doc>('big');
+    for (let batch = 0; batch < 10; batch++) {
+      await collection.insertMany(
+        Array.from({ length: 200 }, (_, i) => ({ _id: batch * 200 + i, pad: 'x'.repeat(100) })),
+      );
+    }
+    await collection.updateMany({}, { $set: { touched: true } });
+    await pollUntil('a snapshot and a single journal', () => {
+      const files = readdirSync(dir);
+      return (
+        files.some((f) => f.startsWith('snapshot-')) &&
+        files.filter((f) => f.startsWith('journal-')).length === 1
+      );
+    });
+    await collection.deleteOne({ _id: 0 });
+    await stop(first);
+
+    const second = await start();
+    const again = second.client.db('app').collection<Doc>('big');
+    expect(await again.countDocuments()).to.equal(1999);
+    expect(await again.countDocuments({ touched: true })).to.equal(1999);
+  });
+
+  it('refuses a data directory already in use', async () => {
+    await start();
+    const error = await startEmbeddedMongo({ dataDir: dir, logger: silent }).then(
+      (server) => server.stop(),
+      (e: unknown) => e,
+    );
+    expect(String(error)).to.match(/already open in this process|in use by process/);
+  });
+});
+
+function latest(dir: string, kind: 'journal' | 'snapshot'): string {
+  const files = readdirSync(dir)
+    .filter((f) => f.startsWith(`${kind}-`))
+    .sort();
+  const file = files[files.length - 1];
+  if (!file) throw new Error(`no ${kind} file in ${dir}`);
+  return path.join(dir, file);
+}
+
+/** Runs the CLI (scripts/mongo-embedded.ts) as a separate Node 24 process and reads its URI. */
+async function spawnServer(dataDir: string): Promise<{ uri: string; process: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    ['scripts/mongo-embedded.ts', '--port', '0', '--data', dataDir],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout });
+  const uri = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => {
+      reject(new Error(`server process exited early (${String(code)})`));
+    });
+    lines.on('line', (line) => {
+      const url = (JSON.parse(line) as { MONGO_URL?: string }).MONGO_URL;
+      if (url) resolve(url);
+    });
+  });
+  return { uri, process: child };
+}
