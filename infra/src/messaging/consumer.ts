@@ -74,27 +74,30 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   let running = 0;
   let idleWaiters: (() => void)[] = [];
 
+  const settled = (): void => {
+    running -= 1;
+    if (running === 0 && idleWaiters.length > 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  };
+
   const onMessage = (
     target: BrokerChannel,
     signal: AbortSignal,
     message: IncomingMessage,
   ): void => {
     running += 1;
-    const scope: DeliveryScope = { channel: target, message, options, logger, released: signal };
-    handle(scope)
-      .catch((error: unknown) => {
+    handle({ channel: target, message, options, logger, released: signal }).then(
+      settled,
+      (error: unknown) => {
         // The delivery handlers catch handler errors; this is a bug in them. Leave the message
         // unacked: it is redelivered when the channel closes.
         logger.error({ err: error }, 'delivery handling failed unexpectedly');
-      })
-      .finally(() => {
-        running -= 1;
-        if (running === 0 && idleWaiters.length > 0) {
-          const waiters = idleWaiters;
-          idleWaiters = [];
-          for (const wake of waiters) wake();
-        }
-      });
+        settled();
+      },
+    );
   };
 
   const subscribe = async (session: Session): Promise<void> => {

@@ -191,9 +191,15 @@ export function createMessaging(options: MessagingOptions): Messaging {
       await supervisor.start();
     },
 
-    async publish(event, encodeOptions) {
-      // async: a validation error becomes a rejection, like every other publish failure.
-      await publisher.publish(encodeEvent(event, encodeOptions));
+    publish(event, encodeOptions) {
+      let message: OutgoingMessage;
+      try {
+        message = encodeEvent(event, encodeOptions);
+      } catch (error) {
+        // A validation error becomes a rejection, like every other publish failure.
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      return publisher.publish(message);
     },
 
     publishMessage(message, callOptions) {

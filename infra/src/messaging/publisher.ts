@@ -66,19 +66,26 @@ interface Pending {
   readonly buffer: boolean;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
-  timer: NodeJS.Timeout | undefined;
+  /** performance.now() after which it rejects; deadlines are in creation order (one timeout). */
+  readonly deadline: number;
   state: PendingState;
   /** Channel generation it was written on; confirms from an older channel are ignored. */
   generation: number;
-  returned: ReturnedMessage | undefined;
 }
 
 export function createPublisher(options: PublisherOptions): Publisher {
   const { observer, logger, maxInFlight, maxBuffered, publishTimeoutMs } = options;
   const queue = new Fifo<Pending>();
   const inFlight = new Set<Pending>();
-  /** Sent and unconfirmed publishes by messageId, to match `basic.return`s. */
-  const byMessageId = new Map<string, Pending[]>();
+  /**
+   * `basic.return`s waiting for their confirm, by messageId. Only unroutable publishes land
+   * here, so the common path pays one failed Map lookup per confirm, nothing per publish.
+   */
+  const returns = new Map<string, ReturnedMessage[]>();
+  /** Every unsettled publish in creation order, hence deadline order: swept from the head. */
+  const deadlines = new Fifo<Pending>();
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweepEveryMs = Math.max(10, Math.min(250, publishTimeoutMs / 4));
   /** Live entries in `queue` (timed-out ones stay in the Fifo until shifted, then skipped). */
   let queued = 0;
   let channel: BrokerChannel | undefined;
@@ -91,7 +98,6 @@ export function createPublisher(options: PublisherOptions): Publisher {
     if (pending.state === 'done') return;
     if (pending.state === 'queued') queued -= 1;
     pending.state = 'done';
-    clearTimeout(pending.timer);
     const { exchange, routingKey } = pending.message;
     if (error) {
       const outcome =
@@ -115,20 +121,41 @@ export function createPublisher(options: PublisherOptions): Publisher {
     }
   };
 
-  const index = (pending: Pending): void => {
-    const id = pending.message.properties.messageId;
-    const list = byMessageId.get(id);
-    if (list) list.push(pending);
-    else byMessageId.set(id, [pending]);
+  /** The return for this publish, if the broker sent one (it precedes the confirm). */
+  const takeReturn = (pending: Pending): ReturnedMessage | undefined => {
+    if (returns.size === 0) return undefined;
+    const { exchange, routingKey, properties } = pending.message;
+    const list = returns.get(properties.messageId);
+    const at = list?.findIndex((r) => r.exchange === exchange && r.routingKey === routingKey) ?? -1;
+    if (!list || at < 0) return undefined;
+    const [returned] = list.splice(at, 1);
+    if (list.length === 0) returns.delete(properties.messageId);
+    return returned;
   };
 
-  const unindex = (pending: Pending): void => {
-    const id = pending.message.properties.messageId;
-    const list = byMessageId.get(id);
-    if (!list) return;
-    const at = list.indexOf(pending);
-    if (at >= 0) list.splice(at, 1);
-    if (list.length === 0) byMessageId.delete(id);
+  const sweep = (): void => {
+    const now = performance.now();
+    for (;;) {
+      const head = deadlines.peek();
+      if (!head || (head.state !== 'done' && head.deadline > now)) break;
+      deadlines.shift();
+      if (head.state === 'done') continue;
+      const where =
+        head.state === 'sent' ? 'sent, no confirm from the broker' : 'never sent: not connected';
+      inFlight.delete(head);
+      settle(
+        head,
+        new MessagingError(
+          MessagingErrorCode.publishTimeout,
+          `publish to "${head.message.exchange}" with routing key "${head.message.routingKey}" not confirmed within ${publishTimeoutMs} ms (${where})`,
+        ),
+      );
+    }
+    if (deadlines.length === 0) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+    pump();
   };
 
   const onConfirm = (pending: Pending, sentOn: number, outcome: ConfirmOutcome): void => {
@@ -137,7 +164,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     // The channel closed under it: detach() decides (resend or reject) for all of them.
     if (outcome === 'closed') return;
     inFlight.delete(pending);
-    unindex(pending);
+    const returned = takeReturn(pending);
     const { exchange, routingKey } = pending.message;
     if (outcome === 'nack') {
       settle(
@@ -147,9 +174,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
           `broker refused publish to "${exchange}" with routing key "${routingKey}" (nack: a full queue with reject-publish, or an internal error)`,
         ),
       );
-    } else if (pending.returned) {
+    } else if (returned) {
       observer.returned({ exchange, routingKey });
-      settle(pending, new UnroutableError(exchange, routingKey, pending.returned.replyText));
+      settle(pending, new UnroutableError(exchange, routingKey, returned.replyText));
     } else {
       settle(pending);
     }
@@ -158,15 +185,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
 
   const onReturn = (returned: ReturnedMessage): void => {
     if (returned.messageId === undefined) return;
-    const candidates = byMessageId.get(returned.messageId) ?? [];
-    // Returns arrive in publish order, before their confirm: the first unmarked match is it.
-    const pending = candidates.find(
-      (p) =>
-        p.returned === undefined &&
-        p.message.exchange === returned.exchange &&
-        p.message.routingKey === returned.routingKey,
-    );
-    if (pending) pending.returned = returned;
+    const list = returns.get(returned.messageId);
+    if (list) list.push(returned);
+    else returns.set(returned.messageId, [returned]);
   };
 
   const send = (pending: Pending, target: BrokerChannel): void => {
@@ -174,9 +195,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     queued -= 1;
     pending.state = 'sent';
     pending.generation = generation;
-    pending.returned = undefined;
     inFlight.add(pending);
-    index(pending);
     const sentOn = generation;
     let writable: boolean;
     try {
@@ -186,7 +205,6 @@ export function createPublisher(options: PublisherOptions): Publisher {
     } catch {
       // The channel closed before we learnt of it; detach() follows and requeues.
       inFlight.delete(pending);
-      unindex(pending);
       pending.state = 'queued';
       queued += 1;
       queue.unshiftAll([pending]);
@@ -239,26 +257,12 @@ export function createPublisher(options: PublisherOptions): Publisher {
           buffer,
           resolve,
           reject: rejectPublish,
-          timer: undefined,
+          deadline: performance.now() + publishTimeoutMs,
           state: 'queued',
           generation: -1,
-          returned: undefined,
         };
-        pending.timer = setTimeout(() => {
-          const where =
-            pending.state === 'sent'
-              ? 'sent, no confirm from the broker'
-              : 'never sent: not connected';
-          if (inFlight.delete(pending)) unindex(pending);
-          settle(
-            pending,
-            new MessagingError(
-              MessagingErrorCode.publishTimeout,
-              `publish to "${exchange}" with routing key "${routingKey}" not confirmed within ${publishTimeoutMs} ms (${where})`,
-            ),
-          );
-          pump();
-        }, publishTimeoutMs);
+        deadlines.push(pending);
+        sweeper ??= setInterval(sweep, sweepEveryMs);
         queue.push(pending);
         queued += 1;
         pump();
@@ -291,7 +295,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       awaitingDrain = false;
       const unconfirmed = [...inFlight];
       inFlight.clear();
-      byMessageId.clear();
+      returns.clear();
       const resend: Pending[] = [];
       for (const pending of unconfirmed) {
         if (pending.buffer && accepting) {
@@ -328,7 +332,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
       }
       const left = [...queue.drainAll(), ...inFlight];
       inFlight.clear();
-      byMessageId.clear();
+      returns.clear();
+      clearInterval(sweeper);
+      sweeper = undefined;
       for (const pending of left) {
         settle(
           pending,

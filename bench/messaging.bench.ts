@@ -1,0 +1,353 @@
+/**
+ * Messaging benchmark (issue 5): bare amqplib against this layer, in one run on one broker.
+ *
+ * Throughput: N messages of 1 KB published to a quorum queue with a confirm channel,
+ * persistent, at most 1,000 unconfirmed, and consumed with prefetch 100 and one ack each;
+ * msg/s from the first publish to the last ack. The layer does the same through
+ * `messaging.publish` (zod validation, envelope→properties, mandatory + return correlation,
+ * confirms) and `messaging.consume` (decode, validation, dispatch by type, ack). Three rounds,
+ * alternating, median reported. The layer runs on the tickwatch topology without the event
+ * log stream (that is a second queue written per message: broker work, not layer work; one
+ * row shows its cost separately).
+ *
+ * Latency: publish→consume at a fixed 1,000 msg/s for 5 s (first 500 discarded), p50/p99.
+ */
+import { performance } from 'node:perf_hooks';
+import amqplib from 'amqplib';
+import { createEvent, EventType, QUEUES, type TickwatchEvent } from '@tickwatch/contracts';
+import { exampleData } from '@tickwatch/contracts/examples';
+import { createMessaging, tickwatchTopology, type Topology } from '@tickwatch/infra/messaging';
+import { createTestVhost } from '@tickwatch/infra/messaging/testing';
+import type { BenchReport } from './lib/report.ts';
+
+const MESSAGES = 20_000;
+const ROUNDS = 5;
+const WINDOW = 1_000;
+const PREFETCH = 100;
+const BODY_BYTES = 1_024;
+const LATENCY_RATE = 1_000;
+const LATENCY_SECONDS = 5;
+const QUEUE = QUEUES.gatewayReadModels;
+
+interface Measured {
+  readonly msgPerSec: number;
+  /** This process's CPU (user + system) per message: publisher and consumer together. */
+  readonly cpuMicros: number;
+}
+
+/** Runs `work` (which moves MESSAGES messages) and measures wall time and this process's CPU. */
+async function measure(work: () => Promise<void>): Promise<Measured> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await work();
+  const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { msgPerSec: MESSAGES / seconds, cpuMicros: (used.user + used.system) / MESSAGES };
+}
+interface Latency {
+  readonly p50: number;
+  readonly p99: number;
+  readonly samples: number;
+}
+
+/**
+ * A valid 1 KB event: notification.failed with its free-text reason padded to the size.
+ * (Not a user.* event: their time-zone check costs ~100 µs per validation, see the notes.)
+ */
+function oneKilobyteEvent(): TickwatchEvent {
+  const make = (pad: number) =>
+    createEvent(
+      EventType.notificationFailed,
+      { ...exampleData[EventType.notificationFailed], reason: 'x'.repeat(pad) },
+      { source: 'tickwatch/bench' },
+    );
+  const overhead = Buffer.byteLength(JSON.stringify(make(0)));
+  return make(BODY_BYTES - overhead);
+}
+
+function withFreshId(event: TickwatchEvent): TickwatchEvent {
+  return { ...event, id: crypto.randomUUID() };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+function summarise(latencies: number[]): Latency {
+  const kept = latencies.slice(500).sort((a, b) => a - b);
+  return { p50: percentile(kept, 50), p99: percentile(kept, 99), samples: kept.length };
+}
+
+/** Calls `send` at `rate` per second for `seconds`, catching up after a late timer. */
+async function paced(rate: number, seconds: number, send: () => void): Promise<void> {
+  const total = rate * seconds;
+  const start = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
+    while (sent < due) {
+      send();
+      sent += 1;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+// ---------------------------------------------------------------- bare amqplib
+
+async function rawSetup(url: string, queue: string, declare = true) {
+  const connection = await amqplib.connect(url, { noDelay: true });
+  const publish = await connection.createConfirmChannel();
+  const consume = await connection.createChannel();
+  if (declare) {
+    await publish.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  }
+  await consume.prefetch(PREFETCH);
+  return { connection, publish, consume };
+}
+
+interface RawTarget {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly queue: string;
+  /** Declare a plain quorum queue (the baseline), or use the layer's topology as declared. */
+  readonly declare: boolean;
+  readonly properties: amqplib.Options.Publish;
+}
+
+const plainQuorum = (round: number): RawTarget => ({
+  exchange: '',
+  routingKey: `bench.raw.${round}`,
+  queue: `bench.raw.${round}`,
+  declare: true,
+  properties: {},
+});
+
+/** What the layer sends, by hand: same exchange, binding, queue arguments and properties. */
+const asTheLayer = (event: TickwatchEvent): RawTarget => ({
+  exchange: 'tickwatch.events',
+  routingKey: 'notification.failed',
+  queue: QUEUE,
+  declare: false,
+  properties: {
+    mandatory: true,
+    type: event.type,
+    timestamp: Math.floor(Date.parse(event.time) / 1000),
+    contentType: 'application/json',
+    appId: event.source,
+    headers: {},
+  },
+});
+
+async function rawThroughput(url: string, target: RawTarget): Promise<Measured> {
+  const { connection, publish, consume } = await rawSetup(url, target.queue, target.declare);
+  const body = Buffer.alloc(BODY_BYTES, 'x');
+  let consumed = 0;
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  await consume.consume(target.queue, (message) => {
+    if (!message) return;
+    consume.ack(message);
+    if (++consumed === MESSAGES) finish();
+  });
+  const result = await measure(async () => {
+    let sent = 0;
+    let inFlight = 0;
+    let wake: (() => void) | undefined;
+    while (sent < MESSAGES) {
+      if (inFlight >= WINDOW) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      inFlight += 1;
+      sent += 1;
+      const options = { ...target.properties, persistent: true, messageId: String(sent) };
+      const writable = publish.publish(
+        target.exchange,
+        target.routingKey,
+        body,
+        options,
+        (error) => {
+          if (error) throw new Error(`raw publish nacked: ${String(error)}`);
+          inFlight -= 1;
+          wake?.();
+          wake = undefined;
+        },
+      );
+      if (!writable) await new Promise((resolve) => publish.once('drain', resolve));
+    }
+    await done;
+  });
+  if (target.declare) await publish.deleteQueue(target.queue);
+  await connection.close();
+  return result;
+}
+
+async function rawLatency(url: string): Promise<Latency> {
+  const queue = 'bench.raw.latency';
+  const { connection, publish, consume } = await rawSetup(url, queue);
+  const latencies: number[] = [];
+  const body = Buffer.alloc(BODY_BYTES, 'x');
+  await consume.consume(queue, (message) => {
+    if (!message) return;
+    latencies.push(performance.now() - message.content.readDoubleBE(0));
+    consume.ack(message);
+  });
+  await paced(LATENCY_RATE, LATENCY_SECONDS, () => {
+    const content = Buffer.from(body);
+    content.writeDoubleBE(performance.now(), 0);
+    publish.publish('', queue, content, { persistent: true }, () => {});
+  });
+  const expected = LATENCY_RATE * LATENCY_SECONDS;
+  while (latencies.length < expected) await new Promise((resolve) => setTimeout(resolve, 20));
+  await publish.deleteQueue(queue);
+  await connection.close();
+  return summarise(latencies);
+}
+
+// ---------------------------------------------------------------- this layer
+
+async function layerThroughput(url: string, topology: Topology): Promise<Measured> {
+  const messaging = createMessaging({
+    url,
+    service: 'bench',
+    topology,
+    logger: undefined,
+    maxInFlight: WINDOW,
+  });
+  await messaging.start();
+  const template = oneKilobyteEvent();
+  let consumed = 0;
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const subscription = await messaging.consume(
+    QUEUE,
+    {
+      [EventType.notificationFailed]: () => {
+        if (++consumed === MESSAGES) finish();
+        return Promise.resolve();
+      },
+    },
+    { prefetch: PREFETCH },
+  );
+  // The same pump as the raw run: at most WINDOW publishes awaiting their confirm.
+  const result = await measure(async () => {
+    let sent = 0;
+    let inFlight = 0;
+    let wake: (() => void) | undefined;
+    const confirmed = (): void => {
+      inFlight -= 1;
+      wake?.();
+      wake = undefined;
+    };
+    while (sent < MESSAGES) {
+      if (inFlight >= WINDOW) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      inFlight += 1;
+      sent += 1;
+      messaging.publish(withFreshId(template)).then(confirmed, (error: unknown) => {
+        throw error;
+      });
+    }
+    await done;
+  });
+  await subscription.stop();
+  await messaging.close();
+  return result;
+}
+
+async function layerLatency(url: string, topology: Topology): Promise<Latency> {
+  const messaging = createMessaging({ url, service: 'bench', topology });
+  await messaging.start();
+  const template = oneKilobyteEvent();
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  await messaging.consume(
+    QUEUE,
+    {
+      [EventType.notificationFailed]: async (event) => {
+        latencies.push(performance.now() - (sentAt.get(event.id) ?? NaN));
+        await Promise.resolve();
+      },
+    },
+    { prefetch: PREFETCH },
+  );
+  await paced(LATENCY_RATE, LATENCY_SECONDS, () => {
+    const event = withFreshId(template);
+    sentAt.set(event.id, performance.now());
+    void messaging.publish(event);
+  });
+  const expected = LATENCY_RATE * LATENCY_SECONDS;
+  while (latencies.length < expected) await new Promise((resolve) => setTimeout(resolve, 20));
+  await messaging.close();
+  return summarise(latencies);
+}
+
+// ---------------------------------------------------------------- report
+
+const median = (values: readonly Measured[]): Measured => {
+  const pick = (key: keyof Measured) =>
+    [...values.map((v) => v[key])].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+  return { msgPerSec: pick('msgPerSec'), cpuMicros: pick('cpuMicros') };
+};
+
+export default async function messagingBench(): Promise<BenchReport> {
+  process.env.LOG_LEVEL ??= 'silent';
+  const vhost = await createTestVhost('bench');
+  try {
+    const production = tickwatchTopology();
+    const withoutLog: Topology = {
+      ...production,
+      queues: production.queues.filter((queue) => queue.role !== 'stream'),
+    };
+    // Declares the layer's topology for the raw run that uses it.
+    const declaring = createMessaging({ url: vhost.url, service: 'bench', topology: withoutLog });
+    await declaring.start();
+    await declaring.close();
+
+    const runs = { raw: [] as Measured[], rawSame: [] as Measured[], layer: [] as Measured[] };
+    for (let round = 0; round < ROUNDS; round++) {
+      runs.raw.push(await rawThroughput(vhost.url, plainQuorum(round)));
+      runs.rawSame.push(await rawThroughput(vhost.url, asTheLayer(oneKilobyteEvent())));
+      runs.layer.push(await layerThroughput(vhost.url, withoutLog));
+    }
+    const withLog = await layerThroughput(vhost.url, production);
+    const rawLat = await rawLatency(vhost.url);
+    const layerLat = await layerLatency(vhost.url, withoutLog);
+
+    const raw = median(runs.raw);
+    const rawSame = median(runs.rawSame);
+    const layer = median(runs.layer);
+    const round2 = (n: number) => Math.round(n * 100) / 100;
+    const row = (scenario: string, measured: Measured, latency?: Latency) => ({
+      scenario,
+      'msg/s': Math.round(measured.msgPerSec),
+      'vs raw': round2(measured.msgPerSec / raw.msgPerSec),
+      'client CPU µs/msg': Math.round(measured.cpuMicros),
+      'p50 ms @1k/s': latency ? round2(latency.p50) : '',
+      'p99 ms @1k/s': latency ? round2(latency.p99) : '',
+    });
+    const ratio = layer.msgPerSec / raw.msgPerSec;
+    const list = (values: Measured[]) => values.map((v) => Math.round(v.msgPerSec)).join(', ');
+    return {
+      title: 'Messaging: bare amqplib vs @tickwatch/infra/messaging (1 KB, quorum, confirms)',
+      rows: [
+        row('raw amqplib → plain quorum queue (baseline)', raw, rawLat),
+        row('raw amqplib → the layer’s exchange, queue, properties', rawSame),
+        row('layer, dedupe off', layer, layerLat),
+        row('layer + tickwatch.log stream (production topology)', withLog),
+      ],
+      notes: [
+        `${MESSAGES.toLocaleString('en-US')} messages of ${BODY_BYTES} B per throughput run, ≤ ${WINDOW} unconfirmed, prefetch ${PREFETCH}; median of ${ROUNDS} interleaved rounds (raw: ${list(runs.raw)}; raw, layer's path: ${list(runs.rawSame)}; layer: ${list(runs.layer)}).`,
+        'client CPU: user + system time of the one Node process that publishes and consumes, per message (median).',
+        `Latency: publish→handler at a fixed ${LATENCY_RATE} msg/s for ${LATENCY_SECONDS} s, first 500 discarded.`,
+        `Floor (issue 5): layer ≥ 0.7 × raw without dedupe: ${ratio >= 0.7 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}).`,
+        'Publisher, consumer and broker share this machine’s cores, so client CPU is taken from the broker.',
+      ],
+    };
+  } finally {
+    await vhost.delete();
+  }
+}
