@@ -5,6 +5,7 @@
 import { crudSpecCases } from './conformance/crud-spec.ts';
 import { engineGapCases } from './conformance/engine-gaps.ts';
 import { mongooseCases } from './conformance/mongoose-models.ts';
+import { readsAndShapesCases } from './conformance/reads-and-shapes.ts';
 import { serverBehaviourCases } from './conformance/server-behaviour.ts';
 import { describeOnTargets } from './conformance/target.ts';
 
@@ -14,6 +15,9 @@ describeOnTargets('MongoDB conformance', (target) => {
   });
   describe('gaps a query library leaves', () => {
     engineGapCases(target);
+  });
+  describe('reads, aggregation and document shape', () => {
+    readsAndShapesCases(target);
   });
   describe('mongoose models', () => {
     mongooseCases(target);

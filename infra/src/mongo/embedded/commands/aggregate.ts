@@ -6,11 +6,10 @@
  * Stages that would need server internals are refused with NotImplemented.
  */
 import { Long, UUID, type Document } from 'bson';
-import { Aggregator } from 'mingo';
 import { fail } from '../errors.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
-import { mingoOptions } from '../engine/mingo-options.ts';
 import { runQuery } from '../query/execute.ts';
+import { PIPELINE_STAGES, runPipeline } from '../query/aggregation.ts';
 import { withMingo } from '../query/mingo-errors.ts';
 import { assertSupportedValues } from '../query/supported-values.ts';
 import { optionalDocument, optionalInteger, required, optionalArray } from './args.ts';
@@ -35,7 +34,6 @@ const REFUSED_STAGES = new Set([
   '$searchMeta',
   '$vectorSearch',
   '$geoNear',
-  '$sample',
 ]);
 
 function aggregate(command: Document, context: CommandContext): Document {
@@ -78,14 +76,13 @@ function aggregate(command: Document, context: CommandContext): Document {
   const results =
     rest.length === 0
       ? input
-      : withMingo<Document[]>(() =>
-          new Aggregator(rest, {
-            ...mingoOptions,
-            ...(variables ? { variables } : {}),
-            collectionResolver: (other: string) => [
+      : withMingo(() =>
+          runPipeline(rest, input, {
+            variables,
+            collection: (other) => [
               ...(catalog.collection(context.db, other)?.docs.values() ?? []),
             ],
-          }).run(input),
+          }),
         );
 
   if (out) {
@@ -109,6 +106,8 @@ function checkStage(stage: unknown, index: number, count: number): Document {
   const name = Object.keys(stage)[0] as string;
   if (REFUSED_STAGES.has(name))
     throw fail('NotImplemented', `${name} is not supported by the embedded MongoDB server`);
+  if (!PIPELINE_STAGES.has(name))
+    throw fail('Location40324', `Unrecognized pipeline stage name: '${name}'`);
   if (name === '$out' && index !== count - 1)
     throw fail('Location40601', '$out can only be the final stage in the pipeline');
   return stage;

@@ -216,6 +216,14 @@ export function mongooseCases(target: Target): void {
     expect(recent).to.equal(2);
   });
 
+  it('syncIndexes builds the schema indexes and reports nothing to drop', async () => {
+    const { Quote } = models(target);
+    expect(await Quote.syncIndexes()).to.deep.equal([]);
+    const names = (await Quote.listIndexes()).map((index: { name?: string }) => index.name);
+    expect(names).to.deep.equal(['_id_', 'ticker_1_at_-1']);
+    expect(await Quote.diffIndexes()).to.deep.equal({ toDrop: [], toCreate: [] });
+  });
+
   it('updateMany, deleteMany and distinct through models', async () => {
     const { Quote } = models(target);
     await Quote.insertMany([

@@ -95,7 +95,27 @@ export function parseUpdate(value: unknown): UpdateSpec {
     if (op === '$rename') paths.push(...Object.values(fields).map(String));
   }
   checkConflicts(paths);
-  return { kind: 'operators', ops: value as Record<string, Document> };
+  return { kind: 'operators', ops: inFieldOrder(value as Record<string, Document>) };
+}
+
+/**
+ * Since MongoDB 5.0 update operators process fields in lexicographic order (numeric names in
+ * numeric order), so new fields are appended in that order whatever order the client wrote.
+ */
+function inFieldOrder(ops: Record<string, Document>): Record<string, Document> {
+  const ordered: Record<string, Document> = {};
+  for (const [op, fields] of Object.entries(ops)) {
+    ordered[op] = Object.fromEntries(
+      Object.entries(fields).sort(([a], [b]) => compareFieldNames(a, b)),
+    );
+  }
+  return ordered;
+}
+
+function compareFieldNames(a: string, b: string): number {
+  const numeric = /^\d+$/;
+  if (numeric.test(a) && numeric.test(b)) return Number(a) - Number(b);
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Two operators may not touch the same path, nor one path and its parent. */
@@ -216,7 +236,7 @@ function withoutSetOnInsert(ops: Readonly<Record<string, Document>>): Record<str
 function withSetOnInsertAsSet(ops: Readonly<Record<string, Document>>): Record<string, Document> {
   const { $setOnInsert, ...rest } = ops;
   if (!$setOnInsert) return rest;
-  return { ...rest, $set: { ...rest.$set, ...$setOnInsert } };
+  return { ...rest, $set: inFieldOrder({ $set: { ...rest.$set, ...$setOnInsert } }).$set ?? {} };
 }
 
 function replacementFor(original: Document, replacement: Document): Document {
