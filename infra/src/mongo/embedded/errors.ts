@@ -23,6 +23,7 @@ export const ErrorCodes = {
   IndexAlreadyExists: 68,
   InvalidOptions: 72,
   InvalidNamespace: 73,
+  UnknownReplWriteConcern: 79,
   IndexOptionsConflict: 85,
   IndexKeySpecsConflict: 86,
   NotSingleValueField: 54,

@@ -6,6 +6,7 @@
  */
 import type { Document } from 'bson';
 import { fail, MongoCommandError } from '../errors.ts';
+import { isPlainObject } from '../engine/index-keys.ts';
 import { aggregateCommands } from './aggregate.ts';
 import { commandName } from './args.ts';
 import { collectionCommands } from './collections.ts';
@@ -48,6 +49,23 @@ export interface Dispatched {
   readonly name: string;
 }
 
+/**
+ * A standalone server can only promise what it has: acknowledgement by itself (w: 0, 1 or
+ * "majority", which is itself) and the journal (j). More nodes or tagged modes are refused
+ * before the command runs, as mongod does, rather than answered as if replicated.
+ */
+function checkWriteConcern(concern: unknown): void {
+  if (!isPlainObject(concern)) return;
+  const w: unknown = concern.w;
+  if (typeof w === 'number' && w > 1) throw fail('BadValue', "cannot use 'w' > 1 on a standalone");
+  if (typeof w === 'string' && w !== 'majority') {
+    throw fail(
+      'UnknownReplWriteConcern',
+      `No write concern mode named '${w}' found in replica set configuration`,
+    );
+  }
+}
+
 export function dispatch(command: Document, server: ServerState, connectionId: number): Dispatched {
   const name = commandName(command);
   try {
@@ -66,6 +84,7 @@ export function dispatch(command: Document, server: ServerState, connectionId: n
     }
     const handler = HANDLERS.get(name);
     if (!handler) throw fail('CommandNotFound', `no such command: '${name}'`);
+    checkWriteConcern(command.writeConcern);
     const context: CommandContext = { server, db, connectionId };
     return { reply: handler(command, context), name };
   } catch (error) {

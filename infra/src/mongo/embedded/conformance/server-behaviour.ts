@@ -124,6 +124,18 @@ export function serverBehaviourCases(target: Target): void {
     });
   });
 
+  describe('write concern', () => {
+    it('w > 1 is refused on a standalone server (BadValue) and nothing is written', async function () {
+      const hello = await target.database().admin().command({ hello: 1 });
+      if (hello.setName || hello.msg === 'isdbgrid') this.skip();
+      const collection = target.collection('wc');
+      const error = await serverError(collection.insertOne({ a: 1 }, { writeConcern: { w: 2 } }));
+      expect(error.code).to.equal(2);
+      await collection.insertOne({ a: 2 }, { writeConcern: { w: 'majority', j: true } });
+      expect(await collection.countDocuments()).to.equal(1);
+    });
+  });
+
   describe('indexes', () => {
     it('createIndexes, listIndexes and dropIndexes', async () => {
       const collection = target.collection('ix');

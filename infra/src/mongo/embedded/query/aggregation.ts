@@ -29,16 +29,21 @@ const $project: PipelineOperator = (collection, expr, options) => {
     .map((out) => inSourceOrder(out as Record<string, unknown>, inputs.shift() ?? {}));
 };
 
+/** The `$name` exports of an operator module (leaving out `default` and CommonJS interop keys). */
+function operators<T extends object>(module: T): T {
+  return Object.fromEntries(Object.entries(module).filter(([name]) => name.startsWith('$'))) as T;
+}
+
 const context = Context.init({
-  accumulator,
-  expression,
-  pipeline: { ...pipeline, $project },
-  projection,
-  query,
-  window,
+  accumulator: operators(accumulator),
+  expression: operators(expression),
+  pipeline: { ...operators(pipeline), $project },
+  projection: operators(projection),
+  query: operators(query),
+  window: operators(window),
 });
 
-export const PIPELINE_STAGES: ReadonlySet<string> = new Set(Object.keys(pipeline));
+export const PIPELINE_STAGES: ReadonlySet<string> = new Set(Object.keys(operators(pipeline)));
 
 export function runPipeline(
   stages: Document[],
