@@ -10,6 +10,7 @@ import {
   MongoClient,
   MongoServerError,
   type Filter,
+  type Sort,
   type IndexDescription,
   type WriteError,
 } from 'mongodb';
@@ -175,20 +176,22 @@ export function serverBehaviourCases(target: Target): void {
       expect((await serverError(collection.insertOne({ code: 'x' }))).code).to.equal(11000);
     });
 
-    it('a lookup by unique key examines one document; an indexed range only what it returns', async () => {
+    it('a lookup by unique key examines one document; an indexed range or sort only what it returns', async () => {
       const collection = target.collection('quotes');
       await collection.createIndex({ email: 1 }, { unique: true }, undefined);
       await collection.createIndex({ ticker: 1, t: 1 }, undefined, undefined);
       await collection.insertMany(
         Array.from({ length: 500 }, (_, i) => ({ email: `u${i}@x.io`, ticker: `T${i % 5}`, t: i })),
       );
-      const examined = async (filter: Filter<Loose>) => {
-        const plan = await collection.find(filter).explain('executionStats');
+      const examined = async (filter: Filter<Loose>, sort?: Sort, limit = 0) => {
+        const plan = await collection.find(filter, { sort, limit }).explain('executionStats');
         const stats = plan.executionStats as { nReturned: number; totalDocsExamined: number };
         return [stats.nReturned, stats.totalDocsExamined];
       };
       expect(await examined({ email: 'u42@x.io' })).to.deep.equal([1, 1]);
       expect(await examined({ ticker: 'T3', t: { $gte: 400 } })).to.deep.equal([20, 20]);
+      // The latest quote of a ticker: the index gives the order, so the scan stops at the limit.
+      expect(await examined({ ticker: 'T3' }, { t: -1 }, 1)).to.deep.equal([1, 1]);
       expect(await examined({ t: { $gte: 400 } })).to.deep.equal([100, 500]);
     });
 

@@ -127,21 +127,17 @@ export class Index {
 
   /**
    * Ids of entries whose leading fields equal `prefix` and whose next field lies within the
-   * bounds (in key order). May repeat an id for multikey entries; callers dedupe.
+   * bounds, in index order (or its reverse). May repeat an id for multikey entries; callers
+   * dedupe. Lazy: a caller that stops early (sort + limit) examines only what it consumed.
    */
-  *scan({ prefix, lower, upper }: RangeScan): Generator<string> {
+  *scan({ prefix, lower, upper }: RangeScan, reverse = false): Generator<string> {
     const k = prefix.length;
     const directions = this.fields.map((f) => f.direction);
     const prefixOrder = (key: readonly unknown[]) => compareTuples(key, prefix, directions, k);
-    if (!lower && !upper) {
-      for (const entry of this.#entries.from((e) => prefixOrder(e.key) >= 0)) {
-        if (prefixOrder(entry.key) !== 0) return;
-        yield entry.id;
-      }
-      return;
-    }
     const rank = typeRank((lower ?? upper)?.value);
+    const bounded = lower !== undefined || upper !== undefined;
     const aboveLower = (v: unknown) => {
+      if (!bounded) return true;
       const r = typeRank(v);
       if (r !== rank) return r > rank;
       if (!lower) return true;
@@ -149,23 +145,35 @@ export class Index {
       return lower.inclusive ? order >= 0 : order > 0;
     };
     const belowUpper = (v: unknown) => {
+      if (!bounded) return true;
       const r = typeRank(v);
       if (r !== rank) return r < rank;
       if (!upper) return true;
       const order = compareBson(v, upper.value);
       return upper.inclusive ? order <= 0 : order < 0;
     };
-    // Walking in index order, the field is ascending or descending: start at the near bound.
+    // In index order the bounded field ascends or descends: `first`/`last` say which bound is
+    // met first and which last when walking the index forwards.
     const ascending = (this.fields[k]?.direction ?? 1) === 1;
-    const [start, keepGoing] = ascending ? [aboveLower, belowUpper] : [belowUpper, aboveLower];
-    const first = this.#entries.from((e) => {
-      const order = prefixOrder(e.key);
-      return order > 0 || (order === 0 && start(e.key[k]));
-    });
-    for (const entry of first) {
+    const [first, last] = ascending ? [aboveLower, belowUpper] : [belowUpper, aboveLower];
+    const entries = reverse
+      ? this.#entries.until((e) => {
+          const order = prefixOrder(e.key);
+          return order < 0 || (order === 0 && last(e.key[k]));
+        })
+      : this.#entries.from((e) => {
+          const order = prefixOrder(e.key);
+          return order > 0 || (order === 0 && first(e.key[k]));
+        });
+    const keepGoing = reverse ? first : last;
+    for (const entry of entries) {
       if (prefixOrder(entry.key) !== 0 || !keepGoing(entry.key[k])) return;
       yield entry.id;
     }
+  }
+
+  get isSparse(): boolean {
+    return this.spec.sparse === true;
   }
 
   #duplicate(tuple: readonly unknown[], namespace: string) {

@@ -32,15 +32,27 @@ interface FieldPredicates {
   upper?: Bound;
 }
 
+export interface SortKey {
+  readonly path: string;
+  readonly direction: 1 | -1;
+}
+
+export interface Candidates {
+  readonly docs: Iterable<Document>;
+  /** The documents come in `sort` order, so the caller need not sort (and may stop early). */
+  readonly sorted: boolean;
+}
+
 /** Candidate documents for `filter`, with the chosen plan recorded in `stats`. */
 export function candidates(
   collection: Collection | undefined,
   filter: Document,
   stats: PlanStats,
-): Iterable<Document> {
+  sort?: readonly SortKey[],
+): Candidates {
   if (!collection) {
     stats.stage = 'EOF';
-    return [];
+    return { docs: [], sorted: true };
   }
   const predicates = new Map<string, FieldPredicates>();
   collectPredicates(filter, predicates);
@@ -51,19 +63,35 @@ export function candidates(
     stats.stage = 'IDHACK';
     stats.indexName = '_id_';
     stats.keyPattern = { _id: 1 };
-    return fetch(collection, idValues.map(encodeKey), stats);
+    return {
+      docs: fetch(collection, idValues.map(encodeKey), stats),
+      sorted: idValues.length <= 1,
+    };
   }
 
   const unique = uniqueLookup(collection.indexes, predicates);
   if (unique) {
     describe(stats, unique.index);
     stats.keysExamined += 1;
-    return fetch(collection, unique.id === undefined ? [] : [unique.id], stats);
+    return {
+      docs: fetch(collection, unique.id === undefined ? [] : [unique.id], stats),
+      sorted: true,
+    };
   }
 
-  const scan = bestScan(collection.indexes, predicates);
+  const scan = bestScan(collection.indexes, predicates) ?? sortOnlyScan(collection.indexes, sort);
   if (scan) {
     describe(stats, scan.index);
+    const direction = scan.prefixes.length === 1 ? orderFor(scan, sort) : undefined;
+    if (direction && !scan.index.multikey) {
+      // One prefix on a single-valued index: each document appears once, in order; stream it.
+      const [prefix = []] = scan.prefixes;
+      const ids = counting(
+        scan.index.scan({ prefix, lower: scan.lower, upper: scan.upper }, direction === 'reverse'),
+        stats,
+      );
+      return { docs: fetch(collection, ids, stats), sorted: true };
+    }
     const ids = new Set<string>();
     for (const prefix of scan.prefixes) {
       for (const foundId of scan.index.scan({ prefix, lower: scan.lower, upper: scan.upper })) {
@@ -71,11 +99,58 @@ export function candidates(
         ids.add(foundId);
       }
     }
-    return fetch(collection, [...ids], stats);
+    return { docs: fetch(collection, [...ids], stats), sorted: !sort };
   }
 
   stats.stage = 'COLLSCAN';
-  return countingAll(collection, stats);
+  return { docs: countingAll(collection, stats), sorted: !sort };
+}
+
+function* counting(ids: Iterable<string>, stats: PlanStats): Generator<string> {
+  for (const id of ids) {
+    stats.keysExamined++;
+    yield id;
+  }
+}
+
+/**
+ * Whether walking the scan's index forwards or backwards yields documents in `sort` order:
+ * after dropping sort fields pinned by the equality prefix, the sort must name the index's
+ * next fields, all in the index's directions or all reversed.
+ */
+function orderFor(
+  scan: Scan,
+  sort: readonly SortKey[] | undefined,
+): 'forward' | 'reverse' | undefined {
+  if (!sort) return 'forward';
+  const [prefix = []] = scan.prefixes;
+  const pinned = new Set(scan.index.fields.slice(0, prefix.length).map((f) => f.path));
+  const rest = sort.filter((key) => !pinned.has(key.path));
+  if (rest.length === 0) return 'forward';
+  let same = true;
+  let opposite = true;
+  for (const [i, key] of rest.entries()) {
+    const field = scan.index.fields[prefix.length + i];
+    if (field?.path !== key.path) return undefined;
+    same &&= field.direction === key.direction;
+    opposite &&= field.direction !== key.direction;
+  }
+  return same ? 'forward' : opposite ? 'reverse' : undefined;
+}
+
+/** With no usable predicate, an index whose leading fields are the sort still avoids a sort. */
+function sortOnlyScan(
+  indexes: readonly Index[],
+  sort: readonly SortKey[] | undefined,
+): Scan | undefined {
+  if (!sort) return undefined;
+  for (const index of indexes) {
+    // Sparse and partial indexes leave documents out: walking one would lose them.
+    if (index.isPartial || index.isSparse || index.multikey) continue;
+    const scan: Scan = { index, prefixes: [[]] };
+    if (orderFor(scan, sort)) return scan;
+  }
+  return undefined;
 }
 
 function describe(stats: PlanStats, index: Index): void {
@@ -86,7 +161,7 @@ function describe(stats: PlanStats, index: Index): void {
 
 function* fetch(
   collection: Collection,
-  ids: readonly string[],
+  ids: Iterable<string>,
   stats: PlanStats,
 ): Generator<Document> {
   for (const id of ids) {

@@ -68,6 +68,26 @@ export class SortedList<T> {
     }
   }
 
+  /**
+   * Yields items in reverse order from the last one for which `atOrBeforeEnd` holds (a monotone
+   * predicate: true for a prefix of the order, false afterwards), as an upper bound is.
+   */
+  *until(atOrBeforeEnd: (item: T) => boolean): Generator<T> {
+    const beyond = (item: T) => !atOrBeforeEnd(item);
+    let chunkIndex = this.#firstChunk(beyond);
+    let index: number;
+    if (chunkIndex === this.#chunks.length) {
+      chunkIndex--;
+      index = (this.#chunks[chunkIndex]?.length ?? 0) - 1;
+    } else {
+      index = firstIndex(this.#chunks[chunkIndex] as T[], beyond) - 1;
+    }
+    for (; chunkIndex >= 0; chunkIndex--, index = (this.#chunks[chunkIndex - 1]?.length ?? 0) - 1) {
+      const chunk = this.#chunks[chunkIndex] as T[];
+      for (; index >= 0; index--) yield chunk[index] as T;
+    }
+  }
+
   *[Symbol.iterator](): Generator<T> {
     for (const chunk of this.#chunks) yield* chunk;
   }

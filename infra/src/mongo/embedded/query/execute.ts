@@ -30,13 +30,14 @@ export function runQuery(
   const skip = options.skip ?? 0;
   const limit = options.limit ?? 0;
   const matched: Document[] = [];
-  // Without a sort, stop as soon as skip + limit documents matched.
-  const enough = !options.sort && limit > 0 ? skip + limit : Infinity;
-  for (const doc of candidates(collection, filter, stats)) {
+  const plan = candidates(collection, filter, stats, options.sort);
+  // When the plan already yields sort order, stop as soon as skip + limit documents matched.
+  const enough = plan.sorted && limit > 0 ? skip + limit : Infinity;
+  for (const doc of plan.docs) {
     if (!matches(doc)) continue;
     matched.push(doc);
     if (matched.length >= enough) break;
   }
-  const ordered = options.sort ? sortDocuments(matched, options.sort) : matched;
+  const ordered = options.sort && !plan.sorted ? sortDocuments(matched, options.sort) : matched;
   return ordered.slice(skip, limit > 0 ? skip + limit : undefined);
 }
