@@ -67,6 +67,13 @@ export const LIVE_EVENTS = [
 
 const onEvents = (pattern: string): BindingSpec => ({ exchange: EXCHANGES.events, pattern });
 
+/** Whether topic pattern `general` (words and `*`, no `#`) matches everything `specific` does. */
+function covers(general: string, specific: string): boolean {
+  const g = general.split('.');
+  const s = specific.split('.');
+  return g.length === s.length && g.every((word, i) => word === '*' || word === s[i]);
+}
+
 export function tickwatchTopology(options: TickwatchTopologyOptions = {}): Topology {
   const retryTiers = options.retryTiers ?? RETRY_TIERS;
   const deliveryLimit = options.deliveryLimit ?? MIN_DELIVERY_LIMIT;
@@ -110,13 +117,17 @@ export function tickwatchTopology(options: TickwatchTopologyOptions = {}): Topol
   // The log is bound to every pattern some work queue consumes rather than to `#`: a `#`
   // binding would make every routing key routable, and a publish nobody consumes would no
   // longer come back as unroutable (mandatory) but vanish into the log unnoticed.
-  const logPatterns = [
+  const consumed = [
     ...new Set(
       [...WORK_QUEUE_EVENTS.flatMap((queue) => queue.events), ...ALERTER_EVENTS].map((event) =>
         bindingPattern(event),
       ),
     ),
   ];
+  // `user.deleted` adds nothing next to `user.*`: keep the bindings readable.
+  const logPatterns = consumed.filter(
+    (pattern) => !consumed.some((other) => other !== pattern && covers(other, pattern)),
+  );
 
   return {
     exchanges,
