@@ -71,7 +71,7 @@ describeOnMongoTargets('outbox relay (real RabbitMQ)', (target) => {
 
   before(async () => {
     vhost = await createTestVhost('outbox');
-    messaging = testMessaging(vhost.url, { publishTimeoutMs: 1_000 });
+    messaging = testMessaging(vhost.url);
     await messaging.start();
     const Effect = target
       .connection()
