@@ -77,6 +77,51 @@ export function engineGapCases(target: Target): void {
     });
   });
 
+  describe('updates mingo would silently skip', () => {
+    it('refuse arithmetic on non-numbers, arrays ops on non-arrays, paths through scalars', async () => {
+      const collection = target.collection('u');
+      await collection.insertOne({ _id: 1, s: 'text', sub: { k: 2 }, tags: 'notArray' });
+      const code = async (update: Record<string, unknown>) =>
+        (await serverError(collection.updateOne({ _id: 1 }, update))).code;
+      expect(await code({ $inc: { s: 1 } })).to.equal(14); // TypeMismatch
+      expect(await code({ $inc: { n: 'one' } })).to.equal(14);
+      expect(await code({ $set: { 'sub.k.z': 1 } })).to.equal(28); // PathNotViable
+      expect(await code({ $push: { tags: 'x' } })).to.equal(2); // BadValue
+      expect(await collection.findOne({ _id: 1 })).to.deep.equal({
+        _id: 1,
+        s: 'text',
+        sub: { k: 2 },
+        tags: 'notArray',
+      });
+    });
+  });
+
+  describe('query operands and types', () => {
+    it('a malformed operand is BadValue, not a server fault', async () => {
+      const collection = target.collection('q');
+      await collection.insertOne({ n: 1 });
+      expect((await serverError(collection.find({ n: { $in: 5 } }).toArray())).code).to.equal(2);
+      expect((await serverError(collection.find({ $or: [] }).toArray())).code).to.equal(2);
+    });
+
+    it('$type tells int from double and looks inside arrays', async () => {
+      const collection = target.collection('types');
+      await collection.insertMany([
+        { _id: 1, v: 5 },
+        { _id: 2, v: 5.5 },
+        { _id: 3, v: 'five' },
+        { _id: 4, v: [1, 'x'] },
+      ]);
+      const ids = async (type: string) =>
+        (await collection.find({ v: { $type: type } }).toArray()).map((d) => d._id).sort();
+      expect(await ids('int')).to.deep.equal([1, 4]);
+      expect(await ids('double')).to.deep.equal([2]);
+      expect(await ids('number')).to.deep.equal([1, 2, 4]);
+      expect(await ids('string')).to.deep.equal([3, 4]);
+      expect(await ids('array')).to.deep.equal([4]);
+    });
+  });
+
   describe('immutable _id', () => {
     it('refuses an update that changes _id (ImmutableField, 66)', async () => {
       const collection = target.collection('c');

@@ -4,12 +4,13 @@
  * indexes). Unknown operators fail with BadValue, as on the server.
  */
 import type { Document } from 'bson';
-import { Query } from 'mingo';
+import { Query } from 'mingo/query';
 import { fail } from '../errors.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
 import { mingoOptions } from '../engine/mingo-options.ts';
 import { assertSupportedValues } from './supported-values.ts';
 import { withMingo } from './mingo-errors.ts';
+import { mingoContext } from './mingo-context.ts';
 
 export type Matcher = (doc: Document) => boolean;
 
@@ -26,8 +27,14 @@ export function compileFilter(filter: Document, variables?: Document): Matcher {
   if (Object.keys(filter).length === 0) return matchAll;
   assertSupportedValues(filter, 'the query filter');
   refuseUnsupportedOperators(filter);
+  checkOperands(filter);
   const query = withMingo(
-    () => new Query(filter, { ...mingoOptions, ...(variables ? { variables } : {}) }),
+    () =>
+      new Query(filter, {
+        ...mingoOptions,
+        context: mingoContext,
+        ...(variables ? { variables } : {}),
+      }),
   );
   return (doc) => withMingo(() => query.test(doc));
 }
@@ -42,6 +49,60 @@ function refuseUnsupportedOperators(filter: Document): void {
     if (key === '$text') throw fail('IndexNotFound', 'text index required for $text query');
     if ((key === '$and' || key === '$or' || key === '$nor') && Array.isArray(value)) {
       for (const clause of value) if (isPlainObject(clause)) refuseUnsupportedOperators(clause);
+    }
+  }
+}
+
+/** Operand shapes the server checks (and mingo would trip over with a TypeError). */
+function checkOperands(filter: Document): void {
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === '$and' || key === '$or' || key === '$nor') {
+      if (!Array.isArray(value) || value.length === 0)
+        throw fail('BadValue', `${key} must be a nonempty array`);
+      for (const clause of value) {
+        if (!isPlainObject(clause))
+          throw fail('BadValue', `${key} argument's entries must be objects`);
+        checkOperands(clause);
+      }
+    } else if (!key.startsWith('$') && isPlainObject(value)) {
+      checkFieldOperators(value);
+    }
+  }
+}
+
+function checkFieldOperators(condition: Record<string, unknown>): void {
+  for (const [op, operand] of Object.entries(condition)) {
+    switch (op) {
+      case '$in':
+      case '$nin':
+      case '$all':
+        if (!Array.isArray(operand)) throw fail('BadValue', `${op} needs an array`);
+        break;
+      case '$size':
+        if (typeof operand !== 'number') throw fail('BadValue', '$size needs a number');
+        break;
+      case '$mod':
+        if (
+          !Array.isArray(operand) ||
+          operand.length !== 2 ||
+          !operand.every((n) => typeof n === 'number')
+        ) {
+          throw fail('BadValue', 'malformed mod, needs to be an array of two numbers');
+        }
+        if (operand[0] === 0) throw fail('BadValue', 'divisor cannot be 0');
+        break;
+      case '$regex':
+        if (typeof operand !== 'string' && !(operand instanceof RegExp))
+          throw fail('BadValue', '$regex has to be a string');
+        break;
+      case '$elemMatch':
+        if (!isPlainObject(operand)) throw fail('BadValue', '$elemMatch needs an Object');
+        break;
+      case '$not':
+        if (!isPlainObject(operand) && !(operand instanceof RegExp))
+          throw fail('BadValue', '$not needs a regex or a document');
+        if (isPlainObject(operand)) checkFieldOperators(operand);
+        break;
     }
   }
 }

@@ -17,6 +17,7 @@ import { cloneDocument, withIdFirst } from './clone.ts';
 import { withMingo } from './mingo-errors.ts';
 import { assertSupportedValues } from './supported-values.ts';
 import { upsertSeed } from './upsert-seed.ts';
+import { checkApplicable, checkOperands } from './update-checks.ts';
 
 export type UpdateSpec =
   | { readonly kind: 'replacement'; readonly doc: Document }
@@ -95,6 +96,7 @@ export function parseUpdate(value: unknown): UpdateSpec {
     if (op === '$rename') paths.push(...Object.values(fields).map(String));
   }
   checkConflicts(paths);
+  checkOperands(value as Record<string, Document>);
   return { kind: 'operators', ops: inFieldOrder(value as Record<string, Document>) };
 }
 
@@ -160,6 +162,7 @@ export function applyUpdate(
   const copies = stored.map(cloneDocument);
   if (spec.kind === 'operators') {
     const ops = withoutSetOnInsert(spec.ops);
+    for (const doc of stored) checkApplicable(ops, doc);
     if (Object.keys(ops).length > 0) runMingo(copies, ops, context);
   } else {
     runMingo(copies, spec.stages, context);
@@ -181,6 +184,7 @@ export function upsertDocument(spec: UpdateSpec, context: UpdateContext): Docume
   } else if (spec.kind === 'operators') {
     doc = seed;
     const ops = withSetOnInsertAsSet(spec.ops);
+    checkApplicable(ops, seed);
     if (Object.keys(ops).length > 0) runMingo([doc], ops, context, seed);
   } else {
     const docs = [seed];

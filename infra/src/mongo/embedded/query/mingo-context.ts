@@ -1,0 +1,45 @@
+/**
+ * The operator set every query and pipeline runs with: mingo's, with the operators whose
+ * semantics differ from the server's replaced (`$type` in queries, `$project` keeping field
+ * order in pipelines). Built once; mingo copies it per compiled query.
+ */
+import { Context } from 'mingo/core';
+import type { Iterator } from 'mingo/lazy';
+import * as accumulator from 'mingo/operators/accumulator';
+import * as expression from 'mingo/operators/expression';
+import * as pipeline from 'mingo/operators/pipeline';
+import * as projection from 'mingo/operators/projection';
+import * as query from 'mingo/operators/query';
+import * as window from 'mingo/operators/window';
+import { $type } from './bson-type.ts';
+import { inSourceOrder } from './field-order.ts';
+
+type PipelineOperator = typeof pipeline.$project;
+
+/** `$project` is one output per input, in order, so outputs can be paired with their inputs. */
+const $project: PipelineOperator = (collection, expr, options) => {
+  const inputs: Record<string, unknown>[] = [];
+  const tapped: Iterator = collection.map((doc) => {
+    inputs.push(doc as Record<string, unknown>);
+    return doc;
+  });
+  return pipeline
+    .$project(tapped, expr, options)
+    .map((out) => inSourceOrder(out as Record<string, unknown>, inputs.shift() ?? {}));
+};
+
+/** The `$name` exports of an operator module (leaving out `default` and CommonJS interop keys). */
+function operators<T extends object>(module: T): T {
+  return Object.fromEntries(Object.entries(module).filter(([name]) => name.startsWith('$'))) as T;
+}
+
+export const mingoContext = Context.init({
+  accumulator: operators(accumulator),
+  expression: operators(expression),
+  pipeline: { ...operators(pipeline), $project },
+  projection: operators(projection),
+  query: { ...operators(query), $type } as typeof query,
+  window: operators(window),
+});
+
+export const PIPELINE_STAGES: ReadonlySet<string> = new Set(Object.keys(operators(pipeline)));
