@@ -41,6 +41,12 @@ export interface Candidates {
   readonly docs: Iterable<Document>;
   /** The documents come in `sort` order, so the caller need not sort (and may stop early). */
   readonly sorted: boolean;
+  /**
+   * Every candidate matches the filter: it holds nothing but equalities on exactly the keys the
+   * lookup used, and key equality is the server's equality for such values. The caller may
+   * skip the matcher (compiling it cost more than the whole lookup).
+   */
+  readonly exact: boolean;
 }
 
 /** Candidate documents for `filter`, with the chosen plan recorded in `stats`. */
@@ -52,7 +58,8 @@ export function candidates(
 ): Candidates {
   if (!collection) {
     stats.stage = 'EOF';
-    return { docs: [], sorted: true };
+    // Not exact: the filter must still be compiled, so a malformed one fails here too.
+    return { docs: [], sorted: true, exact: false };
   }
   const predicates = new Map<string, FieldPredicates>();
   collectPredicates(filter, predicates);
@@ -66,6 +73,7 @@ export function candidates(
     return {
       docs: fetch(collection, idValues.map(encodeKey), stats),
       sorted: idValues.length <= 1,
+      exact: onlyEqualities(filter, ['_id']),
     };
   }
 
@@ -76,12 +84,18 @@ export function candidates(
     return {
       docs: fetch(collection, unique.id === undefined ? [] : [unique.id], stats),
       sorted: true,
+      exact: onlyEqualities(
+        filter,
+        unique.index.fields.map((f) => f.path),
+      ),
     };
   }
 
   const scan = bestScan(collection.indexes, predicates) ?? sortOnlyScan(collection.indexes, sort);
   if (scan) {
     describe(stats, scan.index);
+    const pinned = scan.index.fields.slice(0, scan.prefixes[0]?.length ?? 0).map((f) => f.path);
+    const exact = !scan.lower && !scan.upper && onlyEqualities(filter, pinned);
     const direction = scan.prefixes.length === 1 ? orderFor(scan, sort) : undefined;
     if (direction && !scan.index.multikey) {
       // One prefix on a single-valued index: each document appears once, in order; stream it.
@@ -90,7 +104,7 @@ export function candidates(
         scan.index.scan({ prefix, lower: scan.lower, upper: scan.upper }, direction === 'reverse'),
         stats,
       );
-      return { docs: fetch(collection, ids, stats), sorted: true };
+      return { docs: fetch(collection, ids, stats), sorted: true, exact };
     }
     const ids = new Set<string>();
     for (const prefix of scan.prefixes) {
@@ -99,11 +113,33 @@ export function candidates(
         ids.add(foundId);
       }
     }
-    return { docs: fetch(collection, [...ids], stats), sorted: !sort };
+    return { docs: fetch(collection, [...ids], stats), sorted: !sort, exact };
   }
 
   stats.stage = 'COLLSCAN';
-  return { docs: countingAll(collection, stats), sorted: !sort };
+  return {
+    docs: countingAll(collection, stats),
+    sorted: !sort,
+    exact: Object.keys(filter).length === 0,
+  };
+}
+
+/**
+ * Whether `filter` is exactly one indexable equality (a value, `{$eq: v}` or `{$in: [...]}`)
+ * on each of `fields` and nothing else.
+ */
+function onlyEqualities(filter: Document, fields: readonly string[]): boolean {
+  const keys = Object.keys(filter);
+  if (keys.length !== fields.length || !keys.every((key) => fields.includes(key))) return false;
+  return keys.every((key) => {
+    const condition: unknown = filter[key];
+    if (!isPlainObject(condition)) return indexable(condition);
+    const operators = Object.keys(condition);
+    if (operators.length !== 1) return false;
+    if ('$eq' in condition) return indexable(condition.$eq);
+    const values: unknown = condition.$in;
+    return Array.isArray(values) && values.length > 0 && values.every(indexable);
+  });
 }
 
 function* counting(ids: Iterable<string>, stats: PlanStats): Generator<string> {

@@ -2,7 +2,7 @@
 import type { Document } from 'bson';
 import { Aggregator } from 'mingo/aggregator';
 import { mingoOptions } from '../engine/mingo-options.ts';
-import { mingoContext } from './mingo-context.ts';
+import { pipelineContext } from './mingo-context.ts';
 
 export { PIPELINE_STAGES } from './mingo-context.ts';
 
@@ -13,7 +13,7 @@ export function runPipeline(
 ): Document[] {
   const aggregator = new Aggregator(stages, {
     ...mingoOptions,
-    context: mingoContext,
+    context: pipelineContext,
     ...(options.variables ? { variables: options.variables } : {}),
     collectionResolver: options.collection,
   });

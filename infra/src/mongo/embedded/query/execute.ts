@@ -26,11 +26,11 @@ export function runQuery(
   options: ReadOptions = {},
   stats: PlanStats = newPlanStats(),
 ): Document[] {
-  const matches = compileFilter(filter, options.variables);
   const skip = options.skip ?? 0;
   const limit = options.limit ?? 0;
   const matched: Document[] = [];
   const plan = candidates(collection, filter, stats, options.sort);
+  const matches = plan.exact ? () => true : compileFilter(filter, options.variables);
   // When the plan already yields sort order, stop as soon as skip + limit documents matched.
   const enough = plan.sorted && limit > 0 ? skip + limit : Infinity;
   for (const doc of plan.docs) {

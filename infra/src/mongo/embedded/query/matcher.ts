@@ -10,7 +10,7 @@ import { isPlainObject } from '../engine/index-keys.ts';
 import { mingoOptions } from '../engine/mingo-options.ts';
 import { assertSupportedValues } from './supported-values.ts';
 import { withMingo } from './mingo-errors.ts';
-import { mingoContext } from './mingo-context.ts';
+import { queryContext } from './mingo-context.ts';
 
 export type Matcher = (doc: Document) => boolean;
 
@@ -32,7 +32,7 @@ export function compileFilter(filter: Document, variables?: Document): Matcher {
     () =>
       new Query(filter, {
         ...mingoOptions,
-        context: mingoContext,
+        context: queryContext,
         ...(variables ? { variables } : {}),
       }),
   );
