@@ -217,4 +217,31 @@ describe('messaging consumer: acks, retry tiers, DLQ (real RabbitMQ)', function 
     await pollUntil('three quotes handled', () => tickers.length === 3);
     expect(tickers).to.have.members(['AAPL', 'BRK.B', 'RDS.A']);
   });
+
+  it('lets the broker dead-letter a message that was delivered 20 times unacked (crash-loop guard)', async () => {
+    const messaging = await started();
+    const event = userDeleted(USER);
+    await messaging.publish(event);
+    // A consumer that dies on this message every time: each return counts as a delivery.
+    const channel = await inspector.openChannel({ closed: () => {} }, { confirm: false });
+    await channel.prefetch(1);
+    let deliveries = 0;
+    await channel.consume(
+      NOTIFIER,
+      (message) => {
+        deliveries += 1;
+        channel.nack(message.deliveryTag, true);
+      },
+      { cancelled: () => {} },
+    );
+    const [dead] = await pollUntil('the broker dead-lettered it', async () => {
+      const views = await deadLetters(NOTIFIER);
+      return views.length > 0 ? views : null;
+    });
+    await channel.close();
+    expect(deliveries).to.equal(21);
+    expect(dead?.messageId).to.equal(event.id);
+    expect(dead?.reason).to.equal(`broker: delivery_limit in ${NOTIFIER}`);
+    expect(dead?.routingKey).to.equal('user.deleted');
+  });
 });

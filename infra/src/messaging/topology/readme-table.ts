@@ -66,6 +66,20 @@ export const README_BEGIN =
   '<!-- topology table: generated from tickwatchTopology(), do not edit -->';
 export const README_END = '<!-- end of generated topology table -->';
 
+/**
+ * The README with its generated section replaced by `table`, formatted by prettier as `npm run
+ * lint` expects (prettier aligns markdown tables, so the raw rendering never matches).
+ */
+export async function readmeWithTable(
+  file: string,
+  readme: string,
+  table: string,
+): Promise<string> {
+  const prettier = await import('prettier');
+  const config = (await prettier.resolveConfig(file)) ?? {};
+  return prettier.format(withTopologyTable(readme, table), { ...config, filepath: file });
+}
+
 /** Replaces the generated section of `readme` with `table`. */
 export function withTopologyTable(readme: string, table: string): string {
   const begin = readme.indexOf(README_BEGIN);

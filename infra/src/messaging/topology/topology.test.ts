@@ -7,6 +7,8 @@ import {
   RETRY_TIERS,
 } from '@tickwatch/contracts';
 import { expect } from 'chai';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { connectAmqplib } from '../amqplib-adapter.ts';
 import { MessagingErrorCode, TopologyMismatchError } from '../errors.ts';
 import { rabbitmqctl } from '../testing/rabbitmqctl.ts';
@@ -14,6 +16,7 @@ import { testMessaging, testTopology } from '../testing/fixtures.ts';
 import { createTestVhost, type TestVhost } from '../testing/test-vhost.ts';
 import { declareTopology } from './declare.ts';
 import type { QueueSpec } from './model.ts';
+import { documentedTopology, readmeWithTable, topologyMarkdown } from './readme-table.ts';
 import { gatewayLiveQueueSpec, tickwatchTopology } from './tickwatch.ts';
 
 describe('topology description', () => {
@@ -103,6 +106,13 @@ describe('topology description', () => {
     ]) {
       expect(patterns).to.include(bindingPattern(event));
     }
+  });
+
+  it('is what the README’s topology tables show (regenerate: node infra/src/messaging/topology/update-readme.ts)', async () => {
+    const file = path.join(import.meta.dirname, '..', 'README.md');
+    const readme = await readFile(file, 'utf8');
+    const expected = await readmeWithTable(file, readme, topologyMarkdown(documentedTopology()));
+    expect(readme === expected, 'README topology table is out of date').to.be.true;
   });
 
   it('describes the live queue as classic, exclusive, auto-delete, bounded and expiring', () => {
