@@ -42,7 +42,7 @@ export function parseAndRunFind(
   command: Document,
   context: CommandContext,
   stats?: Parameters<typeof runQuery>[3],
-): ParsedFind & { command: Document } {
+): ParsedFind {
   const name = targetCollection(command, context.db);
   for (const option of UNSUPPORTED) {
     if (command[option] !== undefined && command[option] !== false) {
@@ -64,7 +64,7 @@ export function parseAndRunFind(
   const collection = context.server.catalog.collection(context.db, name);
   checkHint(collection, command.hint);
   const docs = runQuery(collection, filter, { sort, skip, limit, variables }, stats);
-  return { collection: name, filter, docs, command };
+  return { collection: name, filter, docs };
 }
 
 function find(command: Document, context: CommandContext): Document {

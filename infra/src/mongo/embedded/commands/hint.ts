@@ -2,7 +2,6 @@
  * `hint` names an index to use. The planner here picks its own plan, so a hint changes no
  * result; but a hint naming no existing index is an error on the server, and so it is here.
  */
-import type { Document } from 'bson';
 import { fail } from '../errors.ts';
 import type { Collection } from '../engine/collection.ts';
 import { defaultIndexName, isPlainObject } from '../engine/index-keys.ts';
@@ -19,8 +18,4 @@ export function checkHint(collection: Collection | undefined, hint: unknown): vo
       typeof hint === 'string' ? spec.name === name : defaultIndexName(spec.key) === name,
     );
   if (!known) throw fail('BadValue', 'hint provided does not correspond to an existing index');
-}
-
-export function hintOf(statement: Document): unknown {
-  return statement.hint;
 }
