@@ -16,7 +16,11 @@ import { performance } from 'node:perf_hooks';
 import amqplib from 'amqplib';
 import { createEvent, EventType, QUEUES, type TickwatchEvent } from '@tickwatch/contracts';
 import { exampleData } from '@tickwatch/contracts/examples';
+import mongoose, { Schema } from 'mongoose';
+import { createLogger } from '@tickwatch/infra/log';
 import { createMessaging, tickwatchTopology, type Topology } from '@tickwatch/infra/messaging';
+import { insertOnce } from '@tickwatch/infra/messaging/idempotency';
+import { startEmbeddedMongo } from '@tickwatch/infra/mongo/embedded';
 import { createTestVhost } from '@tickwatch/infra/messaging/testing';
 import type { BenchReport } from './lib/report.ts';
 
@@ -207,7 +211,15 @@ async function rawLatency(url: string): Promise<Latency> {
 
 // ---------------------------------------------------------------- this layer
 
-async function layerThroughput(url: string, topology: Topology): Promise<Measured> {
+/** What a handler does per message; the default does nothing (dedupe off). */
+type Effect = (id: string) => Promise<unknown>;
+const noEffect: Effect = () => Promise.resolve();
+
+async function layerThroughput(
+  url: string,
+  topology: Topology,
+  effect: Effect = noEffect,
+): Promise<Measured> {
   const messaging = createMessaging({
     url,
     service: 'bench',
@@ -223,9 +235,9 @@ async function layerThroughput(url: string, topology: Topology): Promise<Measure
   const subscription = await messaging.consume(
     QUEUE,
     {
-      [EventType.notificationFailed]: () => {
+      [EventType.notificationFailed]: async (event) => {
+        await effect(event.id);
         if (++consumed === MESSAGES) finish();
-        return Promise.resolve();
       },
     },
     { prefetch: PREFETCH },
@@ -307,12 +319,35 @@ export default async function messagingBench(): Promise<BenchReport> {
     await declaring.start();
     await declaring.close();
 
-    const runs = { raw: [] as Measured[], rawSame: [] as Measured[], layer: [] as Measured[] };
+    // Dedupe on: the handler's effect is a document keyed by the event id (insertOnce, the
+    // first idempotency choice), in the embedded MongoDB running in this same process.
+    const mongo = await startEmbeddedMongo({
+      port: 0,
+      logger: createLogger({ name: 'bench-mongo', level: 'silent' }),
+    });
+    const connection = await mongoose
+      .createConnection(mongo.uri, { dbName: 'bench_messaging' })
+      .asPromise();
+    const Effects = connection.model<{ _id: string }>(
+      'Effect',
+      new Schema<{ _id: string }>({ _id: String }),
+    );
+    const dedupe: Effect = (id) => insertOnce(Effects, { _id: id });
+
+    const runs = {
+      raw: [] as Measured[],
+      rawSame: [] as Measured[],
+      layer: [] as Measured[],
+      dedupe: [] as Measured[],
+    };
     for (let round = 0; round < ROUNDS; round++) {
       runs.raw.push(await rawThroughput(vhost.url, plainQuorum(round)));
       runs.rawSame.push(await rawThroughput(vhost.url, asTheLayer(oneKilobyteEvent())));
       runs.layer.push(await layerThroughput(vhost.url, withoutLog));
+      if (round < 3) runs.dedupe.push(await layerThroughput(vhost.url, withoutLog, dedupe));
     }
+    await connection.close();
+    await mongo.stop();
     const withLog = await layerThroughput(vhost.url, production);
     const rawLat = await rawLatency(vhost.url);
     const layerLat = await layerLatency(vhost.url, withoutLog);
@@ -320,6 +355,7 @@ export default async function messagingBench(): Promise<BenchReport> {
     const raw = median(runs.raw);
     const rawSame = median(runs.rawSame);
     const layer = median(runs.layer);
+    const deduped = median(runs.dedupe);
     const round2 = (n: number) => Math.round(n * 100) / 100;
     const row = (scenario: string, measured: Measured, latency?: Latency) => ({
       scenario,
@@ -337,11 +373,12 @@ export default async function messagingBench(): Promise<BenchReport> {
         row('raw amqplib → plain quorum queue (baseline)', raw, rawLat),
         row('raw amqplib → the layer’s exchange, queue, properties', rawSame),
         row('layer, dedupe off', layer, layerLat),
+        row('layer, dedupe on (insertOnce, embedded MongoDB in-process)', deduped),
         row('layer + tickwatch.log stream (production topology)', withLog),
       ],
       notes: [
-        `${MESSAGES.toLocaleString('en-US')} messages of ${BODY_BYTES} B per throughput run, ≤ ${WINDOW} unconfirmed, prefetch ${PREFETCH}; median of ${ROUNDS} interleaved rounds (raw: ${list(runs.raw)}; raw, layer's path: ${list(runs.rawSame)}; layer: ${list(runs.layer)}).`,
-        'client CPU: user + system time of the one Node process that publishes and consumes, per message (median).',
+        `${MESSAGES.toLocaleString('en-US')} messages of ${BODY_BYTES} B per throughput run, ≤ ${WINDOW} unconfirmed, prefetch ${PREFETCH}; median of ${ROUNDS} interleaved rounds (raw: ${list(runs.raw)}; raw, layer's path: ${list(runs.rawSame)}; layer: ${list(runs.layer)}; dedupe on, 3 rounds: ${list(runs.dedupe)}).`,
+        'client CPU: user + system time of the one Node process that publishes and consumes (and, with dedupe on, runs the embedded MongoDB), per message (median).',
         `Latency: publish→handler at a fixed ${LATENCY_RATE} msg/s for ${LATENCY_SECONDS} s, first 500 discarded.`,
         `Floor (issue 5): layer ≥ 0.7 × raw without dedupe: ${ratio >= 0.7 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}).`,
         'Publisher, consumer and broker share this machine’s cores, so client CPU is taken from the broker.',

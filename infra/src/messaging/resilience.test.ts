@@ -260,4 +260,26 @@ describe('messaging resilience: cuts, stalls, shutdown (real RabbitMQ)', functio
     );
     expect(error?.code).to.equal(MessagingErrorCode.closed);
   });
+
+  it('fails start-up with a clear error when the broker stays unreachable, and stops retrying', async () => {
+    const link = await proxy();
+    link.refuse(true);
+    const reconnects: number[] = [];
+    const messaging = testMessaging(vhost.urlVia(link.port), {
+      startTimeoutMs: 800,
+      observer: { ...silentObserver, reconnecting: ({ attempt }) => reconnects.push(attempt) },
+    });
+    const error = await messaging.start().then(
+      () => null,
+      (e: unknown) => e as { code?: string; message: string },
+    );
+    expect(error?.code).to.equal(MessagingErrorCode.startTimeout);
+    expect(error?.message).to.match(/not ready within 800 ms/);
+    expect(messaging.state).to.equal('closed');
+    expect(reconnects.length).to.be.greaterThan(1); // it did retry, with backoff, meanwhile
+    const after = reconnects.length;
+    link.resume();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(reconnects.length).to.equal(after); // and nothing keeps retrying once it gave up
+  });
 });
