@@ -52,6 +52,13 @@ const mongo = await startEmbeddedMongo({
   dataDir: values.data,
   ttlSweepIntervalMs,
   logger,
+}).catch((error: unknown) => {
+  // A busy port or a data directory in use: say so in one line, not a stack trace.
+  logger.fatal(
+    { err: error },
+    `cannot start: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(1);
 });
 logger.info({ MONGO_URL: mongo.uri }, `export MONGO_URL=${mongo.uri}`);
 
