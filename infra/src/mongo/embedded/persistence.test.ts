@@ -210,6 +210,21 @@ describe('embedded MongoDB persistence', function () {
     expect(await again.countDocuments({ touched: true })).to.equal(1999);
   });
 
+  it('ignores a snapshot left half-written by a crash during compaction', async () => {
+    const first = await start();
+    await first.client
+      .db('app')
+      .collection<Doc>('c')
+      .insertMany([{ _id: 1 }, { _id: 2 }]);
+    await stop(first);
+    // A newer generation's snapshot that never got renamed into place.
+    const leftover = path.join(dir, 'snapshot-00000099.bson.tmp');
+    writeFileSync(leftover, Buffer.from('half a snapshot'));
+    const second = await start();
+    expect(await second.client.db('app').collection<Doc>('c').countDocuments()).to.equal(2);
+    expect(readdirSync(dir)).to.not.include('snapshot-00000099.bson.tmp');
+  });
+
   it('refuses a data directory already in use', async () => {
     await start();
     const error = await startEmbeddedMongo({ dataDir: dir, logger: silent }).then(
