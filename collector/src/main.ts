@@ -1,19 +1,10 @@
 /**
  * The collector process: polls quotes and publishes price.updated.
- * Wiring only: configuration → infrastructure → handlers. This entry point runs the service
- * lifecycle (configuration check, /healthz, /readyz, graceful SIGTERM); the collector's own work is
- * added by its issue and registered with `context.add`.
+ * Wiring only: configuration → infrastructure → handlers. So far it runs the service lifecycle
+ * (configuration check, /healthz, /readyz, graceful SIGTERM); the collector's own components are
+ * started here and registered with `context.add` by its issue.
  */
-import { createLogger } from '@tickwatch/infra/log';
-import { runMain, startService } from '@tickwatch/infra/service';
+import { runMain } from '@tickwatch/infra/service';
 import { settings } from './config.ts';
 
-await runMain('collector', settings, (config) =>
-  startService({
-    name: 'collector',
-    port: config.COLLECTOR_OPS_PORT,
-    host: config.OPS_HOST,
-    logger: createLogger({ name: 'collector', level: config.LOG_LEVEL }),
-    start: () => Promise.resolve(),
-  }),
-);
+await runMain('collector', settings, 'COLLECTOR_OPS_PORT', () => Promise.resolve());

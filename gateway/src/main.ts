@@ -1,19 +1,10 @@
 /**
- * The gateway process: GraphQL gateway: commands, queries and live subscriptions.
- * Wiring only: configuration → infrastructure → handlers. This entry point runs the service
- * lifecycle (configuration check, /healthz, /readyz, graceful SIGTERM); the gateway's own work is
- * added by its issue and registered with `context.add`.
+ * The gateway process: the GraphQL gateway: commands, queries and live subscriptions.
+ * Wiring only: configuration → infrastructure → handlers. So far it runs the service lifecycle
+ * (configuration check, /healthz, /readyz, graceful SIGTERM); the gateway's own components are
+ * started here and registered with `context.add` by its issue.
  */
-import { createLogger } from '@tickwatch/infra/log';
-import { runMain, startService } from '@tickwatch/infra/service';
+import { runMain } from '@tickwatch/infra/service';
 import { settings } from './config.ts';
 
-await runMain('gateway', settings, (config) =>
-  startService({
-    name: 'gateway',
-    port: config.GATEWAY_OPS_PORT,
-    host: config.OPS_HOST,
-    logger: createLogger({ name: 'gateway', level: config.LOG_LEVEL }),
-    start: () => Promise.resolve(),
-  }),
-);
+await runMain('gateway', settings, 'GATEWAY_OPS_PORT', () => Promise.resolve());

@@ -5,7 +5,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig, type ConfigOf, type SettingsSpec } from './config.ts';
+import {
+  ConfigError,
+  loadConfig,
+  type ConfigOf,
+  type Setting,
+  type SettingsSpec,
+} from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 
 /** Something the service started and must stop: a connection, a consumer, a server. */
@@ -162,36 +168,55 @@ export const EXIT_CONFIG = 78;
 /** Longest a graceful shutdown may take before the process gives up. */
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
+/** Settings every service's spec has (see service-settings.ts). */
+type ServiceSettingsSpec = SettingsSpec & {
+  readonly LOG_LEVEL: Setting<string>;
+  readonly OPS_HOST: Setting<string>;
+};
+
+/** The names of a spec's numeric settings (the operations port must be one). */
+type NumericSetting<S extends SettingsSpec> = {
+  [K in keyof S]: S[K] extends Setting<number> ? K : never;
+}[keyof S];
+
 /**
- * Entry-point helper, the one owner of process concerns: loads the configuration (printing
- * every bad variable and exiting with EX_CONFIG when it is invalid), starts the service (any
- * start-up failure exits 1), and on SIGTERM/SIGINT stops it gracefully within a deadline.
+ * Entry point of a service process, the one owner of process concerns: loads the configuration
+ * (printing every bad variable and exiting with EX_CONFIG when it is invalid), starts the service
+ * with its operations server on the port named by `opsPortSetting` (any start-up failure exits
+ * 1), and on SIGTERM/SIGINT stops it gracefully within a deadline.
  */
-export async function runMain<S extends SettingsSpec>(
+export async function runMain<S extends ServiceSettingsSpec>(
   name: string,
   spec: S,
-  start: (config: ConfigOf<S>) => Promise<RunningService>,
+  opsPortSetting: NumericSetting<S>,
+  start: (context: ServiceContext, config: ConfigOf<S>) => Promise<void>,
 ): Promise<void> {
-  let config: ConfigOf<S>;
+  // The spec's type guarantees these two; TypeScript cannot see through ConfigOf's conditional.
+  let config: ConfigOf<S> & { readonly LOG_LEVEL: string; readonly OPS_HOST: string };
   try {
-    config = loadConfig(spec);
+    config = loadConfig(spec) as typeof config;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${name}: refusing to start, ${error.message}\n`);
     process.exit(EXIT_CONFIG);
   }
+  const logger = createLogger({ name, level: config.LOG_LEVEL });
   let service: RunningService;
   try {
-    service = await start(config);
+    service = await startService({
+      name,
+      port: config[opsPortSetting] as number,
+      host: config.OPS_HOST,
+      logger,
+      start: (context) => start(context, config),
+    });
   } catch (error) {
-    createLogger({ name }).fatal({ err: error }, 'start-up failed');
+    logger.fatal({ err: error }, 'start-up failed');
     process.exit(1);
   }
   const onSignal = (signal: NodeJS.Signals) => {
     setTimeout(() => {
-      process.stderr.write(
-        `${name}: graceful shutdown took over ${SHUTDOWN_TIMEOUT_MS} ms, exiting\n`,
-      );
+      logger.error({ signal }, `graceful shutdown took over ${SHUTDOWN_TIMEOUT_MS} ms, exiting`);
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
     void service.stop(signal).then(() => process.exit(0));

@@ -1,19 +1,10 @@
 /**
  * The notifier process: delivers triggered alerts by email and webhook.
- * Wiring only: configuration → infrastructure → handlers. This entry point runs the service
- * lifecycle (configuration check, /healthz, /readyz, graceful SIGTERM); the notifier's own work is
- * added by its issue and registered with `context.add`.
+ * Wiring only: configuration → infrastructure → handlers. So far it runs the service lifecycle
+ * (configuration check, /healthz, /readyz, graceful SIGTERM); the notifier's own components are
+ * started here and registered with `context.add` by its issue.
  */
-import { createLogger } from '@tickwatch/infra/log';
-import { runMain, startService } from '@tickwatch/infra/service';
+import { runMain } from '@tickwatch/infra/service';
 import { settings } from './config.ts';
 
-await runMain('notifier', settings, (config) =>
-  startService({
-    name: 'notifier',
-    port: config.NOTIFIER_OPS_PORT,
-    host: config.OPS_HOST,
-    logger: createLogger({ name: 'notifier', level: config.LOG_LEVEL }),
-    start: () => Promise.resolve(),
-  }),
-);
+await runMain('notifier', settings, 'NOTIFIER_OPS_PORT', () => Promise.resolve());
