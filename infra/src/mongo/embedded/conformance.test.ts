@@ -5,6 +5,7 @@
 import { crudSpecCases } from './conformance/crud-spec.ts';
 import { engineGapCases } from './conformance/engine-gaps.ts';
 import { mongooseCases } from './conformance/mongoose-models.ts';
+import { querySemanticsCases } from './conformance/query-semantics.ts';
 import { readsAndShapesCases } from './conformance/reads-and-shapes.ts';
 import { serverBehaviourCases } from './conformance/server-behaviour.ts';
 import { describeOnTargets } from './conformance/target.ts';
@@ -15,6 +16,9 @@ describeOnTargets('MongoDB conformance', (target) => {
   });
   describe('gaps a query library leaves', () => {
     engineGapCases(target);
+  });
+  describe('query semantics', () => {
+    querySemanticsCases(target);
   });
   describe('reads, aggregation and document shape', () => {
     readsAndShapesCases(target);

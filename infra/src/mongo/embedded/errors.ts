@@ -27,6 +27,7 @@ export const ErrorCodes = {
   IndexOptionsConflict: 85,
   IndexKeySpecsConflict: 86,
   NotSingleValueField: 54,
+  QueryPlanKilled: 175,
   CannotIndexParallelArrays: 171,
   NotImplemented: 238,
   UnsupportedOpQueryCommand: 352,

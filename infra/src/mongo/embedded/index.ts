@@ -63,6 +63,9 @@ export async function startEmbeddedMongo(
     durability = store;
   }
   const cursors = new CursorRegistry();
+  catalog.onDrop((collection) => {
+    cursors.collectionDropped(collection.namespace, collection.uuid.toHexString());
+  });
   let address = `${host}:${String(port)}`;
   const state: ServerState = {
     catalog,

@@ -101,6 +101,14 @@ export function optionalInteger(command: Document, field: string, min = 0): numb
   return integer;
 }
 
+/** A `limit`: find and count take a negative one as its absolute value (the legacy spelling). */
+export function optionalLimit(command: Document): number | undefined {
+  const value: unknown = command.limit;
+  return typeof value === 'number' && value < 0
+    ? Math.abs(Math.trunc(value))
+    : optionalInteger(command, 'limit');
+}
+
 /** Whether the write concern asks for the journal to be on disk before the reply. */
 export function wantsJournal(command: Document): boolean {
   const concern: unknown = command.writeConcern;

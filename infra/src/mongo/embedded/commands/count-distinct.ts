@@ -8,6 +8,7 @@ import { asFilter } from '../query/matcher.ts';
 import {
   optionalDocument,
   optionalInteger,
+  optionalLimit,
   optionalString,
   required,
   targetCollection,
@@ -19,7 +20,7 @@ function count(command: Document, context: CommandContext): Document {
   const name = targetCollection(command, context.db);
   const filter = asFilter(command.query, 'count.query');
   const skip = optionalInteger(command, 'skip') ?? 0;
-  const limit = optionalInteger(command, 'limit') ?? 0;
+  const limit = optionalLimit(command) ?? 0;
   const collection = context.server.catalog.collection(context.db, name);
   checkHint(collection, command.hint);
   if (Object.keys(filter).length === 0) {

@@ -14,6 +14,7 @@ import {
   optionalBoolean,
   optionalDocument,
   optionalInteger,
+  optionalLimit,
   optionalString,
   required,
   targetCollection,
@@ -55,11 +56,7 @@ export function parseAndRunFind(
   const filter = asFilter(command.filter, 'find.filter');
   const sort = parseSort(command.sort);
   const skip = optionalInteger(command, 'skip');
-  const rawLimit: unknown = command.limit;
-  const limit =
-    typeof rawLimit === 'number'
-      ? Math.abs(Math.trunc(rawLimit))
-      : optionalInteger(command, 'limit');
+  const limit = optionalLimit(command);
   const variables = optionalDocument(command, 'let');
   const collection = context.server.catalog.collection(context.db, name);
   checkHint(collection, command.hint);
@@ -78,6 +75,7 @@ function find(command: Document, context: CommandContext): Document {
   const cursor = context.server.cursors.open(`${context.db}.${collection}`, docs, project, {
     batchSize,
     singleBatch,
+    noCursorTimeout: optionalBoolean(command, 'noCursorTimeout') === true,
   });
   return { cursor, ok: 1 };
 }

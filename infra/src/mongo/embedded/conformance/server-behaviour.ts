@@ -231,6 +231,18 @@ export function serverBehaviourCases(target: Target): void {
       expect(error.code).to.equal(43);
     });
 
+    it('a getMore after the collection was dropped fails with QueryPlanKilled (175)', async () => {
+      const db = target.database();
+      const collection = db.collection<Loose>('c');
+      await collection.insertMany(Array.from({ length: 10 }, (_, i) => ({ i })));
+      const reply = (await db.command({ find: 'c', batchSize: 2 })) as CursorReply;
+      await collection.drop();
+      const error = await serverError(
+        db.command({ getMore: Long.fromValue(reply.cursor.id), collection: 'c' }),
+      );
+      expect(error).to.include({ code: 175, codeName: 'QueryPlanKilled' });
+    });
+
     it('a getMore without batchSize returns the rest', async () => {
       const db = target.database();
       await db.collection<Loose>('c').insertMany(Array.from({ length: 300 }, (_, i) => ({ i })));

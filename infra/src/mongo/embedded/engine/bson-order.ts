@@ -4,9 +4,13 @@
  * gives. Values are identified by `_bsontype`, not `instanceof`, so any copy of `bson` works.
  */
 
-/** Canonical ranks from the server (bsontypes.h canonicalizeBSONType); missing sorts as null. */
+/**
+ * Canonical ranks from the server (bsontypes.h canonicalizeBSONType). JS `undefined` stands for
+ * BSON undefined, which is also the sort key of an empty array: it ranks below null.
+ */
 const Rank = {
   minKey: -1,
+  undefined: 0,
   null: 5,
   number: 10,
   string: 15,
@@ -36,7 +40,7 @@ export function bsonTypeOf(value: unknown): string | undefined {
 export function typeRank(value: unknown): number {
   switch (typeof value) {
     case 'undefined':
-      return Rank.null;
+      return Rank.undefined;
     case 'number':
     case 'bigint':
       return Rank.number;
@@ -86,6 +90,7 @@ export function compareBson(a: unknown, b: unknown): number {
   const rankB = typeRank(b);
   if (rankA !== rankB) return rankA - rankB;
   switch (rankA) {
+    case Rank.undefined:
     case Rank.null:
     case Rank.minKey:
     case Rank.maxKey:

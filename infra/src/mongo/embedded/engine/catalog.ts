@@ -10,8 +10,12 @@ import { Collection } from './collection.ts';
 import { encodeKey } from './key-encoding.ts';
 import { checkCollectionName, checkDatabaseName } from './namespace.ts';
 
+/** Told about every collection that stops existing (drop, dropDatabase, $out replacing it). */
+export type DropListener = (collection: Collection) => void;
+
 export class Catalog {
   readonly #databases = new Map<string, Map<string, Collection>>();
+  readonly #dropListeners: DropListener[] = [];
   /** Forwarding log so collections created before persistence attaches still reach it. */
   #log: ChangeLog = discardChanges;
   readonly #forward: ChangeLog = {
@@ -19,6 +23,11 @@ export class Catalog {
       this.#log.record(change);
     },
   };
+
+  /** Open cursors on a dropped collection must fail on their next getMore, as on the server. */
+  onDrop(listener: DropListener): void {
+    this.#dropListeners.push(listener);
+  }
 
   /** Where changes go from now on (the journal once recovery has finished). */
   attachLog(log: ChangeLog): void {
@@ -70,15 +79,26 @@ export class Catalog {
 
   dropCollection(db: string, name: string): boolean {
     const collections = this.#databases.get(db);
-    if (!collections?.delete(name)) return false;
+    const collection = collections?.get(name);
+    if (!collections || !collection) return false;
+    collections.delete(name);
     if (collections.size === 0) this.#databases.delete(db);
     this.#log.record({ op: 'drop', db, coll: name });
+    this.#dropped([collection]);
     return true;
   }
 
   dropDatabase(db: string): void {
-    if (!this.#databases.delete(db)) return;
+    const collections = this.#databases.get(db);
+    if (!collections) return;
+    this.#databases.delete(db);
     this.#log.record({ op: 'dropDatabase', db });
+    this.#dropped([...collections.values()]);
+  }
+
+  #dropped(collections: readonly Collection[]): void {
+    for (const collection of collections)
+      for (const listener of this.#dropListeners) listener(collection);
   }
 
   /** Re-applies a logged change (recovery); the log is detached meanwhile so nothing is re-logged. */

@@ -70,9 +70,11 @@ export function candidates(
     stats.stage = 'IDHACK';
     stats.indexName = '_id_';
     stats.keyPattern = { _id: 1 };
+    // `{_id: {$in: [a, a]}}` (populate with a repeated reference) must still yield `a` once.
+    const ids = new Set(idValues.map(encodeKey));
     return {
-      docs: fetch(collection, idValues.map(encodeKey), stats),
-      sorted: idValues.length <= 1,
+      docs: fetch(collection, ids, stats),
+      sorted: ids.size <= 1,
       exact: onlyEqualities(filter, ['_id']),
     };
   }

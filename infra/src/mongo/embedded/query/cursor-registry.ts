@@ -19,8 +19,12 @@ interface OpenCursor {
   readonly namespace: string;
   readonly docs: readonly Document[];
   readonly project: Projector;
+  /** `noCursorTimeout`: never reaped for idleness (the client must kill it). */
+  readonly immortal: boolean;
   position: number;
   lastUsed: number;
+  /** Why the next getMore must fail (its collection was dropped), as the server reports it. */
+  killedBecause?: string;
 }
 
 export interface CursorReply {
@@ -40,9 +44,16 @@ export class CursorRegistry {
     namespace: string,
     docs: readonly Document[],
     project: Projector,
-    options: { batchSize?: number; singleBatch?: boolean },
+    options: { batchSize?: number; singleBatch?: boolean; noCursorTimeout?: boolean },
   ): CursorReply {
-    const cursor: OpenCursor = { namespace, docs, project, position: 0, lastUsed: Date.now() };
+    const cursor: OpenCursor = {
+      namespace,
+      docs,
+      project,
+      immortal: options.noCursorTimeout === true,
+      position: 0,
+      lastUsed: Date.now(),
+    };
     const firstBatch = this.#batch(cursor, options.batchSize ?? DEFAULT_FIRST_BATCH);
     if (cursor.position >= docs.length || options.singleBatch) {
       return { id: Long.ZERO, ns: namespace, firstBatch };
@@ -60,6 +71,13 @@ export class CursorRegistry {
       throw fail(
         'Unauthorized',
         `Requested getMore on namespace '${namespace}', but cursor belongs to a different namespace ${cursor.namespace}`,
+      );
+    }
+    if (cursor.killedBecause !== undefined) {
+      this.#cursors.delete(id);
+      throw fail(
+        'QueryPlanKilled',
+        `Executor error during getMore :: caused by :: ${cursor.killedBecause}`,
       );
     }
     cursor.lastUsed = Date.now();
@@ -89,11 +107,21 @@ export class CursorRegistry {
     return { killed, notFound };
   }
 
+  /**
+   * The collection behind `namespace` was dropped: its cursors stop serving what they hold and
+   * fail their next getMore with QueryPlanKilled (175), as a real server's do.
+   */
+  collectionDropped(namespace: string, uuid: string): void {
+    for (const cursor of this.#cursors.values()) {
+      if (cursor.namespace === namespace) cursor.killedBecause = `collection dropped. UUID ${uuid}`;
+    }
+  }
+
   /** Drops cursors idle for longer than the timeout; returns how many. */
   reapIdle(now = Date.now()): number {
     let reaped = 0;
     for (const [id, cursor] of this.#cursors) {
-      if (now - cursor.lastUsed > IDLE_TIMEOUT_MS) {
+      if (!cursor.immortal && now - cursor.lastUsed > IDLE_TIMEOUT_MS) {
         this.#cursors.delete(id);
         reaped++;
       }

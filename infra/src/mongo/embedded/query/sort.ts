@@ -1,7 +1,9 @@
 /**
  * Sorting by a sort specification with the server's BSON order. On an array field the
  * ascending sort key is its smallest element and the descending key its largest, as the server
- * does; a missing field sorts as null. Keys are computed once per document, then compared.
+ * does; a missing field sorts as null and an empty array before it (its key is BSON undefined).
+ * `{$natural: ±1}` is the collection's own order, forwards or backwards. Keys are computed once
+ * per document, then compared.
  */
 import type { Document } from 'bson';
 import { fail } from '../errors.ts';
@@ -39,6 +41,8 @@ export function sortDocuments<T extends Document>(
   docs: readonly T[],
   fields: readonly SortField[],
 ): T[] {
+  if (fields[0]?.path === '$natural')
+    return fields[0].direction === 1 ? [...docs] : docs.toReversed();
   const decorated = docs.map((doc) => ({ doc, keys: fields.map((f) => sortKey(doc, f)) }));
   decorated.sort((a, b) => {
     for (let i = 0; i < fields.length; i++) {
@@ -52,8 +56,8 @@ export function sortDocuments<T extends Document>(
 
 function sortKey(doc: Document, field: SortField): unknown {
   const values: unknown[] = [];
-  collectValues(doc, field.path.split('.'), 0, values);
-  if (values.length === 0) return null;
+  const sawEmptyArray = collectValues(doc, field.path.split('.'), 0, values);
+  if (values.length === 0) return sawEmptyArray ? undefined : null;
   let best = values[0];
   for (const value of values) {
     const order = compareBson(value, best);
@@ -62,16 +66,26 @@ function sortKey(doc: Document, field: SortField): unknown {
   return best;
 }
 
-/** Values at a dotted path, descending into arrays of documents and flattening a final array. */
-function collectValues(value: unknown, parts: readonly string[], i: number, out: unknown[]): void {
+/**
+ * Values at a dotted path, descending into arrays of documents and flattening a final array;
+ * returns whether an empty array was found at the end of the path.
+ */
+function collectValues(
+  value: unknown,
+  parts: readonly string[],
+  i: number,
+  out: unknown[],
+): boolean {
   if (i === parts.length) {
     if (Array.isArray(value)) out.push(...(value as unknown[]));
     else if (value !== undefined) out.push(value);
-    return;
+    return Array.isArray(value) && value.length === 0;
   }
+  let sawEmptyArray = false;
   if (Array.isArray(value)) {
-    for (const element of value) collectValues(element, parts, i, out);
-    return;
+    for (const element of value) sawEmptyArray ||= collectValues(element, parts, i, out);
+  } else if (isPlainObject(value)) {
+    sawEmptyArray = collectValues(value[parts[i] as string], parts, i + 1, out);
   }
-  if (isPlainObject(value)) collectValues(value[parts[i] as string], parts, i + 1, out);
+  return sawEmptyArray;
 }
