@@ -9,6 +9,7 @@ import { querySemanticsCases } from './conformance/query-semantics.ts';
 import { readsAndShapesCases } from './conformance/reads-and-shapes.ts';
 import { serverBehaviourCases } from './conformance/server-behaviour.ts';
 import { describeOnTargets } from './conformance/target.ts';
+import { writeSemanticsCases } from './conformance/write-semantics.ts';
 
 describeOnTargets('MongoDB conformance', (target) => {
   describe('CRUD specification cases', () => {
@@ -19,6 +20,9 @@ describeOnTargets('MongoDB conformance', (target) => {
   });
   describe('query semantics', () => {
     querySemanticsCases(target);
+  });
+  describe('write semantics', () => {
+    writeSemanticsCases(target);
   });
   describe('reads, aggregation and document shape', () => {
     readsAndShapesCases(target);

@@ -54,7 +54,6 @@ function findAndModify(command: Document, context: CommandContext): Document {
     variables,
     sort,
   });
-  if (result.error) throw result.error;
   const upsertedId: unknown = result.upserted?._id;
   const lastErrorObject = result.upserted
     ? { n: 1, updatedExisting: false, upserted: upsertedId }

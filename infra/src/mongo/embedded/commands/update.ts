@@ -58,7 +58,6 @@ function update(command: Document, context: CommandContext): Document {
         const id: unknown = result.upserted._id;
         upserted.push({ index, _id: id });
       }
-      if (result.error) throw result.error;
     } catch (error) {
       if (!(error instanceof MongoCommandError)) throw error;
       writeErrors.push(error.toWriteError(index));

@@ -1,11 +1,11 @@
 /**
  * The update and delete steps shared by the update, delete and findAndModify commands: select
- * the targets (through the planner), compute new documents, then store them one by one. A
- * failure part-way (say E11000 on the third document of a multi-update) keeps what was already
- * written and reports it, as the server does: a multi-document write is not a transaction.
+ * the targets (through the planner), then update and store them one at a time. A failure
+ * part-way (E11000 or a type error on the third document of a multi-update) throws, leaving the
+ * documents before it updated and the rest untouched, as the server does: a multi-document write
+ * is not a transaction. Like the server, the failed statement then reports only its error.
  */
 import type { Document } from 'bson';
-import { MongoCommandError } from '../errors.ts';
 import type { Catalog } from '../engine/catalog.ts';
 import { encodeKey } from '../engine/key-encoding.ts';
 import { runQuery } from '../query/execute.ts';
@@ -37,8 +37,6 @@ export interface UpdateResult {
   /** The first target as it was, and as it became (findAndModify returns one of them). */
   before?: Document;
   after?: Document;
-  /** Set when the statement failed after `matched`/`modified` were already counted. */
-  error?: MongoCommandError;
 }
 
 export function executeUpdate(target: Target, statement: UpdateStatement): UpdateResult {
@@ -59,23 +57,17 @@ export function executeUpdate(target: Target, statement: UpdateStatement): Updat
     target.catalog.ensureCollection(target.db, target.collection).insert(doc);
     return { matched: 0, modified: 0, upserted: doc, after: doc };
   }
-  const outcomes = applyUpdate(statement.update, targets, context);
-  const result: UpdateResult = {
-    matched: targets.length,
-    modified: 0,
-    before: targets[0],
-    after: outcomes[0]?.doc,
-  };
-  for (const [i, outcome] of outcomes.entries()) {
-    if (!outcome.changed) continue;
-    try {
-      collection.replace(encodeKey((targets[i] as Document)._id), checkStorable(outcome.doc));
-      result.modified++;
-    } catch (error) {
-      if (!(error instanceof MongoCommandError)) throw error;
-      result.error = error;
-      return result;
+  const result: UpdateResult = { matched: 0, modified: 0 };
+  for (const stored of targets) {
+    const outcome = applyUpdate(statement.update, stored, context);
+    result.matched++;
+    if (!result.before) {
+      result.before = stored;
+      result.after = outcome.doc;
     }
+    if (!outcome.changed) continue;
+    collection.replace(encodeKey(stored._id), checkStorable(outcome.doc));
+    result.modified++;
   }
   return result;
 }

@@ -147,31 +147,32 @@ export interface UpdateOutcome {
   readonly changed: boolean;
 }
 
-/** Applies `spec` to each stored document, returning new documents (the originals stay intact). */
+/**
+ * Applies `spec` to one stored document, returning the new document (the original stays
+ * intact). Documents are updated one at a time, so a multi-document update that fails part-way
+ * has changed exactly the documents before the failing one, as on the server.
+ */
 export function applyUpdate(
   spec: UpdateSpec,
-  stored: readonly Document[],
+  original: Document,
   context: UpdateContext,
-): UpdateOutcome[] {
+): UpdateOutcome {
+  let doc: Document;
   if (spec.kind === 'replacement') {
-    return stored.map((original) => {
-      const doc = replacementFor(original, spec.doc);
-      return { doc, changed: encodeKey(doc) !== encodeKey(original) };
-    });
-  }
-  const copies = stored.map(cloneDocument);
-  if (spec.kind === 'operators') {
-    const ops = withoutSetOnInsert(spec.ops);
-    for (const doc of stored) checkApplicable(ops, doc);
-    if (Object.keys(ops).length > 0) runMingo(copies, ops, context);
+    doc = replacementFor(original, spec.doc);
   } else {
-    runMingo(copies, spec.stages, context);
+    // mingo updates the array in place; a pipeline puts a new document in the slot.
+    const slot = [cloneDocument(original)];
+    if (spec.kind === 'operators') {
+      const ops = withoutSetOnInsert(spec.ops);
+      checkApplicable(ops, original);
+      if (Object.keys(ops).length > 0) runMingo(slot, ops, context);
+    } else {
+      runMingo(slot, spec.stages, context);
+    }
+    doc = keepId(slot[0] as Document, original._id);
   }
-  return copies.map((copy, i) => {
-    const original = stored[i] as Document;
-    const doc = keepId(copy, original._id);
-    return { doc, changed: encodeKey(doc) !== encodeKey(original) };
-  });
+  return { doc, changed: encodeKey(doc) !== encodeKey(original) };
 }
 
 /** The document an upsert inserts when nothing matched the filter. */
