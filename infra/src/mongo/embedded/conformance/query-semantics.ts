@@ -8,7 +8,208 @@ import type { Loose, Target } from './target.ts';
 
 const ids = (docs: readonly Loose[]) => docs.map((doc) => doc._id);
 
+/**
+ * jstests/core/null_query_semantics.js, without its BSON undefined documents (a JS client cannot
+ * send undefined): which documents {$eq: null}, {$ne: null}, $in/$nin with null, $exists and
+ * $elemMatch select, on plain values, embedded documents and arrays, top level and dotted.
+ */
+const nullSemanticsDocs = (): Loose[] => [
+  { _id: 'a_empty_subobject', a: {} },
+  { _id: 'a_null', a: null },
+  { _id: 'a_number', a: 4 },
+  { _id: 'a_subobject_b_not_null', a: { b: 'hi' } },
+  { _id: 'a_subobject_b_null', a: { b: null } },
+  { _id: 'no_a' },
+  { _id: 'a_double_array', a: [[]] },
+  { _id: 'a_empty_array', a: [] },
+  { _id: 'a_object_array_all_b_nulls', a: [{ b: null }, { b: null }, {}] },
+  { _id: 'a_object_array_no_b_nulls', a: [{ b: 1 }, { b: 3 }, { b: 'string' }] },
+  { _id: 'a_object_array_some_b_nulls', a: [{ b: null }, { b: 3 }, { b: null }] },
+  { _id: 'a_object_array_some_b_missing', a: [{ b: 3 }, {}] },
+  { _id: 'a_value_array_all_nulls', a: [null, null] },
+  { _id: 'a_value_array_no_nulls', a: [1, 'string', 4] },
+  { _id: 'a_value_array_with_null', a: [1, 'string', null, 4] },
+];
+
+const nullSemanticsExpectations: readonly [string, Record<string, unknown>, string[]][] = [
+  [
+    '{a: {$eq: null}}',
+    { a: { $eq: null } },
+    ['a_null', 'a_value_array_all_nulls', 'a_value_array_with_null', 'no_a'],
+  ],
+  [
+    '{a: {$ne: null}}',
+    { a: { $ne: null } },
+    [
+      'a_double_array',
+      'a_empty_array',
+      'a_empty_subobject',
+      'a_number',
+      'a_object_array_all_b_nulls',
+      'a_object_array_no_b_nulls',
+      'a_object_array_some_b_missing',
+      'a_object_array_some_b_nulls',
+      'a_subobject_b_not_null',
+      'a_subobject_b_null',
+      'a_value_array_no_nulls',
+    ],
+  ],
+  [
+    '{a: {$not: {$gte: null}}}',
+    { a: { $not: { $gte: null } } },
+    [
+      'a_double_array',
+      'a_empty_array',
+      'a_empty_subobject',
+      'a_number',
+      'a_object_array_all_b_nulls',
+      'a_object_array_no_b_nulls',
+      'a_object_array_some_b_missing',
+      'a_object_array_some_b_nulls',
+      'a_subobject_b_not_null',
+      'a_subobject_b_null',
+      'a_value_array_no_nulls',
+    ],
+  ],
+  [
+    '{a: {$in: [null, 75]}}',
+    { a: { $in: [null, 75] } },
+    ['a_null', 'a_value_array_all_nulls', 'a_value_array_with_null', 'no_a'],
+  ],
+  [
+    '{a: {$nin: [null, /^str.*/]}}',
+    { a: { $nin: [null, /^str.*/] } },
+    [
+      'a_double_array',
+      'a_empty_array',
+      'a_empty_subobject',
+      'a_number',
+      'a_object_array_all_b_nulls',
+      'a_object_array_no_b_nulls',
+      'a_object_array_some_b_missing',
+      'a_object_array_some_b_nulls',
+      'a_subobject_b_not_null',
+      'a_subobject_b_null',
+    ],
+  ],
+  ['{a: {$exists: false}}', { a: { $exists: false } }, ['no_a']],
+  [
+    '{a: {$elemMatch: {$eq: null}}}',
+    { a: { $elemMatch: { $eq: null } } },
+    ['a_value_array_all_nulls', 'a_value_array_with_null'],
+  ],
+  [
+    '{a: {$elemMatch: {$ne: null}}}',
+    { a: { $elemMatch: { $ne: null } } },
+    [
+      'a_double_array',
+      'a_object_array_all_b_nulls',
+      'a_object_array_no_b_nulls',
+      'a_object_array_some_b_missing',
+      'a_object_array_some_b_nulls',
+      'a_value_array_no_nulls',
+      'a_value_array_with_null',
+    ],
+  ],
+  [
+    '{"a.b": {$eq: null}}',
+    { 'a.b': { $eq: null } },
+    [
+      'a_empty_subobject',
+      'a_null',
+      'a_number',
+      'a_object_array_all_b_nulls',
+      'a_object_array_some_b_missing',
+      'a_object_array_some_b_nulls',
+      'a_subobject_b_null',
+      'no_a',
+    ],
+  ],
+  [
+    '{"a.b": {$ne: null}}',
+    { 'a.b': { $ne: null } },
+    [
+      'a_double_array',
+      'a_empty_array',
+      'a_object_array_no_b_nulls',
+      'a_subobject_b_not_null',
+      'a_value_array_all_nulls',
+      'a_value_array_no_nulls',
+      'a_value_array_with_null',
+    ],
+  ],
+  [
+    '{"a.b": {$in: [null, 75]}}',
+    { 'a.b': { $in: [null, 75] } },
+    [
+      'a_empty_subobject',
+      'a_null',
+      'a_number',
+      'a_object_array_all_b_nulls',
+      'a_object_array_some_b_missing',
+      'a_object_array_some_b_nulls',
+      'a_subobject_b_null',
+      'no_a',
+    ],
+  ],
+  [
+    '{"a.b": {$nin: [null, /^str.*/]}}',
+    { 'a.b': { $nin: [null, /^str.*/] } },
+    [
+      'a_double_array',
+      'a_empty_array',
+      'a_subobject_b_not_null',
+      'a_value_array_all_nulls',
+      'a_value_array_no_nulls',
+      'a_value_array_with_null',
+    ],
+  ],
+  [
+    '{"a.b": {$exists: false}}',
+    { 'a.b': { $exists: false } },
+    [
+      'a_double_array',
+      'a_empty_array',
+      'a_empty_subobject',
+      'a_null',
+      'a_number',
+      'a_value_array_all_nulls',
+      'a_value_array_no_nulls',
+      'a_value_array_with_null',
+      'no_a',
+    ],
+  ],
+  [
+    '{a: {$elemMatch: {b: {$eq: null}}}}',
+    { a: { $elemMatch: { b: { $eq: null } } } },
+    [
+      'a_double_array',
+      'a_object_array_all_b_nulls',
+      'a_object_array_some_b_missing',
+      'a_object_array_some_b_nulls',
+    ],
+  ],
+  [
+    '{a: {$elemMatch: {b: {$ne: null}}}}',
+    { a: { $elemMatch: { b: { $ne: null } } } },
+    ['a_object_array_no_b_nulls', 'a_object_array_some_b_missing', 'a_object_array_some_b_nulls'],
+  ],
+];
+
 export function querySemanticsCases(target: Target): void {
+  describe('null and missing (jstests/core/null_query_semantics.js)', () => {
+    for (const [label, filter, expected] of nullSemanticsExpectations) {
+      it(label, async () => {
+        const collection = target.collection('nulls');
+        await collection.insertMany(nullSemanticsDocs());
+        const found = ids(await collection.find(filter).toArray())
+          .map(String)
+          .sort();
+        expect(found).to.deep.equal([...expected].sort());
+      });
+    }
+  });
+
   describe('sort order (BSON comparison order, arrays by their extreme element)', () => {
     const docs = (): Loose[] => [
       { _id: 'empty', v: [] },
@@ -56,6 +257,36 @@ export function querySemanticsCases(target: Target): void {
       expect(ids(await collection.find().sort({ $natural: -1 }).toArray())).to.deep.equal([
         3, 1, 2,
       ]);
+    });
+  });
+
+  describe('comparisons (BSON comparison order, type bracketing)', () => {
+    it('compare only within a type: numbers with numbers, dates with dates', async () => {
+      const collection = target.collection('c');
+      await collection.insertMany([
+        { _id: 1, v: 5 },
+        { _id: 2, v: '6' },
+        { _id: 3, v: new Date(0) },
+        { _id: 4, v: '1970' },
+        { _id: 5, v: [1, 10] },
+      ]);
+      expect(ids(await collection.find({ v: { $gt: 4 } }).toArray())).to.have.members([1, 5]);
+      expect(ids(await collection.find({ v: { $gte: '1' } }).toArray())).to.have.members([2, 4]);
+      expect(ids(await collection.find({ v: { $lte: new Date(0) } }).toArray())).to.deep.equal([3]);
+      expect(ids(await collection.find({ v: { $gt: 1, $lt: 10 } }).toArray())).to.have.members([
+        1, 5,
+      ]);
+      const inRange = await collection.find({ v: { $elemMatch: { $gt: 1, $lt: 10 } } }).toArray();
+      expect(inRange).to.deep.equal([]);
+    });
+
+    it('embedded documents are equal only with the same fields in the same order', async () => {
+      const collection = target.collection('c');
+      await collection.insertOne({ _id: 1, o: { a: 1, b: 2 } });
+      expect(await collection.countDocuments({ o: { a: 1, b: 2 } })).to.equal(1);
+      expect(await collection.countDocuments({ o: { b: 2, a: 1 } })).to.equal(0);
+      expect(await collection.countDocuments({ o: { $in: [{ b: 2, a: 1 }] } })).to.equal(0);
+      expect(await collection.countDocuments({ o: { a: 1.0, b: 2 } })).to.equal(1);
     });
   });
 

@@ -5,13 +5,12 @@
  * exactly as the server does; TTL indexes are ordinary sorted indexes the sweeper scans.
  */
 import type { Document } from 'bson';
-import { Query } from 'mingo';
 import { fail } from '../errors.ts';
 import { compareBson, compareStrings, typeRank } from './bson-order.ts';
 import { formatDocument } from './format-key.ts';
 import { documentKeys, indexFields, type IndexField, type IndexSpec } from './index-keys.ts';
 import { encodeKey } from './key-encoding.ts';
-import { mingoOptions } from './mingo-options.ts';
+import { compileFilter, type Matcher } from '../query/matcher.ts';
 import { SortedList } from './sorted-list.ts';
 
 interface Entry {
@@ -40,7 +39,7 @@ export class Index {
   multikey = false;
   readonly #entries: SortedList<Entry>;
   readonly #unique: Map<string, string> | null;
-  readonly #partial: Query | null;
+  readonly #partial: Matcher | null;
 
   constructor(spec: IndexSpec) {
     this.spec = spec;
@@ -50,8 +49,9 @@ export class Index {
       (a, b) => compareTuples(a.key, b.key, directions, a.key.length) || compareStrings(a.id, b.id),
     );
     this.#unique = spec.unique ? new Map() : null;
+    // Compiled like any query filter, so it selects exactly what the same find would.
     this.#partial = spec.partialFilterExpression
-      ? new Query(spec.partialFilterExpression, mingoOptions)
+      ? compileFilter(spec.partialFilterExpression)
       : null;
   }
 
@@ -100,7 +100,7 @@ export class Index {
   }
 
   #indexedKeys(doc: Document): { tuples: unknown[][]; multikey: boolean } {
-    if (this.#partial && !this.#partial.test(doc)) return { tuples: [], multikey: false };
+    if (this.#partial && !this.#partial(doc)) return { tuples: [], multikey: false };
     const keys = documentKeys(doc, this.fields);
     if (this.spec.sparse && !keys.anyPresent) return { tuples: [], multikey: false };
     return keys;

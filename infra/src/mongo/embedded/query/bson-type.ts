@@ -7,6 +7,7 @@
 import { bsonTypeOf } from '../engine/bson-order.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
 import { fail } from '../errors.ts';
+import { MISSING, someValueAt } from './element-path.ts';
 
 const ALIASES: Readonly<Record<string, string>> = {
   1: 'double',
@@ -99,30 +100,14 @@ function wantedTypes(spec: unknown): Set<string> {
   );
 }
 
-/** Values a query on `path` looks at: each value found, and for arrays the array and its elements. */
-function candidates(value: unknown, parts: readonly string[], i: number, out: unknown[]): void {
-  if (i === parts.length) {
-    if (value === undefined) return;
-    out.push(value);
-    if (Array.isArray(value)) out.push(...(value as unknown[]));
-    return;
-  }
-  if (Array.isArray(value)) {
-    const part = parts[i] as string;
-    if (/^\d+$/.test(part)) candidates(value[Number(part)], parts, i + 1, out);
-    for (const element of value) if (isPlainObject(element)) candidates(element, parts, i, out);
-    return;
-  }
-  if (isPlainObject(value)) candidates(value[parts[i] as string], parts, i + 1, out);
-}
-
 /** mingo query-operator shape: (field path, operand) → predicate over documents. */
 export function $type(selector: string, spec: unknown): (doc: unknown) => boolean {
   const wanted = wantedTypes(spec);
   const parts = selector.split('.');
-  return (doc) => {
-    const found: unknown[] = [];
-    candidates(doc, parts, 0, found);
-    return found.some((value) => typeNames(value).some((name) => wanted.has(name)));
-  };
+  return (doc) =>
+    someValueAt(
+      doc,
+      parts,
+      (value) => value !== MISSING && typeNames(value).some((name) => wanted.has(name)),
+    );
 }

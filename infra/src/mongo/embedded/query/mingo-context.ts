@@ -1,7 +1,7 @@
 /**
  * The operator sets queries and pipelines run with: mingo's, with the operators whose
- * semantics differ from the server's replaced (`$type` in queries, `$project` keeping field
- * order in pipelines). mingo copies the context on every compile, so queries get a small one
+ * semantics differ from the server's replaced (`$type` and the leaf operators in queries,
+ * `$project` keeping field order in pipelines). mingo copies the context on every compile, so queries get a small one
  * (query and expression operators: `$expr` needs the latter); that copy was a third of a
  * find's server time with every operator family in it.
  */
@@ -14,6 +14,7 @@ import * as projection from 'mingo/operators/projection';
 import * as query from 'mingo/operators/query';
 import * as window from 'mingo/operators/window';
 import { $type } from './bson-type.ts';
+import { leafOperators } from './leaf-operators.ts';
 import { inSourceOrder } from './field-order.ts';
 
 type PipelineOperator = typeof pipeline.$project;
@@ -35,7 +36,7 @@ function operators<T extends object>(module: T): T {
   return Object.fromEntries(Object.entries(module).filter(([name]) => name.startsWith('$'))) as T;
 }
 
-const queryOperators = { ...operators(query), $type } as typeof query;
+const queryOperators = { ...operators(query), $type, ...leafOperators } as typeof query;
 
 export const queryContext = Context.init({
   expression: operators(expression),

@@ -5,11 +5,12 @@
  * matched) is done here, because mingo's version fails on it.
  */
 import type { Document } from 'bson';
-import { find, Query } from 'mingo';
+import { find } from 'mingo';
 import { fail } from '../errors.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
 import { mingoOptions } from '../engine/mingo-options.ts';
 import { inSourceOrder } from './field-order.ts';
+import { compileFilter } from './matcher.ts';
 import { withMingo } from './mingo-errors.ts';
 import { assertSupportedValues } from './supported-values.ts';
 
@@ -57,13 +58,20 @@ function positionalMatcher(path: string, filter: Document): (doc: Document) => u
       `Executor error during find command :: caused by :: positional operator '${path}.$' couldn't find a matching element in the array`,
     );
   }
-  const query = withMingo(() => new Query(Object.fromEntries(conditions), mingoOptions));
+  const matches = compileFilter(Object.fromEntries(conditions));
   return (doc) => {
     const array = getPath(doc, path);
     if (!Array.isArray(array)) return undefined;
-    const match: unknown = array.find((element) => query.test({ [path]: [element] }));
+    const match: unknown = array.find((element) => matches(nestedAt(path, [element])));
     return match === undefined ? undefined : [match];
   };
+}
+
+/** `{a: {b: value}}` for the path `a.b`. */
+function nestedAt(path: string, value: unknown): Document {
+  return path
+    .split('.')
+    .reduceRight<unknown>((inner, part) => ({ [part]: inner }), value) as Document;
 }
 
 function withoutKey(doc: Document, key: string): Document {
