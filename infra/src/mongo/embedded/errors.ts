@@ -27,6 +27,7 @@ export const ErrorCodes = {
   IndexOptionsConflict: 85,
   IndexKeySpecsConflict: 86,
   NotSingleValueField: 54,
+  NotExactValueField: 111,
   QueryPlanKilled: 175,
   CannotIndexParallelArrays: 171,
   NotImplemented: 238,

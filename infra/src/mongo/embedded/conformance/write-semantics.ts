@@ -20,7 +20,90 @@ async function serverError(promise: Promise<unknown>): Promise<MongoServerError>
 const all = (target: Target): Promise<Loose[]> =>
   target.collection('c').find().sort({ _id: 1 }).toArray();
 
+/** jstests/core/upsert_fields.js: the value an op-style upsert gives `x`, from the query alone. */
+const seededX: readonly [string, Record<string, unknown>, unknown][] = [
+  ['{x: 1}', { x: 1 }, 1],
+  ['{x: {$eq: 1}}', { x: { $eq: 1 } }, 1],
+  ['{x: {$in: [1]}}', { x: { $in: [1] } }, 1],
+  ['{x: {$all: [1]}}', { x: { $all: [1] } }, 1],
+  ['{$and: [{x: 1}]}', { $and: [{ x: 1 }] }, 1],
+  ['{$or: [{x: {$eq: 1}}]}', { $or: [{ x: { $eq: 1 } }] }, 1],
+  ['{x: [1, 2]}', { x: [1, 2] }, [1, 2]],
+  ['{"x.x": 1}', { 'x.x': 1 }, { x: 1 }],
+  ['{$or: [{"x.x": 1}]}', { $or: [{ 'x.x': 1 }] }, { x: 1 }],
+  ['{x: {$gt: 1}}', { x: { $gt: 1 } }, undefined],
+  ['{x: {$in: [1, 2]}}', { x: { $in: [1, 2] } }, undefined],
+  ['{x: {$elemMatch: {$eq: 1}}}', { x: { $elemMatch: { $eq: 1 } } }, undefined],
+  ['{x: {$not: {$eq: 1}}}', { x: { $not: { $eq: 1 } } }, undefined],
+  ['{$or: [{x: 1}, {x: 1}]}', { $or: [{ x: 1 }, { x: 1 }] }, undefined],
+  ['{$nor: [{x: 1}]}', { $nor: [{ x: 1 }] }, undefined],
+  ['{x: /abc/}', { x: /abc/ }, undefined],
+];
+
+/** jstests/core/upsert_fields.js: queries an op-style upsert cannot build a document from. */
+const unseedable: readonly [string, Record<string, unknown>][] = [
+  ['{x: {$all: [1, 2]}}', { x: { $all: [1, 2] } }],
+  ['{$and: [{x: 1}, {x: 1}]}', { $and: [{ x: 1 }, { x: 1 }] }],
+  ['{x: 1, "x.x": 1}', { x: 1, 'x.x': 1 }],
+  ['{x: {x: 1}, "x.y": 1}', { x: { x: 1 }, 'x.y': 1 }],
+];
+
 export function writeSemanticsCases(target: Target): void {
+  describe('upsert seeding (jstests/core/upsert_fields.js)', () => {
+    for (const [label, query, expected] of seededX) {
+      it(`${label} gives x ${expected === undefined ? 'nothing' : JSON.stringify(expected)}`, async () => {
+        const collection = target.collection('c');
+        await collection.updateOne(query, { $set: { a: 1 } }, { upsert: true });
+        const doc = await collection.findOne({}, { projection: { _id: 0, a: 0 } });
+        expect(doc?.x).to.deep.equal(expected);
+      });
+    }
+
+    for (const [label, query] of unseedable) {
+      it(`${label} is a write error`, async () => {
+        const collection = target.collection('c');
+        await serverError(collection.updateOne(query, { $set: { a: 1 } }, { upsert: true }));
+        expect(await collection.countDocuments()).to.equal(0);
+      });
+    }
+
+    it('a replacement takes only _id from the query; $setOnInsert with dotted _id parts', async () => {
+      const collection = target.collection('c');
+      await collection.replaceOne({ _id: 1, x: 1 }, { y: 2 }, { upsert: true });
+      expect(await collection.findOne({ _id: 1 })).to.deep.equal({ _id: 1, y: 2 });
+      await collection.updateOne({ '_id.x': 1, '_id.y': 2 }, { $set: { a: 1 } }, { upsert: true });
+      expect(await collection.findOne({ a: 1 })).to.deep.equal({ _id: { x: 1, y: 2 }, a: 1 });
+    });
+  });
+
+  describe('field order after an update', () => {
+    // update_object_node.cpp applies every operator's fields as one tree, in field-name order.
+    it('appends created fields in name order across operators, _id first', async () => {
+      const collection = target.collection('c');
+      await collection.insertOne({ b: 1, _id: 7 });
+      await collection.updateOne({ _id: 7 }, {
+        $set: { z: 1, 'n.y': 1 },
+        $inc: { a: 1, 'n.x': 1 },
+        $push: { m: 1 },
+      } as Document);
+      const doc: Document = (await collection.findOne({ _id: 7 })) ?? {};
+      expect(Object.keys(doc)).to.deep.equal(['_id', 'b', 'a', 'm', 'n', 'z']);
+      expect(Object.keys(doc.n as object)).to.deep.equal(['x', 'y']);
+    });
+
+    it('an upsert seeds the query fields in path order, then the update fields in name order', async () => {
+      const collection = target.collection('c');
+      await collection.updateOne(
+        { t: 1, 'm.z': 1, 'm.y': 2 },
+        { $set: { u: 1 }, $setOnInsert: { c: 1 }, $inc: { a: 1 } },
+        { upsert: true },
+      );
+      const doc: Document = (await collection.findOne({ t: 1 })) ?? {};
+      expect(Object.keys(doc)).to.deep.equal(['_id', 'm', 't', 'a', 'c', 'u']);
+      expect(Object.keys(doc.m as object)).to.deep.equal(['y', 'z']);
+    });
+  });
+
   describe('a multi-document update failing part-way', () => {
     // A write command counts only the statements that succeeded; documents already updated by
     // the failing statement stay updated (write_ops_exec performUpdates: not a transaction).

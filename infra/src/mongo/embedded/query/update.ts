@@ -16,6 +16,7 @@ import { mingoOptions } from '../engine/mingo-options.ts';
 import { cloneDocument, withIdFirst } from './clone.ts';
 import { withMingo } from './mingo-errors.ts';
 import { assertSupportedValues } from './supported-values.ts';
+import { compareFieldNames, orderCreatedFields } from './created-field-order.ts';
 import { upsertSeed } from './upsert-seed.ts';
 import { checkApplicable, checkOperands } from './update-checks.ts';
 
@@ -100,10 +101,7 @@ export function parseUpdate(value: unknown): UpdateSpec {
   return { kind: 'operators', ops: inFieldOrder(value as Record<string, Document>) };
 }
 
-/**
- * Since MongoDB 5.0 update operators process fields in lexicographic order (numeric names in
- * numeric order), so new fields are appended in that order whatever order the client wrote.
- */
+/** Each operator's fields in the order the server applies them (created-field-order.ts). */
 function inFieldOrder(ops: Record<string, Document>): Record<string, Document> {
   const ordered: Record<string, Document> = {};
   for (const [op, fields] of Object.entries(ops)) {
@@ -112,12 +110,6 @@ function inFieldOrder(ops: Record<string, Document>): Record<string, Document> {
     );
   }
   return ordered;
-}
-
-function compareFieldNames(a: string, b: string): number {
-  const numeric = /^\d+$/;
-  if (numeric.test(a) && numeric.test(b)) return Number(a) - Number(b);
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Two operators may not touch the same path, nor one path and its parent. */
@@ -163,34 +155,36 @@ export function applyUpdate(
   } else {
     // mingo updates the array in place; a pipeline puts a new document in the slot.
     const slot = [cloneDocument(original)];
+    let paths: string[] = [];
     if (spec.kind === 'operators') {
       const ops = withoutSetOnInsert(spec.ops);
       checkApplicable(ops, original);
       if (Object.keys(ops).length > 0) runMingo(slot, ops, context);
+      paths = updatedPaths(ops);
     } else {
       runMingo(slot, spec.stages, context);
     }
-    doc = keepId(slot[0] as Document, original._id);
+    doc = keepId(orderCreatedFields(slot[0] as Document, original, paths), original._id);
   }
   return { doc, changed: encodeKey(doc) !== encodeKey(original) };
 }
 
 /** The document an upsert inserts when nothing matched the filter. */
 export function upsertDocument(spec: UpdateSpec, context: UpdateContext): Document {
-  const seed = upsertSeed(context.filter);
+  const seed = upsertSeed(context.filter, spec.kind === 'replacement');
   let doc: Document;
   if (spec.kind === 'replacement') {
-    const seedId: unknown = seed._id;
-    doc = { ...(seedId !== undefined ? { _id: seedId } : {}), ...cloneDocument(spec.doc) };
+    doc = { ...seed, ...cloneDocument(spec.doc) };
   } else if (spec.kind === 'operators') {
-    doc = seed;
     const ops = withSetOnInsertAsSet(spec.ops);
     checkApplicable(ops, seed);
-    if (Object.keys(ops).length > 0) runMingo([doc], ops, context, seed);
+    const slot = [cloneDocument(seed)];
+    if (Object.keys(ops).length > 0) runMingo(slot, ops, context, seed);
+    doc = orderCreatedFields(slot[0] as Document, seed, updatedPaths(ops));
   } else {
-    const docs = [seed];
-    runMingo(docs, spec.stages, context);
-    doc = docs[0] as Document;
+    const slot = [cloneDocument(seed)];
+    runMingo(slot, spec.stages, context);
+    doc = slot[0] as Document;
   }
   if (
     seed._id !== undefined &&
@@ -203,6 +197,13 @@ export function upsertDocument(spec: UpdateSpec, context: UpdateContext): Docume
     );
   }
   return withIdFirst(doc, doc._id ?? new ObjectId());
+}
+
+/** Every path an update writes ($rename writes its destinations). */
+function updatedPaths(ops: Readonly<Record<string, Document>>): string[] {
+  return Object.entries(ops).flatMap(([op, fields]) =>
+    op === '$rename' ? Object.values(fields).map(String) : Object.keys(fields),
+  );
 }
 
 function runMingo(
