@@ -10,6 +10,7 @@ export const ErrorCodes = {
   FailedToParse: 9,
   Unauthorized: 13,
   TypeMismatch: 14,
+  Overflow: 15,
   IllegalOperation: 20,
   NamespaceNotFound: 26,
   IndexNotFound: 27,
@@ -43,6 +44,9 @@ export const ErrorCodes = {
   Location40324: 40324,
   Location40601: 40601,
   Location16990: 16990,
+  Location51075: 51075,
+  Location51091: 51091,
+  Location51108: 51108,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCodes;

@@ -20,6 +20,7 @@ import { inMemory, type Durability } from './server/durability.ts';
 import { listen } from './server/tcp-server.ts';
 import { openStore, type Store } from './persistence/store.ts';
 import { startTtlSweeper } from './engine/ttl-sweeper.ts';
+import { protectAgainstRegexBacktracking } from './query/regex.ts';
 
 export interface EmbeddedMongoOptions {
   /** TCP port; 0 (the default) picks a free one, reported in `port` and `uri`. */
@@ -55,6 +56,7 @@ export async function startEmbeddedMongo(
     compactAfterBytes = 64 * 2 ** 20,
     logger = createLogger({ name: 'mongo-embedded' }),
   } = options;
+  protectAgainstRegexBacktracking();
   const catalog = new Catalog();
   let store: Store | undefined;
   let durability: Durability = inMemory;

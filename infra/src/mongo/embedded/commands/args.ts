@@ -23,7 +23,11 @@ export function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   if (value instanceof Date) return 'date';
-  if (value instanceof RegExp) return 'regex';
+  if (
+    value instanceof RegExp ||
+    (value as { _bsontype?: string } | null)?._bsontype === 'BSONRegExp'
+  )
+    return 'regex';
   if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'double';
   if (typeof value === 'object')
     return (value as { _bsontype?: string })._bsontype?.toLowerCase() ?? 'object';

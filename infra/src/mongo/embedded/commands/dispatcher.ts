@@ -7,6 +7,8 @@
 import type { Document } from 'bson';
 import { fail, MongoCommandError } from '../errors.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
+import { nestsDeeperThan } from '../engine/nesting-depth.ts';
+import { Limits } from '../wire/constants.ts';
 import { aggregateCommands } from './aggregate.ts';
 import { commandName } from './args.ts';
 import { collectionCommands } from './collections.ts';
@@ -80,6 +82,13 @@ export function dispatch(command: Document, server: ServerState, connectionId: n
       throw fail(
         'IllegalOperation',
         'Transaction numbers are only allowed on a replica set member or mongos',
+      );
+    }
+    // Refused before anything recursive looks at it, so it cannot overflow the stack.
+    if (nestsDeeperThan(command, Limits.maxCommandDepth)) {
+      throw fail(
+        'Overflow',
+        `BSONObj exceeds maximum nested object depth: ${String(Limits.maxCommandDepth)}`,
       );
     }
     const handler = HANDLERS.get(name);

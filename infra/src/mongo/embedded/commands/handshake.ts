@@ -38,7 +38,7 @@ function hello(command: Document, context: CommandContext, legacy: boolean): Doc
 const PARAMETERS: Readonly<Record<string, unknown>> = {
   featureCompatibilityVersion: { version: '7.0' },
   authenticationMechanisms: [],
-  maxBSONDepth: 100,
+  maxBSONDepth: Limits.maxCommandDepth,
   cursorTimeoutMillis: 600_000,
   ttlMonitorSleepSecs: 60,
 };

@@ -290,6 +290,45 @@ export function querySemanticsCases(target: Target): void {
     });
   });
 
+  describe('regular expressions (PCRE options i, m, s, x; expression_leaf.cpp codes)', () => {
+    const seed = async () => {
+      const collection = target.collection('r');
+      await collection.insertMany([
+        { _id: 1, s: 'ab' },
+        { _id: 2, s: 'a\nb' },
+        { _id: 3, s: 'AB', tags: ['xa', 'yb'] },
+      ]);
+      return collection;
+    };
+
+    it('x ignores whitespace and comments; s lets a dot match a newline; i ignores case', async () => {
+      const collection = await seed();
+      const matching = async (regex: string, options: string) =>
+        ids(await collection.find({ s: { $regex: regex, $options: options } }).toArray());
+      expect(await matching('a b # the letters', 'x')).to.deep.equal([1]);
+      expect(await matching('a.b', 's')).to.deep.equal([2]);
+      expect(await matching('^ab$', 'i')).to.have.members([1, 3]);
+      expect(ids(await collection.find({ tags: { $in: [/^y/, 'zz'] } }).toArray())).to.deep.equal([
+        3,
+      ]);
+    });
+
+    it('an unknown option is 51108, a pattern that does not compile 51091', async () => {
+      const collection = await seed();
+      const code = (filter: Record<string, unknown>) =>
+        collection
+          .find(filter)
+          .toArray()
+          .then(
+            () => undefined,
+            (e: unknown) => (e as { code?: number }).code,
+          );
+      expect(await code({ s: { $regex: 'a', $options: 'z' } })).to.equal(51108);
+      expect(await code({ s: { $regex: '(' } })).to.equal(51091);
+      expect(await collection.countDocuments()).to.equal(3);
+    });
+  });
+
   describe('_id lookups', () => {
     it('a repeated value in $in finds the document once and updates it once', async () => {
       const collection = target.collection('c');

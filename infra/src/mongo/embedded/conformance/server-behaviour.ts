@@ -97,6 +97,20 @@ export function serverBehaviourCases(target: Target): void {
       ).to.deep.equal(['_id_']);
     });
 
+    it('a document nested deeper than 100 levels is refused with Overflow (15)', async () => {
+      // src/mongo/db/ops/insert.cpp fixDocumentForInsert: the document itself is level 1.
+      const nest = (levels: number) => {
+        let value: Record<string, unknown> = { leaf: 1 };
+        for (let i = 1; i < levels; i++) value = { d: value };
+        return value;
+      };
+      const collection = target.collection('deep');
+      await collection.insertOne({ _id: 1, ...nest(100) });
+      const error = await serverError(collection.insertOne({ _id: 2, ...nest(101) }));
+      expect(error.code).to.equal(15);
+      expect(await collection.countDocuments()).to.equal(1);
+    });
+
     it('listIndexes on a missing collection is NamespaceNotFound (26)', async () => {
       const error = await serverError(target.collection('missing').listIndexes().toArray());
       expect(error.code).to.equal(26);

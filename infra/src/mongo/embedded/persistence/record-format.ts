@@ -53,7 +53,12 @@ export function readRecords(data: Buffer, file: string): ReadResult {
     const length = data.readUInt32LE(offset);
     const payload = data.subarray(offset + FRAME_HEADER, offset + FRAME_HEADER + length);
     records.push(
-      BSON.deserialize(payload, { promoteLongs: true, promoteValues: true, promoteBuffers: false }),
+      BSON.deserialize(payload, {
+        promoteLongs: true,
+        promoteValues: true,
+        promoteBuffers: false,
+        bsonRegExp: true,
+      }),
     );
     offset += FRAME_HEADER + length;
   }

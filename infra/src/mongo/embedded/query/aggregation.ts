@@ -3,6 +3,7 @@ import type { Document } from 'bson';
 import { Aggregator } from 'mingo/aggregator';
 import { mingoOptions } from '../engine/mingo-options.ts';
 import { pipelineContext } from './mingo-context.ts';
+import { queryRegexes } from './regex.ts';
 
 export { PIPELINE_STAGES } from './mingo-context.ts';
 
@@ -11,7 +12,7 @@ export function runPipeline(
   input: readonly Document[],
   options: { variables?: Document; collection: (name: string) => Document[] },
 ): Document[] {
-  const aggregator = new Aggregator(stages, {
+  const aggregator = new Aggregator(queryRegexes(stages) as Document[], {
     ...mingoOptions,
     context: pipelineContext,
     ...(options.variables ? { variables: options.variables } : {}),

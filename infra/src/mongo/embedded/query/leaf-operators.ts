@@ -1,6 +1,6 @@
 /**
  * The query operators that test values at a path ($eq, $ne, $gt, $gte, $lt, $lte, $in, $nin,
- * $exists, $elemMatch) with the server's semantics, replacing mingo's (which compares across
+ * $regex, $exists, $elemMatch) with the server's semantics, replacing mingo's (which compares across
  * types, ignores field order in embedded documents and treats paths through arrays and missing
  * fields differently). Mirrors the server's ComparisonMatchExpression, InMatchExpression,
  * ExistsMatchExpression (src/mongo/db/matcher/expression_leaf.cpp) and the $elemMatch
@@ -134,6 +134,7 @@ export const leafOperators = {
   $lte: (path: string, operand: unknown) => onPath(path, comparisonTest('lte', operand)),
   $in: (path: string, operand: unknown) => onPath(path, inTest(operand)),
   $nin: (path: string, operand: unknown) => negate(onPath(path, inTest(operand))),
+  $regex: (path: string, operand: unknown) => onPath(path, regexTest(operand as RegExp)),
   $exists: (path: string, operand: unknown) => {
     const exists = onPath(path, (value) => value !== MISSING);
     return operand ? exists : negate(exists);

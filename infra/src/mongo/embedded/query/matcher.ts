@@ -11,6 +11,7 @@ import { mingoOptions } from '../engine/mingo-options.ts';
 import { assertSupportedValues } from './supported-values.ts';
 import { withMingo } from './mingo-errors.ts';
 import { queryContext } from './mingo-context.ts';
+import { queryRegexes } from './regex.ts';
 
 export type Matcher = (doc: Document) => boolean;
 
@@ -23,8 +24,9 @@ export function asFilter(value: unknown, field: string): Document {
   return value;
 }
 
-export function compileFilter(filter: Document, variables?: Document): Matcher {
-  if (Object.keys(filter).length === 0) return matchAll;
+export function compileFilter(raw: Document, variables?: Document): Matcher {
+  if (Object.keys(raw).length === 0) return matchAll;
+  const filter = queryRegexes(raw) as Document;
   assertSupportedValues(filter, 'the query filter');
   refuseUnsupportedOperators(filter);
   checkOperands(filter);

@@ -14,7 +14,9 @@ import { isPlainObject } from '../engine/index-keys.ts';
 import { encodeKey } from '../engine/key-encoding.ts';
 import { mingoOptions } from '../engine/mingo-options.ts';
 import { cloneDocument, withIdFirst } from './clone.ts';
+import { pipelineContext, queryContext } from './mingo-context.ts';
 import { withMingo } from './mingo-errors.ts';
+import { queryRegexes } from './regex.ts';
 import { assertSupportedValues } from './supported-values.ts';
 import { compareFieldNames, orderCreatedFields } from './created-field-order.ts';
 import { upsertSeed } from './upsert-seed.ts';
@@ -212,18 +214,31 @@ function runMingo(
   context: UpdateContext,
   seed?: Document,
 ): void {
-  const positional = !Array.isArray(modifier) && usesPositional(modifier);
+  const pipeline = Array.isArray(modifier);
+  const positional = !pipeline && usesPositional(modifier);
   // mingo re-tests the condition; pass it only when `$` needs it (it costs a match per document).
-  const condition = positional ? (seed ?? context.filter) : {};
+  const condition = positional ? (queryRegexes(seed ?? context.filter) as Document) : {};
+  const arrayFilters = queryRegexes(context.arrayFilters ?? []) as Document[];
   withMingo(() =>
     updateMany(
       docs,
       condition,
-      modifier as never,
-      { arrayFilters: context.arrayFilters as Document[] | undefined, cloneMode: 'copy' },
-      { ...mingoOptions, ...(context.variables ? { variables: context.variables } : {}) },
+      (pipeline ? queryRegexes(modifier) : withQueryRegexesInPull(modifier)) as never,
+      { arrayFilters, cloneMode: 'copy' },
+      {
+        ...mingoOptions,
+        // Conditions ($pull, arrayFilters, `$`) match as queries do; the small context is
+        // enough for operators (the updater adds its own), pipelines need every stage.
+        context: pipeline ? pipelineContext : queryContext,
+        ...(context.variables ? { variables: context.variables } : {}),
+      },
     ),
   );
+}
+
+/** `$pull` conditions are queries; every other operand is a value and keeps its regexes as is. */
+function withQueryRegexesInPull(ops: Document): Document {
+  return ops.$pull ? { ...ops, $pull: queryRegexes(ops.$pull) } : ops;
 }
 
 function usesPositional(ops: Document): boolean {

@@ -11,7 +11,9 @@ const deserializeOptions = {
   promoteLongs: true,
   promoteValues: true,
   promoteBuffers: false,
-  bsonRegExp: false,
+  // Kept exact (pattern and options as sent): bson's RegExp conversion turns `s` into `g` and
+  // drops `x`. Queries convert them with the server's rules (query/regex.ts).
+  bsonRegExp: true,
   validation: { utf8: true },
 } as const;
 

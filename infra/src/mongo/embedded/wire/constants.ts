@@ -18,6 +18,10 @@ export const Limits = {
   maxBsonObjectSize: 16 * 1024 * 1024,
   /** Largest whole message (48 MB, decimal as in mongod); a longer length field closes the connection. */
   maxMessageSizeBytes: 48_000_000,
+  /** Deepest stored document (levels, the document itself being 1), as mongod enforces. */
+  maxStoredDepth: 100,
+  /** Deepest command mongod accepts on the wire (its maxBSONDepth parameter). */
+  maxCommandDepth: 200,
   /** Most operations one write command may carry; drivers split bigger batches. */
   maxWriteBatchSize: 100_000,
 } as const;
