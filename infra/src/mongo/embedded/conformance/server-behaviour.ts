@@ -183,6 +183,27 @@ export function serverBehaviourCases(target: Target): void {
       expect((await serverError(collection.dropIndex('nope'))).code).to.equal(27);
     });
 
+    it('re-creating an index is a no-op; conflicting definitions fail with 85/86', async () => {
+      // index_catalog_impl.cpp _doesSpecConflictWithExisting, index_descriptor.cpp
+      // compareIndexOptions: key, unique, sparse and partial filter identify an index.
+      const collection = target.collection('ix');
+      await collection.createIndex({ a: 1 }, undefined, undefined);
+      expect(await collection.createIndex({ a: 1 }, undefined, undefined)).to.equal('a_1');
+      const code = async (key: Record<string, 1>, options: Record<string, unknown>) =>
+        (await serverError(collection.createIndex(key, options, undefined))).code;
+      expect(await code({ a: 1 }, { name: 'other' })).to.equal(85);
+      expect(await code({ b: 1 }, { name: 'a_1' })).to.equal(86);
+      expect(await code({ a: 1 }, { unique: true })).to.equal(86);
+      await collection.createIndex({ t: 1 }, { expireAfterSeconds: 10 }, undefined);
+      expect(await code({ t: 1 }, { expireAfterSeconds: 20 })).to.equal(85);
+      expect(await code({ t: 1 }, { name: 't_ttl', expireAfterSeconds: 20 })).to.equal(85);
+      await collection.createIndex({ a: 1 }, { name: 'a_unique', unique: true }, undefined);
+      const names = ((await collection.listIndexes().toArray()) as IndexDescription[]).map(
+        (index) => index.name,
+      );
+      expect(names).to.deep.equal(['_id_', 'a_1', 't_1', 'a_unique']);
+    });
+
     it('a sparse unique index allows many documents without the field', async () => {
       const collection = target.collection('sparse');
       await collection.createIndex({ code: 1 }, { unique: true, sparse: true }, undefined);

@@ -114,22 +114,7 @@ export class Collection {
       }
       return false;
     }
-    const sameName = this.#indexes.get(spec.name);
-    if (sameName) {
-      if (equivalent(sameName.spec, spec)) return false;
-      throw fail(
-        sameKey(sameName.spec.key, spec.key) ? 'IndexOptionsConflict' : 'IndexKeySpecsConflict',
-        `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${formatDocument(spec as unknown as Document)}, existing index: ${formatDocument(sameName.spec as unknown as Document)}`,
-      );
-    }
-    for (const other of this.#indexes.values()) {
-      if (sameKey(other.spec.key, spec.key) && sameBehaviour(other.spec, spec)) {
-        throw fail(
-          'IndexOptionsConflict',
-          `Index already exists with a different name: ${other.name}`,
-        );
-      }
-    }
+    if (this.#identicalExists(spec)) return false;
     const index = new Index(spec);
     for (const [id, doc] of this.docs) {
       index.check(doc, id, this.namespace);
@@ -138,6 +123,42 @@ export class Collection {
     this.#indexes.set(spec.name, index);
     this.#log.record({ op: 'createIndex', db: this.db, coll: this.name, spec });
     return true;
+  }
+
+  /**
+   * The server's rules (index_catalog_impl.cpp _doesSpecConflictWithExisting): key, unique,
+   * sparse and partial filter identify an index; other options (TTL) do not. True when an
+   * identical index exists (nothing to build); throws 85/86 for every other conflict.
+   */
+  #identicalExists(spec: IndexSpec): boolean {
+    const requested = formatDocument(spec as unknown as Document);
+    const sameName = this.#indexes.get(spec.name);
+    if (sameName) {
+      const existing = formatDocument(sameName.spec as unknown as Document);
+      if (!sameIdentity(sameName.spec, spec)) {
+        throw fail(
+          'IndexKeySpecsConflict',
+          `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${requested}, existing index: ${existing}`,
+        );
+      }
+      if (!identical(sameName.spec, spec)) {
+        throw fail(
+          'IndexOptionsConflict',
+          `An equivalent index already exists with the same name but different options. Requested index: ${requested}, existing index: ${existing}`,
+        );
+      }
+      return true;
+    }
+    for (const other of this.#indexes.values()) {
+      if (!sameIdentity(other.spec, spec)) continue;
+      throw fail(
+        'IndexOptionsConflict',
+        identical(other.spec, spec)
+          ? `Index already exists with a different name: ${other.name}`
+          : `An equivalent index already exists with a different name and options. Requested index: ${requested}, existing index: ${formatDocument(other.spec as unknown as Document)}`,
+      );
+    }
+    return false;
   }
 
   dropIndex(name: string): void {
@@ -165,16 +186,16 @@ function sameKey(
   return keysA.length === keysB.length && keysA.every((k, i) => k === keysB[i] && a[k] === b[k]);
 }
 
-/** Options that make two indexes on the same key different indexes. */
-function sameBehaviour(a: IndexSpec, b: IndexSpec): boolean {
+/** Key and the options that make two indexes on the same key different indexes. */
+function sameIdentity(a: IndexSpec, b: IndexSpec): boolean {
   return (
+    sameKey(a.key, b.key) &&
     Boolean(a.unique) === Boolean(b.unique) &&
     Boolean(a.sparse) === Boolean(b.sparse) &&
-    a.expireAfterSeconds === b.expireAfterSeconds &&
     encodeKey(a.partialFilterExpression ?? null) === encodeKey(b.partialFilterExpression ?? null)
   );
 }
 
-function equivalent(a: IndexSpec, b: IndexSpec): boolean {
-  return a.name === b.name && sameKey(a.key, b.key) && sameBehaviour(a, b);
+function identical(a: IndexSpec, b: IndexSpec): boolean {
+  return sameIdentity(a, b) && a.expireAfterSeconds === b.expireAfterSeconds;
 }
