@@ -28,6 +28,7 @@ export const ErrorCodes = {
   IndexOptionsConflict: 85,
   IndexKeySpecsConflict: 86,
   NotSingleValueField: 54,
+  EmptyFieldName: 56,
   NotExactValueField: 111,
   QueryPlanKilled: 175,
   CannotIndexParallelArrays: 171,

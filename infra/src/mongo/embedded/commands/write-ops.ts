@@ -11,6 +11,7 @@ import { encodeKey } from '../engine/key-encoding.ts';
 import { runQuery } from '../query/execute.ts';
 import type { SortField } from '../query/sort.ts';
 import { applyUpdate, upsertDocument, type UpdateSpec } from '../query/update.ts';
+import { checkArrayFilters } from '../query/update-checks.ts';
 import { checkStorable } from './prepare-document.ts';
 
 export interface Target {
@@ -46,6 +47,10 @@ export function executeUpdate(target: Target, statement: UpdateStatement): Updat
     limit: statement.multi ? 0 : 1,
     variables: statement.variables,
   });
+  if (statement.update.kind === 'operators') {
+    const paths = Object.values(statement.update.ops).flatMap((fields) => Object.keys(fields));
+    checkArrayFilters(paths, statement.arrayFilters ?? []);
+  }
   const context = {
     filter: statement.filter,
     arrayFilters: statement.arrayFilters,

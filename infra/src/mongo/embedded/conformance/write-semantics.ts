@@ -76,6 +76,47 @@ export function writeSemanticsCases(target: Target): void {
     });
   });
 
+  describe('update operators the server refuses or allows (src/mongo/db/update)', () => {
+    const code = async (update: Document, options: Record<string, unknown> = {}) => {
+      const collection = target.collection('c');
+      await collection.deleteMany({});
+      await collection.insertOne({ _id: 1, a: [{ b: 1 }, { b: 2 }], n: 1 });
+      const error = await collection.updateOne({ _id: 1 }, update, options).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      return (error as { code?: number } | undefined)?.code;
+    };
+
+    it('refuses paths that cannot be created or stored', async () => {
+      expect(await code({ $set: { 'a.c': 1 } })).to.equal(28); // PathNotViable: field in an array
+      expect(await code({ $set: { '': 1 } })).to.equal(56); // EmptyFieldName
+      expect(await code({ $set: { 'n..x': 1 } })).to.equal(56);
+      expect(await code({ $set: { 'x.$y': 1 } })).to.equal(52); // DollarPrefixedFieldName
+    });
+
+    it('requires every $[id] to have an array filter and every array filter to be used', async () => {
+      expect(await code({ $set: { 'a.$[e].b': 0 } })).to.equal(2);
+      expect(await code({ $set: { 'a.$[].b': 0 } }, { arrayFilters: [{ 'e.b': 1 }] })).to.equal(9);
+      expect(await code({ $set: { 'a.$[e].b': 0 } }, { arrayFilters: [{ 'e.b': 1 }] })).to.equal(
+        undefined,
+      );
+    });
+
+    it('allows $set of _id to its own value; $currentDate can make a timestamp', async () => {
+      const collection = target.collection('c');
+      await collection.insertOne({ _id: 1, n: 1 });
+      const same = await collection.updateOne({ _id: 1 }, { $set: { _id: 1, n: 2 } });
+      expect(same).to.include({ matchedCount: 1, modifiedCount: 1 });
+      await collection.updateOne({ _id: 1 }, {
+        $currentDate: { at: true, ts: { $type: 'timestamp' } },
+      } as Document);
+      expect(
+        await collection.countDocuments({ at: { $type: 'date' }, ts: { $type: 'timestamp' } }),
+      ).to.equal(1);
+    });
+  });
+
   describe('field order after an update', () => {
     // update_object_node.cpp applies every operator's fields as one tree, in field-name order.
     it('appends created fields in name order across operators, _id first', async () => {

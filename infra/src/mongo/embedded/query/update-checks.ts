@@ -24,6 +24,56 @@ const CREATING = new Set([
   '$bit',
 ]);
 
+/**
+ * Paths the server refuses to update (field_checker.cpp isUpdatable, storage validation): empty
+ * parts, and `$`-prefixed parts other than the positional `$`, `$[]` and `$[id]`.
+ */
+export function checkUpdatablePath(path: string): void {
+  if (path === '') throw fail('EmptyFieldName', 'An empty update path is not valid.');
+  for (const part of path.split('.')) {
+    if (part === '') {
+      throw fail(
+        'EmptyFieldName',
+        `The update path '${path}' contains an empty field name, which is not allowed.`,
+      );
+    }
+    if (part.startsWith('$') && !/^\$(\[\w*\])?$/.test(part)) {
+      throw fail(
+        'DollarPrefixedFieldName',
+        `The dollar ($) prefixed field '${part}' in '${path}' is not valid for storage.`,
+      );
+    }
+  }
+}
+
+/**
+ * Every `$[id]` in the paths has its array filter and every array filter is used, as the server
+ * checks before updating anything (update_object_node.cpp, update_driver.cpp).
+ */
+export function checkArrayFilters(paths: readonly string[], arrayFilters: readonly Document[]) {
+  const declared = new Set(arrayFilters.map((filter) => Object.keys(filter)[0]?.split('.')[0]));
+  const used = new Set<string>();
+  for (const path of paths) {
+    for (const [, id] of path.matchAll(/\$\[(\w+)\]/g)) {
+      if (!declared.has(id)) {
+        throw fail(
+          'BadValue',
+          `No array filter found for identifier '${String(id)}' in path '${path}'`,
+        );
+      }
+      used.add(id as string);
+    }
+  }
+  for (const id of declared) {
+    if (id !== undefined && !used.has(id)) {
+      throw fail(
+        'FailedToParse',
+        `The array filter for identifier '${id}' was not used in the update`,
+      );
+    }
+  }
+}
+
 /** Operand checks that do not depend on the document (run once per statement). */
 export function checkOperands(ops: Readonly<Record<string, Document>>): void {
   for (const [op, verb] of [
@@ -105,7 +155,16 @@ function creatableLeaf(doc: Document, path: string): unknown {
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as string;
     const next = child(current, part);
-    if (next === undefined) return undefined;
+    if (next === undefined) {
+      // A field cannot be created in an array (`a.b` when `a` is [..]): the server refuses.
+      if (Array.isArray(current) && !/^\d+$/.test(part)) {
+        throw fail(
+          'PathNotViable',
+          `Cannot create field '${part}' in element {${parts[i - 1] ?? ''}: ${formatKeyValue(current)}}`,
+        );
+      }
+      return undefined;
+    }
     if (i < parts.length - 1 && !isContainer(next)) {
       throw fail(
         'PathNotViable',

@@ -6,7 +6,7 @@
  * positional `$` (mingo needs the query for it), `_id` immutability and `_id` kept first.
  * Updates work on copies; the stored document is never touched.
  */
-import { ObjectId, type Document } from 'bson';
+import { ObjectId, Timestamp, type Document } from 'bson';
 import { updateMany } from 'mingo';
 import { fail } from '../errors.ts';
 import { formatKeyValue } from '../engine/format-key.ts';
@@ -20,7 +20,7 @@ import { queryRegexes } from './regex.ts';
 import { assertSupportedValues } from './supported-values.ts';
 import { compareFieldNames, orderCreatedFields } from './created-field-order.ts';
 import { upsertSeed } from './upsert-seed.ts';
-import { checkApplicable, checkOperands } from './update-checks.ts';
+import { checkApplicable, checkOperands, checkUpdatablePath } from './update-checks.ts';
 
 export type UpdateSpec =
   | { readonly kind: 'replacement'; readonly doc: Document }
@@ -97,6 +97,7 @@ export function parseUpdate(value: unknown): UpdateSpec {
     }
     paths.push(...Object.keys(fields));
     if (op === '$rename') paths.push(...Object.values(fields).map(String));
+    for (const path of Object.keys(fields)) checkUpdatablePath(path);
   }
   checkConflicts(paths);
   checkOperands(value as Record<string, Document>);
@@ -159,7 +160,7 @@ export function applyUpdate(
     const slot = [cloneDocument(original)];
     let paths: string[] = [];
     if (spec.kind === 'operators') {
-      const ops = withoutSetOnInsert(spec.ops);
+      const ops = withCurrentDates(withoutUnchangedId(withoutSetOnInsert(spec.ops), original));
       checkApplicable(ops, original);
       if (Object.keys(ops).length > 0) runMingo(slot, ops, context);
       paths = updatedPaths(ops);
@@ -178,7 +179,7 @@ export function upsertDocument(spec: UpdateSpec, context: UpdateContext): Docume
   if (spec.kind === 'replacement') {
     doc = { ...seed, ...cloneDocument(spec.doc) };
   } else if (spec.kind === 'operators') {
-    const ops = withSetOnInsertAsSet(spec.ops);
+    const ops = withCurrentDates(withSetOnInsertAsSet(spec.ops));
     checkApplicable(ops, seed);
     const slot = [cloneDocument(seed)];
     if (Object.keys(ops).length > 0) runMingo(slot, ops, context, seed);
@@ -245,6 +246,42 @@ function usesPositional(ops: Document): boolean {
   return Object.values(ops).some((fields) =>
     Object.keys(fields as Document).some((path) => /(^|\.)\$(\.|$)/.test(path)),
   );
+}
+
+/** `$set` of `_id` to the value it has is allowed (a no-op); any other value is ImmutableField. */
+function withoutUnchangedId(
+  ops: Readonly<Record<string, Document>>,
+  original: Document,
+): Readonly<Record<string, Document>> {
+  const set = ops.$set;
+  if (!set || !('_id' in set)) return ops;
+  if (encodeKey(set._id) !== encodeKey(original._id)) {
+    throw fail(
+      'ImmutableField',
+      `Performing an update on the path '_id' would modify the immutable field '_id'`,
+    );
+  }
+  const rest = { ...set };
+  delete rest._id;
+  return { ...ops, $set: rest };
+}
+
+/**
+ * `$currentDate` as the `$set` of this instant: a Date, or with `{$type: 'timestamp'}` a BSON
+ * Timestamp (mingo stores a number there).
+ */
+function withCurrentDates(ops: Readonly<Record<string, Document>>): Record<string, Document> {
+  const { $currentDate, ...rest } = ops;
+  if (!$currentDate) return rest;
+  const now = new Date();
+  const set: Document = { ...rest.$set };
+  for (const [path, kind] of Object.entries($currentDate) as [string, unknown][]) {
+    set[path] =
+      isPlainObject(kind) && kind.$type === 'timestamp'
+        ? new Timestamp({ t: Math.floor(now.getTime() / 1000), i: 1 })
+        : now;
+  }
+  return { ...rest, $set: inFieldOrder({ $set: set }).$set ?? {} };
 }
 
 function withoutSetOnInsert(ops: Readonly<Record<string, Document>>): Record<string, Document> {
