@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { createEvent, derivedEventId, EventType, QUEUES } from '@tickwatch/contracts';
 import { expect } from 'chai';
 import { pollUntil } from '../testing/poll-until.ts';
-import { connectAmqplib } from './amqplib-adapter.ts';
 import { listDeadLetterQueues } from './dlq/dlq-operations.ts';
 import type { Messaging } from './messaging.ts';
 import { Disposer, holds, testMessaging } from './testing/fixtures.ts';
@@ -99,13 +98,7 @@ describe('messaging: 10,000 messages, handler failing 20% of the time (real Rabb
     // Every failure after the effect came back and was refused as a repeat.
     await pollUntil('repeats settled', () => repeatsRefused === failuresAfterEffect);
     expect(failures / (COUNT + failures)).to.be.within(0.15, 0.25);
-    const connection = await connectAmqplib({
-      url: vhost.url,
-      heartbeatSeconds: 0,
-      connectTimeoutMs: 3_000,
-      connectionName: 'inspector',
-      onClosed: () => {},
-    });
+    const connection = await vhost.connect();
     const dlqs = await listDeadLetterQueues(connection, topology);
     await connection.close();
     expect(dlqs.reduce((sum, q) => sum + (q.messageCount ?? 0), 0)).to.equal(0);

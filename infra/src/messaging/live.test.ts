@@ -1,7 +1,6 @@
 import { EVENT_LOG_STREAM, EventType } from '@tickwatch/contracts';
 import { expect } from 'chai';
 import { pollUntil } from '../testing/poll-until.ts';
-import { connectAmqplib } from './amqplib-adapter.ts';
 import type { BrokerConnection } from './broker-channel.ts';
 import { priceUpdated } from './testing/events.ts';
 import { Disposer, testMessaging, testTopology } from './testing/fixtures.ts';
@@ -16,13 +15,7 @@ describe('messaging: a gateway’s live queue and the event log (real RabbitMQ)'
 
   before(async () => {
     vhost = await createTestVhost('live');
-    inspector = await connectAmqplib({
-      url: vhost.url,
-      heartbeatSeconds: 0,
-      connectTimeoutMs: 3_000,
-      connectionName: 'inspector',
-      onClosed: () => {},
-    });
+    inspector = await vhost.connect();
   });
   after(async () => {
     await disposer.disposeAll();
@@ -46,7 +39,10 @@ describe('messaging: a gateway’s live queue and the event log (real RabbitMQ)'
 
   it('fans events out to the live queue, drops what its handler cannot take, and vanishes with the process', async () => {
     const live = gatewayLiveQueueSpec('gw-test');
-    const messaging = testMessaging(vhost.url, { topology: withQueues(testTopology(), [live]) });
+    const messaging = disposer.add(
+      testMessaging(vhost.url, { topology: withQueues(testTopology(), [live]) }),
+      (m) => m.close(),
+    );
     await messaging.start();
     const seen: string[] = [];
     await messaging.consume(live.name, {

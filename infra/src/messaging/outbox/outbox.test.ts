@@ -60,6 +60,14 @@ function newUserId(): string {
 }
 
 describeOnMongoTargets('outbox relay (real RabbitMQ)', (target) => {
+  /** An account created together with its first events (their outbox entries). */
+  const createAccount = (userId: string, version: number, events: TickwatchEvent[]) =>
+    accountModel(target.connection()).create({
+      _id: userId,
+      email: 'a@example.com',
+      version,
+      ...outboxFieldsFor(events),
+    });
   let vhost: TestVhost;
   let messaging: Messaging;
   const disposer = new Disposer();
@@ -153,12 +161,7 @@ describeOnMongoTargets('outbox relay (real RabbitMQ)', (target) => {
     const Account = accountModel(target.connection());
     const userId = newUserId();
     const event = userEvent(1, userId);
-    await Account.create({
-      _id: userId,
-      email: 'a@example.com',
-      version: 1,
-      ...outboxFieldsFor([event]),
-    });
+    await createAccount(userId, 1, [event]);
     const relay = relayFor();
     relay.start();
     disposer.add(relay, (r) => r.stop());
@@ -181,12 +184,7 @@ describeOnMongoTargets('outbox relay (real RabbitMQ)', (target) => {
     const Account = accountModel(target.connection());
     const userId = newUserId();
     const event = userEvent(1, userId);
-    await Account.create({
-      _id: userId,
-      email: 'a@example.com',
-      version: 1,
-      ...outboxFieldsFor([event]),
-    });
+    await createAccount(userId, 1, [event]);
     const relay = relayFor({ messaging: cutOff });
     const error = await relay.flush(userId).then(
       () => null,
@@ -207,12 +205,7 @@ describeOnMongoTargets('outbox relay (real RabbitMQ)', (target) => {
     const userId = newUserId();
     const good = userEvent(2, userId);
     const broken = { ...userEvent(1, userId), data: { userId } }; // fields missing: invalid
-    await Account.create({
-      _id: userId,
-      email: 'a@example.com',
-      version: 2,
-      ...outboxFieldsFor([good]),
-    });
+    await createAccount(userId, 2, [good]);
     // Written around outboxEntry (which would refuse it), as an old release might have.
     await Account.updateOne(
       { _id: userId },
@@ -237,12 +230,7 @@ describeOnMongoTargets('outbox relay (real RabbitMQ)', (target) => {
     const Account = accountModel(target.connection());
     const userId = newUserId();
     const events = [1, 2, 3].map((v) => userEvent(v, userId));
-    await Account.create({
-      _id: userId,
-      email: 'a@example.com',
-      version: 3,
-      ...outboxFieldsFor(events),
-    });
+    await createAccount(userId, 3, events);
     const [a, b] = await Promise.all([
       relayFor({ relayId: 'a' }).flush(userId),
       relayFor({ relayId: 'b' }).flush(userId),
@@ -257,12 +245,7 @@ describeOnMongoTargets('outbox relay (real RabbitMQ)', (target) => {
     const Account = accountModel(target.connection());
     const userId = newUserId();
     const event = userEvent(1, userId);
-    await Account.create({
-      _id: userId,
-      email: 'a@example.com',
-      version: 1,
-      ...outboxFieldsFor([event]),
-    });
+    await createAccount(userId, 1, [event]);
     const child = spawn(
       process.execPath,
       [

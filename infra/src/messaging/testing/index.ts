@@ -4,6 +4,14 @@
  */
 export { createTestVhost, TEST_BROKER_URL, type TestVhost } from './test-vhost.ts';
 export { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
-export { addVhost, closeAllConnections, deleteVhost, rabbitmqctl } from './rabbitmqctl.ts';
+export {
+  addVhost,
+  clearQueuePolicy,
+  closeAllConnections,
+  deleteQueue,
+  deleteVhost,
+  rabbitmqctl,
+  setQueuePolicy,
+} from './rabbitmqctl.ts';
 export { Disposer, holds, TEST_TIERS, testMessaging, testTopology } from './fixtures.ts';
 export { marketTime, priceUpdated, ruleUpdated, userDeleted } from './events.ts';
