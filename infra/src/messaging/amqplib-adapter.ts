@@ -10,14 +10,14 @@
  */
 import amqplib from 'amqplib';
 import type { Channel, ConfirmChannel, ConsumeMessage, GetMessage, Message } from 'amqplib';
-import type {
-  BrokerChannel,
-  BrokerConnection,
-  ChannelListeners,
-  ConfirmOutcome,
-  ConnectOptions,
-  IncomingMessage,
-  PublishProperties,
+import {
+  ChannelClosedError,
+  type BrokerChannel,
+  type BrokerConnection,
+  type ChannelListeners,
+  type ConfirmOutcome,
+  type ConnectOptions,
+  type IncomingMessage,
 } from './broker-channel.ts';
 
 export async function connectAmqplib(options: ConnectOptions): Promise<BrokerConnection> {
@@ -115,22 +115,36 @@ function adaptChannel(
     async purgeQueue(name) {
       return (await channel.purgeQueue(name)).messageCount;
     },
-    publish(exchange, routingKey, content, properties: PublishProperties, onConfirm) {
-      const options = {
-        ...properties,
+    publish(exchange, routingKey, content, properties, onConfirm) {
+      // Listed rather than spread: this runs once per message.
+      const options: amqplib.Options.Publish = {
+        messageId: properties.messageId,
+        type: properties.type,
+        timestamp: properties.timestamp,
+        contentType: properties.contentType,
+        appId: properties.appId,
+        headers: properties.headers,
         persistent: true,
         mandatory: true,
-        headers: properties.headers ?? {},
       };
-      return (channel as ConfirmChannel).publish(
-        exchange,
-        routingKey,
-        content,
-        options,
-        (error) => {
-          onConfirm(confirmOutcome(error));
-        },
-      );
+      try {
+        return (channel as ConfirmChannel).publish(
+          exchange,
+          routingKey,
+          content,
+          options,
+          (error) => {
+            onConfirm(confirmOutcome(error));
+          },
+        );
+      } catch (error) {
+        // amqplib throws IllegalOperationError once the channel (or its connection) is closing;
+        // anything else (a TypeError) is about this message and leaves the channel usable.
+        if (error instanceof amqplib.IllegalOperationError) {
+          throw new ChannelClosedError(error.message, { cause: error });
+        }
+        throw error;
+      }
     },
     async prefetch(count) {
       await channel.prefetch(count);

@@ -22,6 +22,17 @@ export interface PublishProperties {
 
 export type ConfirmOutcome = 'ack' | 'nack' | 'closed';
 
+/**
+ * `publish` on a channel that is closed or closing. Any other error thrown by `publish` is about
+ * the message itself (it cannot be encoded) and leaves the channel usable.
+ */
+export class ChannelClosedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ChannelClosedError';
+  }
+}
+
 export interface IncomingMessage {
   readonly content: Buffer;
   readonly deliveryTag: number;
@@ -86,8 +97,8 @@ export interface BrokerChannel {
    * Publishes persistent and mandatory. `onConfirm` runs once: `ack` (the broker has it),
    * `nack` (the broker refused it, e.g. a full reject-publish queue) or `closed` (the channel
    * closed first: the broker may or may not have it). Returns false when the socket buffer
-   * is full: wait for `drained` before publishing more. Throws if the channel is closed.
-   * Confirm channels only.
+   * is full: wait for `drained` before publishing more. Throws ChannelClosedError if the channel
+   * is closed or closing, another error if the message cannot be encoded. Confirm channels only.
    */
   publish(
     exchange: string,

@@ -9,6 +9,7 @@ export const MessagingErrorCode = {
   publishTimeout: 'MESSAGING_PUBLISH_TIMEOUT',
   bufferFull: 'MESSAGING_BUFFER_FULL',
   notConnected: 'MESSAGING_NOT_CONNECTED',
+  invalidMessage: 'MESSAGING_INVALID_MESSAGE',
   closed: 'MESSAGING_CLOSED',
   topologyMismatch: 'MESSAGING_TOPOLOGY_MISMATCH',
   unknownQueue: 'MESSAGING_UNKNOWN_QUEUE',

@@ -1,13 +1,20 @@
-import { EXCHANGES, partitionOf, routingKey, alerterPartitionQueue } from '@tickwatch/contracts';
+import {
+  alerterPartitionQueue,
+  EXCHANGES,
+  partitionOf,
+  QUEUES,
+  routingKey,
+} from '@tickwatch/contracts';
 import { expect } from 'chai';
 import { pollUntil } from '../testing/poll-until.ts';
-import { connectAmqplib } from './amqplib-adapter.ts';
 import { MessagingErrorCode, UnroutableError } from './errors.ts';
 import type { Messaging } from './messaging.ts';
 import { priceUpdated, userDeleted } from './testing/events.ts';
 import { Disposer, testMessaging } from './testing/fixtures.ts';
 import { startFaultProxy } from './testing/fault-proxy.ts';
 import { createTestVhost, type TestVhost } from './testing/test-vhost.ts';
+
+const USER = '0b7e9a52-3f7e-4d1c-8a0e-5f2b7c9d1e01';
 
 describe('messaging publisher (real RabbitMQ)', function () {
   let vhost: TestVhost;
@@ -25,22 +32,6 @@ describe('messaging publisher (real RabbitMQ)', function () {
     const messaging = disposer.add(testMessaging(url, overrides), (m) => m.close());
     await messaging.start();
     return messaging;
-  }
-
-  async function queueCount(queue: string): Promise<number> {
-    const connection = await connectAmqplib({
-      url: vhost.url,
-      heartbeatSeconds: 0,
-      connectTimeoutMs: 3_000,
-      connectionName: 'test-inspector',
-      onClosed: () => {},
-    });
-    try {
-      const channel = await connection.openChannel({ closed: () => {} }, { confirm: false });
-      return (await channel.checkQueue(queue)).messageCount;
-    } finally {
-      await connection.close();
-    }
   }
 
   it('rejects a mandatory publish nobody is bound for, naming the routing key', async () => {
@@ -65,23 +56,59 @@ describe('messaging publisher (real RabbitMQ)', function () {
     const event = priceUpdated('BRK.B', 412.5);
     const partition = partitionOf('BRK.B');
     expect(routingKey(event)).to.equal(`price.updated.p${partition}.BRK_B`);
-    const before = await queueCount(alerterPartitionQueue(partition));
+    const before = await vhost.messageCount(alerterPartitionQueue(partition));
     await messaging.publish(event);
-    expect(await queueCount(alerterPartitionQueue(partition))).to.equal(before + 1);
+    expect(await vhost.messageCount(alerterPartitionQueue(partition))).to.equal(before + 1);
   });
 
   it('refuses an invalid event before it reaches the broker, naming the field', async () => {
     const messaging = await started();
-    const valid = userDeleted('0b7e9a52-3f7e-4d1c-8a0e-5f2b7c9d1e01');
+    const valid = userDeleted(USER);
     const invalid = { ...valid, data: { userId: 42 } } as unknown as typeof valid;
-    const before = await queueCount('notifier.deliveries');
+    const before = await vhost.messageCount('notifier.deliveries');
     const error = await messaging.publish(invalid).then(
       () => null,
       (e: unknown) => e as Error,
     );
     expect(error?.name).to.equal('EventValidationError');
     expect(error?.message).to.match(/^data\.userId: /);
-    expect(await queueCount('notifier.deliveries')).to.equal(before);
+    expect(await vhost.messageCount('notifier.deliveries')).to.equal(before);
+  });
+
+  it('rejects with MESSAGING_NACKED when a full reject-publish queue refuses the message', async () => {
+    const messaging = await started();
+    // A length limit by policy (the way operators set one); the work queue's own
+    // `x-overflow: reject-publish` then makes the broker nack instead of dropping.
+    await vhost.setQueuePolicy('full', `^${QUEUES.collectorWatchlist}$`, { 'max-length': 1 });
+    disposer.add(QUEUES.collectorWatchlist, async (queue) => {
+      await vhost.clearQueuePolicy('full');
+      await vhost.purge(queue);
+    });
+    const code = await pollUntil('a publish nacked once the queue is full', () =>
+      messaging.publish(userDeleted(USER)).then(
+        () => null,
+        (error: unknown) => (error as { code?: string }).code,
+      ),
+    );
+    expect(code).to.equal(MessagingErrorCode.nacked);
+  });
+
+  it('refuses a message amqplib cannot encode, alone: the next publish goes through', async () => {
+    const messaging = await started();
+    const error = await messaging
+      .publishMessage({
+        exchange: EXCHANGES.events,
+        routingKey: 'user.deleted',
+        content: 'not a Buffer' as unknown as Buffer,
+        properties: { messageId: 'not-a-buffer' },
+      })
+      .then(
+        () => null,
+        (e: unknown) => e as { code?: string },
+      );
+    expect(error?.code).to.equal(MessagingErrorCode.invalidMessage);
+    await messaging.publish(userDeleted(USER));
+    expect(messaging.ready()).to.be.true;
   });
 
   it('buffers publishes while disconnected and confirms them after the reconnect', async () => {
@@ -89,17 +116,15 @@ describe('messaging publisher (real RabbitMQ)', function () {
       p.close(),
     );
     const messaging = await started(vhost.urlVia(proxy.port));
-    const before = await queueCount('notifier.deliveries');
+    const before = await vhost.messageCount('notifier.deliveries');
     proxy.refuse(true);
     proxy.cut();
     await pollUntil('not ready after the cut', () => !messaging.ready());
-    const publishes = Array.from({ length: 20 }, () =>
-      messaging.publish(userDeleted('0b7e9a52-3f7e-4d1c-8a0e-5f2b7c9d1e01')),
-    );
+    const publishes = Array.from({ length: 20 }, () => messaging.publish(userDeleted(USER)));
     proxy.resume();
     await Promise.all(publishes);
     expect(messaging.ready()).to.be.true;
-    expect(await queueCount('notifier.deliveries')).to.equal(before + 20);
+    expect(await vhost.messageCount('notifier.deliveries')).to.equal(before + 20);
   });
 
   it('rejects with a clear error when the disconnected buffer is full, never drops silently', async () => {
@@ -114,9 +139,7 @@ describe('messaging publisher (real RabbitMQ)', function () {
     proxy.cut();
     await pollUntil('not ready after the cut', () => !messaging.ready());
     const results = await Promise.allSettled(
-      Array.from({ length: 7 }, () =>
-        messaging.publish(userDeleted('0b7e9a52-3f7e-4d1c-8a0e-5f2b7c9d1e01')),
-      ),
+      Array.from({ length: 7 }, () => messaging.publish(userDeleted(USER))),
     );
     const codes = results.map((r) =>
       r.status === 'rejected' ? (r.reason as { code: string }).code : 'fulfilled',

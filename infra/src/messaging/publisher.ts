@@ -12,16 +12,19 @@
  *   front of the buffer and are sent again: the broker may have stored them, so this is
  *   at-least-once, and consumers drop the repeat by event id.
  * - Every publish has a deadline covering buffering and confirm; past it, it rejects.
+ * - A message the channel cannot encode rejects on its own; the publishes behind it go out.
  */
 import type { Logger } from '../log.ts';
-import type {
-  BrokerChannel,
-  ConfirmOutcome,
-  PublishProperties,
-  ReturnedMessage,
+import {
+  ChannelClosedError,
+  type BrokerChannel,
+  type ConfirmOutcome,
+  type PublishProperties,
+  type ReturnedMessage,
 } from './broker-channel.ts';
 import type { Session, SessionComponent } from './connection.ts';
-import { MessagingError, MessagingErrorCode, UnroutableError } from './errors.ts';
+import { IdleWaiters, settledWithin } from './deadline.ts';
+import { errorMessage, MessagingError, MessagingErrorCode, UnroutableError } from './errors.ts';
 import { Fifo } from './fifo.ts';
 import type { MessagingObserver } from './observer.ts';
 
@@ -35,8 +38,10 @@ export interface OutgoingMessage {
 export interface PublishCallOptions {
   /**
    * Wait in the buffer while disconnected (default). False: reject at once when not connected,
-   * and reject (instead of resending) if the connection dies before the confirm. Consumers use
-   * false for retry/DLQ republishes: their delivery dies with the connection and is redelivered.
+   * and reject (instead of resending) if the connection dies before the confirm, also when it was
+   * still waiting behind the in-flight window. Consumers use false for retry/DLQ republishes:
+   * their delivery dies with the connection and is redelivered, so a copy sent after the
+   * reconnect would only duplicate it.
    */
   readonly buffer?: boolean;
 }
@@ -92,7 +97,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
   let generation = 0;
   let awaitingDrain = false;
   let accepting = true;
-  let idleWaiters: (() => void)[] = [];
+  const idle = new IdleWaiters();
 
   const settle = (pending: Pending, error?: Error): void => {
     if (pending.state === 'done') return;
@@ -114,11 +119,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       observer.publishSettled({ exchange, routingKey, outcome: 'confirmed' });
       pending.resolve();
     }
-    if (queued === 0 && inFlight.size === 0 && idleWaiters.length > 0) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      for (const wake of waiters) wake();
-    }
+    if (queued === 0 && inFlight.size === 0) idle.wakeAll();
   };
 
   /** The return for this publish, if the broker sent one (it precedes the confirm). */
@@ -141,7 +142,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
       deadlines.shift();
       if (head.state === 'done') continue;
       const where =
-        head.state === 'sent' ? 'sent, no confirm from the broker' : 'never sent: not connected';
+        head.state === 'sent'
+          ? 'sent, no confirm from the broker'
+          : `never sent: ${channel ? 'behind the in-flight window' : 'not connected'}`;
       inFlight.delete(head);
       settle(
         head,
@@ -159,12 +162,14 @@ export function createPublisher(options: PublisherOptions): Publisher {
   };
 
   const onConfirm = (pending: Pending, sentOn: number, outcome: ConfirmOutcome): void => {
-    // A confirm from a channel we already gave up on: the publish was requeued or settled.
-    if (pending.state !== 'sent' || pending.generation !== sentOn) return;
     // The channel closed under it: detach() decides (resend or reject) for all of them.
     if (outcome === 'closed') return;
-    inFlight.delete(pending);
+    // Taken in any case, so that the return of a publish that timed out meanwhile (the confirm
+    // follows its return) does not stay in the map.
     const returned = takeReturn(pending);
+    // A confirm from a channel we already gave up on: the publish was requeued or settled.
+    if (pending.state !== 'sent' || pending.generation !== sentOn) return;
+    inFlight.delete(pending);
     const { exchange, routingKey } = pending.message;
     if (outcome === 'nack') {
       settle(
@@ -202,13 +207,25 @@ export function createPublisher(options: PublisherOptions): Publisher {
       writable = target.publish(exchange, routingKey, content, properties, (outcome) => {
         onConfirm(pending, sentOn, outcome);
       });
-    } catch {
-      // The channel closed before we learnt of it; detach() follows and requeues.
+    } catch (error) {
       inFlight.delete(pending);
-      pending.state = 'queued';
-      queued += 1;
-      queue.unshiftAll([pending]);
-      channel = undefined;
+      if (error instanceof ChannelClosedError) {
+        // The channel closed before we learnt of it; detach() follows and resends.
+        pending.state = 'queued';
+        queued += 1;
+        queue.unshiftAll([pending]);
+        channel = undefined;
+        return;
+      }
+      // This message cannot be encoded; the channel is fine and the next one goes out.
+      settle(
+        pending,
+        new MessagingError(
+          MessagingErrorCode.invalidMessage,
+          `cannot publish to "${exchange}" with routing key "${routingKey}": ${errorMessage(error)}`,
+          { cause: error },
+        ),
+      );
       return;
     }
     observer.published({ exchange, routingKey });
@@ -296,6 +313,12 @@ export function createPublisher(options: PublisherOptions): Publisher {
       const unconfirmed = [...inFlight];
       inFlight.clear();
       returns.clear();
+      const lost = (pending: Pending): MessagingError =>
+        new MessagingError(
+          MessagingErrorCode.notConnected,
+          `connection lost before the broker confirmed "${pending.message.routingKey}"`,
+        );
+      // Written but unconfirmed: the broker may have them. Resent first, in their order.
       const resend: Pending[] = [];
       for (const pending of unconfirmed) {
         if (pending.buffer && accepting) {
@@ -303,33 +326,25 @@ export function createPublisher(options: PublisherOptions): Publisher {
           queued += 1;
           resend.push(pending);
         } else {
-          settle(
-            pending,
-            new MessagingError(
-              MessagingErrorCode.notConnected,
-              `connection lost before the broker confirmed "${pending.message.routingKey}"`,
-            ),
-          );
+          settle(pending, lost(pending));
         }
+      }
+      // Not written yet: the buffered ones wait; the unbuffered ones fail now, as promised.
+      const waiting: Pending[] = [];
+      for (const pending of queue.drainAll()) {
+        if (pending.state !== 'queued') continue; // timed out meanwhile
+        if (pending.buffer) waiting.push(pending);
+        else settle(pending, lost(pending));
       }
       if (resend.length > 0) {
         logger.info({ count: resend.length }, 'resending unconfirmed publishes after reconnect');
-        queue.unshiftAll(resend);
       }
+      queue.unshiftAll([...resend, ...waiting]);
     },
 
     async shutdown(timeoutMs) {
       accepting = false;
-      if (queued > 0 || inFlight.size > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          new Promise<void>((resolve) => idleWaiters.push(resolve)),
-          new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, timeoutMs);
-          }),
-        ]);
-        clearTimeout(timer);
-      }
+      if (queued > 0 || inFlight.size > 0) await settledWithin(idle.wait(), timeoutMs);
       const left = [...queue.drainAll(), ...inFlight];
       inFlight.clear();
       returns.clear();
