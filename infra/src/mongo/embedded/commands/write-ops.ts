@@ -10,7 +10,7 @@ import type { Catalog } from '../engine/catalog.ts';
 import { encodeKey } from '../engine/key-encoding.ts';
 import { runQuery } from '../query/execute.ts';
 import type { SortField } from '../query/sort.ts';
-import { applyUpdate, upsertDocument, type UpdateSpec } from '../query/update.ts';
+import { applyUpdates, upsertDocument, type UpdateSpec } from '../query/update.ts';
 import { checkArrayFilters } from '../query/update-checks.ts';
 import { checkStorable } from './prepare-document.ts';
 
@@ -62,9 +62,10 @@ export function executeUpdate(target: Target, statement: UpdateStatement): Updat
     target.catalog.ensureCollection(target.db, target.collection).insert(doc);
     return { matched: 0, modified: 0, upserted: doc, after: doc };
   }
+  const { outcomes, error } = applyUpdates(statement.update, targets, context);
   const result: UpdateResult = { matched: 0, modified: 0 };
-  for (const stored of targets) {
-    const outcome = applyUpdate(statement.update, stored, context);
+  for (const [i, outcome] of outcomes.entries()) {
+    const stored = targets[i] as Document;
     result.matched++;
     if (!result.before) {
       result.before = stored;
@@ -74,6 +75,7 @@ export function executeUpdate(target: Target, statement: UpdateStatement): Updat
     collection.replace(encodeKey(stored._id), checkStorable(outcome.doc));
     result.modified++;
   }
+  if (error !== undefined) throw error;
   return result;
 }
 

@@ -172,6 +172,51 @@ export function applyUpdate(
   return { doc, changed: encodeKey(doc) !== encodeKey(original) };
 }
 
+/**
+ * Applies `spec` to each document in order, as applyUpdate would one at a time, but with one
+ * mingo run for all of them (a run per document costs ten times more). When that run fails,
+ * the documents are redone one by one to find the first that fails: the outcomes before it come
+ * back with its error, so the caller stores exactly what the server would have.
+ */
+export function applyUpdates(
+  spec: UpdateSpec,
+  originals: readonly Document[],
+  context: UpdateContext,
+): { outcomes: UpdateOutcome[]; error?: Error } {
+  try {
+    return { outcomes: applyAtOnce(spec, originals, context) };
+  } catch {
+    const outcomes: UpdateOutcome[] = [];
+    for (const original of originals) {
+      try {
+        outcomes.push(applyUpdate(spec, original, context));
+      } catch (error) {
+        return { outcomes, error: error as Error };
+      }
+    }
+    return { outcomes };
+  }
+}
+
+function applyAtOnce(
+  spec: UpdateSpec,
+  originals: readonly Document[],
+  context: UpdateContext,
+): UpdateOutcome[] {
+  if (spec.kind !== 'operators' || originals.length < 2 || spec.ops.$set?._id !== undefined)
+    return originals.map((original) => applyUpdate(spec, original, context));
+  const ops = withCurrentDates(withoutSetOnInsert(spec.ops));
+  for (const original of originals) checkApplicable(ops, original);
+  const copies = originals.map(cloneDocument);
+  if (Object.keys(ops).length > 0) runMingo(copies, ops, context);
+  const paths = updatedPaths(ops);
+  return copies.map((copy, i) => {
+    const original = originals[i] as Document;
+    const doc = keepId(orderCreatedFields(copy, original, paths), original._id);
+    return { doc, changed: encodeKey(doc) !== encodeKey(original) };
+  });
+}
+
 /** The document an upsert inserts when nothing matched the filter. */
 export function upsertDocument(spec: UpdateSpec, context: UpdateContext): Document {
   const seed = upsertSeed(context.filter, spec.kind === 'replacement');
