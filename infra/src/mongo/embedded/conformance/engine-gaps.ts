@@ -3,17 +3,8 @@
  * the embedded server (or refused by it), each checked here against what MongoDB does.
  */
 import { expect } from 'chai';
-import { Decimal128, Long, MongoServerError } from 'mongodb';
-import type { Target } from './target.ts';
-
-async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'expected a server error').to.be.instanceOf(MongoServerError);
-  return error as MongoServerError;
-}
+import { Decimal128, Long } from 'mongodb';
+import { serverError, type Target } from './target.ts';
 
 export function engineGapCases(target: Target): void {
   describe('upserts', () => {

@@ -14,17 +14,8 @@ import {
   type IndexDescription,
   type WriteError,
 } from 'mongodb';
-import type { Loose, Target } from './target.ts';
+import { serverError, type Loose, type Target } from './target.ts';
 import { pollUntil } from '../../../testing/poll-until.ts';
-
-async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'expected a server error').to.be.instanceOf(MongoServerError);
-  return error as MongoServerError;
-}
 
 /** The part of a find/getMore reply these tests read (ids arrive as numbers: promoteLongs). */
 interface CursorReply {

@@ -7,7 +7,15 @@
  * nor clean up after each other, and a shared real server is left as it was.
  */
 import { randomBytes } from 'node:crypto';
-import { MongoClient, type Collection, type Db, type Document, type ObjectId } from 'mongodb';
+import { expect } from 'chai';
+import {
+  MongoClient,
+  MongoServerError,
+  type Collection,
+  type Db,
+  type Document,
+  type ObjectId,
+} from 'mongodb';
 import mongoose from 'mongoose';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../index.ts';
 
@@ -97,4 +105,14 @@ export function describeOnTargets(title: string, suite: (target: Target) => void
       });
     });
   }
+}
+
+/** The MongoServerError a promise rejects with (fails the test if it resolves or throws another). */
+export async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, 'expected a server error').to.be.instanceOf(MongoServerError);
+  return error as MongoServerError;
 }

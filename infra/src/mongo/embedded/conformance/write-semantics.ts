@@ -5,17 +5,8 @@
  * or from the specifications' CRUD tests.
  */
 import { expect } from 'chai';
-import { MongoServerError, type Document } from 'mongodb';
-import type { Loose, Target } from './target.ts';
-
-async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'expected a server error').to.be.instanceOf(MongoServerError);
-  return error as MongoServerError;
-}
+import type { Document } from 'mongodb';
+import { serverError, type Loose, type Target } from './target.ts';
 
 const all = (target: Target): Promise<Loose[]> =>
   target.collection('c').find().sort({ _id: 1 }).toArray();
