@@ -8,6 +8,7 @@
  * error that can never succeed (a queue declared with other arguments) is retried forever.
  * connection.ts owns one loop for all of those instead.
  */
+import type { Socket } from 'node:net';
 import amqplib from 'amqplib';
 import type { Channel, ConfirmChannel, ConsumeMessage, GetMessage, Message } from 'amqplib';
 import {
@@ -19,6 +20,7 @@ import {
   type ConnectOptions,
   type IncomingMessage,
 } from './broker-channel.ts';
+import { settledWithin } from './deadline.ts';
 
 export async function connectAmqplib(options: ConnectOptions): Promise<BrokerConnection> {
   const url = new URL(options.url);
@@ -32,8 +34,9 @@ export async function connectAmqplib(options: ConnectOptions): Promise<BrokerCon
     timeout: options.connectTimeoutMs,
     clientProperties: { connection_name: options.connectionName },
   });
-  let closing = false;
+  let closing: Promise<void> | undefined;
   let lastError: Error | undefined;
+  const closed = closedEvent(model);
   model.on('error', (error: Error) => {
     lastError = error;
   });
@@ -52,16 +55,43 @@ export async function connectAmqplib(options: ConnectOptions): Promise<BrokerCon
       const channel = confirm ? await model.createConfirmChannel() : await model.createChannel();
       return adaptChannel(channel, listeners);
     },
-    async close() {
-      if (closing) return;
-      closing = true;
-      try {
-        await model.close();
-      } catch {
-        // Already closed underneath us (the socket died): nothing left to release.
-      }
+    close() {
+      closing ??= closeWithin(model, closed, options.connectTimeoutMs);
+      return closing;
     },
   };
+}
+
+/**
+ * amqplib settles close() only on the broker's CloseOk: if the socket dies or stalls first, it
+ * never does. Its 'close' event does fire once the connection is gone, however that came.
+ */
+async function closeWithin(
+  model: amqplib.ChannelModel,
+  closed: Promise<void>,
+  timeoutMs: number,
+): Promise<void> {
+  const answered = model.close().catch(() => {
+    // Already closed underneath us (the socket died): nothing left to release.
+  });
+  if (await settledWithin(Promise.race([answered, closed]), timeoutMs)) return;
+  // No answer (a stalled link): drop the socket, which makes amqplib close everything.
+  socketOf(model)?.destroy(new Error('no answer to connection.close'));
+  await settledWithin(closed, timeoutMs);
+}
+
+/** Resolves on the emitter's (first) 'close' event. */
+function closedEvent(emitter: { once(event: 'close', listener: () => void): unknown }) {
+  return new Promise<void>((resolve) => {
+    emitter.once('close', () => {
+      resolve();
+    });
+  });
+}
+
+/** amqplib keeps the socket on its (untyped) connection object; stable since 0.x. */
+function socketOf(model: amqplib.ChannelModel): Socket | undefined {
+  return (model.connection as unknown as { stream?: Socket }).stream;
 }
 
 function adaptChannel(
@@ -71,6 +101,7 @@ function adaptChannel(
   let open = true;
   let closingOurselves = false;
   let lastError: Error | undefined;
+  const closed = closedEvent(channel);
   // Every emitter needs an error listener, or a broker-side close crashes the process.
   channel.on('error', (error: Error) => {
     lastError = error;
@@ -180,11 +211,12 @@ function adaptChannel(
     async close() {
       if (!open) return;
       closingOurselves = true;
-      try {
-        await channel.close();
-      } catch {
+      // Like the connection's: amqplib's close() never settles when the connection dies before
+      // the broker's CloseOk, but the 'close' event fires.
+      const done = channel.close().catch(() => {
         // The connection went first; the channel is closed either way.
-      }
+      });
+      await Promise.race([done, closed]);
     },
   };
 }

@@ -125,12 +125,17 @@ export interface BrokerChannel {
   /** basic.get with manual ack; null when the queue is empty. */
   get(queue: string): Promise<IncomingMessage | null>;
 
+  /** Resolves once the channel is closed, also when the connection dies during the handshake. */
   close(): Promise<void>;
   readonly isOpen: boolean;
 }
 
 export interface BrokerConnection {
   openChannel(listeners: ChannelListeners, options: { confirm: boolean }): Promise<BrokerChannel>;
+  /**
+   * Closes the connection and with it every channel. Never hangs: a broker that does not answer
+   * the close within `connectTimeoutMs` (a stalled link) has its socket destroyed.
+   */
   close(): Promise<void>;
 }
 

@@ -79,6 +79,9 @@ export interface Supervisor {
   close(): Promise<void>;
 }
 
+/** A read the type checker does not narrow away: `alive` changes during any await. */
+const isAlive = (session: Session): boolean => session.alive;
+
 export function createSupervisor(options: SupervisorOptions): Supervisor {
   const { logger, observer } = options;
   const backoff = exponentialBackoff(options.reconnect);
@@ -224,8 +227,14 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     return new Promise((resolve, reject) => readyWaiters.push({ resolve, reject }));
   };
 
-  const close = async (): Promise<void> => {
-    if (state === ConnectionState.closed) return;
+  const remove = (component: SessionComponent): void => {
+    const index = components.indexOf(component);
+    if (index >= 0) components.splice(index, 1);
+  };
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => (closed ??= shutDown());
+  const shutDown = async (): Promise<void> => {
     setState(ConnectionState.closing);
     if (timer) clearTimeout(timer);
     timer = undefined;
@@ -265,20 +274,21 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     },
     async add(component) {
       components.push(component);
-      if (state === ConnectionState.ready && current?.alive) {
-        const session = current;
-        try {
-          await component.attach(session);
-        } catch (error) {
-          session.fail(error instanceof Error ? error : new Error(errorMessage(error)));
-          throw error;
-        }
+      const session = current;
+      if (state !== ConnectionState.ready || !session?.alive) return;
+      try {
+        await component.attach(session);
+      } catch (error) {
+        // The session died under it: the next one attaches it, as if added while disconnected.
+        if (!isAlive(session)) return;
+        // Refused on a healthy connection: the caller hears why, and nothing stays registered
+        // to come back to life after the next reconnect.
+        remove(component);
+        component.detach(undefined);
+        throw error;
       }
     },
-    remove(component) {
-      const index = components.indexOf(component);
-      if (index >= 0) components.splice(index, 1);
-    },
+    remove,
     get state() {
       return state;
     },

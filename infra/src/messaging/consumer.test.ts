@@ -1,13 +1,13 @@
 import { EXCHANGES, EventType, HEADERS, QUEUES, type TickwatchEvent } from '@tickwatch/contracts';
 import { expect } from 'chai';
 import { pollUntil } from '../testing/poll-until.ts';
-import { connectAmqplib } from './amqplib-adapter.ts';
 import type { BrokerConnection } from './broker-channel.ts';
 import { showDeadLetters } from './dlq/dlq-operations.ts';
 import { declareTopology } from './topology/declare.ts';
 import { PermanentError } from './errors.ts';
 import type { DeliveryContext } from './handlers.ts';
-import type { Messaging } from './messaging.ts';
+import type { Messaging, MessagingOptions } from './messaging.ts';
+import { noopObserver } from './observer.ts';
 import { priceUpdated, userDeleted } from './testing/events.ts';
 import { Disposer, TEST_TIERS, testMessaging, testTopology } from './testing/fixtures.ts';
 import { createTestVhost, type TestVhost } from './testing/test-vhost.ts';
@@ -22,13 +22,7 @@ describe('messaging consumer: acks, retry tiers, DLQ (real RabbitMQ)', function 
 
   before(async () => {
     vhost = await createTestVhost('consumer');
-    inspector = await connectAmqplib({
-      url: vhost.url,
-      heartbeatSeconds: 0,
-      connectTimeoutMs: 3_000,
-      connectionName: 'test-inspector',
-      onClosed: () => {},
-    });
+    inspector = await vhost.connect();
     await declareTopology(inspector, testTopology());
   });
   after(async () => {
@@ -37,7 +31,7 @@ describe('messaging consumer: acks, retry tiers, DLQ (real RabbitMQ)', function 
   });
   afterEach(() => disposer.disposeAll());
 
-  async function started(overrides = {}): Promise<Messaging> {
+  async function started(overrides: Partial<MessagingOptions> = {}): Promise<Messaging> {
     const messaging = disposer.add(testMessaging(vhost.url, overrides), (m) => m.close());
     await messaging.start();
     return messaging;
@@ -45,14 +39,7 @@ describe('messaging consumer: acks, retry tiers, DLQ (real RabbitMQ)', function 
 
   const deadLetters = (queue: string) => showDeadLetters(inspector, testTopology(), queue, 100);
 
-  async function purge(queue: string): Promise<void> {
-    const channel = await inspector.openChannel({ closed: () => {} }, { confirm: false });
-    await channel.purgeQueue(queue);
-    await channel.purgeQueue(`${queue}.dlq`);
-    await channel.close();
-  }
-
-  beforeEach(() => purge(NOTIFIER));
+  beforeEach(() => vhost.purge(NOTIFIER, `${NOTIFIER}.dlq`));
 
   it('hands handlers the typed event and a context, and acks after the handler resolved', async () => {
     const messaging = await started();
@@ -83,12 +70,10 @@ describe('messaging consumer: acks, retry tiers, DLQ (real RabbitMQ)', function 
     expect(context.headers[HEADERS.traceparent]).to.equal(
       '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
     );
-    await pollUntil('the queue is empty (acked)', async () => {
-      const channel = await inspector.openChannel({ closed: () => {} }, { confirm: false });
-      const counts = await channel.checkQueue(NOTIFIER);
-      await channel.close();
-      return counts.messageCount === 0;
-    });
+    await pollUntil(
+      'the queue is empty (acked)',
+      async () => (await vhost.messageCount(NOTIFIER)) === 0,
+    );
   });
 
   it('sends a poison message to the DLQ within one delivery, with the reason, and keeps going', async () => {
@@ -216,6 +201,26 @@ describe('messaging consumer: acks, retry tiers, DLQ (real RabbitMQ)', function 
     );
     await pollUntil('three quotes handled', () => tickers.length === 3);
     expect(tickers).to.have.members(['AAPL', 'BRK.B', 'RDS.A']);
+  });
+
+  it('resumes consuming when the broker cancels it because its queue was deleted', async () => {
+    let reconnected = false;
+    const messaging = await started({
+      observer: { ...noopObserver, connected: ({ reconnect }) => (reconnected ||= reconnect) },
+    });
+    const handled: string[] = [];
+    await messaging.consume(NOTIFIER, {
+      [EventType.userDeleted]: async (event) => {
+        handled.push(event.id);
+        await Promise.resolve();
+      },
+    });
+    await vhost.deleteQueue(NOTIFIER);
+    // The cancel recycles the connection: the queue is declared again and consumed again.
+    await pollUntil('reconnected after the cancel', () => reconnected);
+    const event = userDeleted(USER);
+    await messaging.publish(event);
+    await pollUntil('handled after the queue came back', () => handled.includes(event.id));
   });
 
   it('lets the broker dead-letter a message that was delivered 20 times unacked (crash-loop guard)', async () => {

@@ -1,7 +1,13 @@
 /**
  * A consumer of one queue: its own channel (so prefetch is per queue and one queue's trouble
  * stays on its channel), manual acks after the handler resolved, and a clean stop that
- * cancels, lets in-flight handlers finish, then closes.
+ * cancels, lets in-flight handlers finish, then closes, all within one deadline.
+ *
+ * Each session gets its own subscription (channel, abort signal). Whatever was delivered on a
+ * dead session finishes on its own dead channel: its ack fails harmlessly and the broker
+ * redelivers the message. An ordered queue subscribes again only once those handlers are done,
+ * or the redelivered message would run next to its own earlier run, and its successors could
+ * overtake it.
  *
  * How each delivery is handled lives in work-delivery.ts (retry tiers) and
  * ordered-delivery.ts (in place); this file owns the subscription's life.
@@ -10,6 +16,8 @@ import type { Logger } from '../log.ts';
 import type { BackoffOptions } from './backoff.ts';
 import type { BrokerChannel, IncomingMessage } from './broker-channel.ts';
 import type { Session, SessionComponent } from './connection.ts';
+import { IdleWaiters, settledWithin, sleep } from './deadline.ts';
+import { errorMessage } from './errors.ts';
 import type { Handlers } from './handlers.ts';
 import type { MessagingObserver } from './observer.ts';
 import { handleLiveDelivery } from './live-delivery.ts';
@@ -47,7 +55,7 @@ export interface Consumer extends SessionComponent {
   readonly subscribed: boolean;
 }
 
-/** What a delivery handler needs; `settled` is aborted when the channel goes away. */
+/** What a delivery handler needs; `released` is aborted when the channel goes away or on stop. */
 export interface DeliveryScope {
   readonly channel: BrokerChannel;
   readonly message: IncomingMessage;
@@ -68,19 +76,15 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         : handleWorkDelivery;
   let channel: BrokerChannel | undefined;
   let consumerTag: string | undefined;
+  /** Aborted when the session ends or on stop: its deliveries stop starting handlers. */
   let release = new AbortController();
-  let delayTimer: NodeJS.Timeout | undefined;
   let stopping = false;
   let running = 0;
-  let idleWaiters: (() => void)[] = [];
+  const idle = new IdleWaiters();
 
   const settled = (): void => {
     running -= 1;
-    if (running === 0 && idleWaiters.length > 0) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      for (const wake of waiters) wake();
-    }
+    if (running === 0) idle.wakeAll();
   };
 
   const onMessage = (
@@ -88,6 +92,9 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     signal: AbortSignal,
     message: IncomingMessage,
   ): void => {
+    // Stopping, or a delivery racing the end of its session: left unacked, it returns to the
+    // queue when the channel closes.
+    if (signal.aborted) return;
     running += 1;
     handle({ channel: target, message, options, logger, released: signal }).then(
       settled,
@@ -100,31 +107,63 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     );
   };
 
-  const subscribe = async (session: Session): Promise<void> => {
-    if (!session.alive || stopping) return;
-    const signal = release.signal;
-    const opened = await session.connection.openChannel(
-      {
-        closed: (error) => {
-          if (error && !stopping) session.fail(error);
+  /** Opens a channel and subscribes, unless the session or this subscription ends meanwhile. */
+  const subscribe = async (session: Session, signal: AbortSignal): Promise<void> => {
+    const wanted = (): boolean => session.alive && !signal.aborted;
+    if (!wanted()) return;
+    let opened: BrokerChannel | undefined;
+    try {
+      opened = await session.connection.openChannel(
+        {
+          closed: (error) => {
+            if (error && !signal.aborted) session.fail(error);
+          },
         },
-      },
-      { confirm: false },
-    );
-    channel = opened;
-    await opened.prefetch(ordered ? 1 : prefetch);
-    consumerTag = await opened.consume(
-      queue.name,
-      (message) => {
-        onMessage(opened, signal, message);
-      },
-      {
-        cancelled: () => {
-          if (!stopping) session.fail(new Error(`broker cancelled the consumer of ${queue.name}`));
+        { confirm: false },
+      );
+      if (!wanted()) return;
+      await opened.prefetch(ordered ? 1 : prefetch);
+      const target = opened;
+      const tag = await opened.consume(
+        queue.name,
+        (message) => {
+          onMessage(target, signal, message);
         },
-      },
-    );
-    logger.debug('subscribed');
+        {
+          cancelled: () => {
+            // The queue was deleted (or lost): recycling declares it again and resubscribes.
+            if (!signal.aborted) {
+              session.fail(new Error(`broker cancelled the consumer of ${queue.name}`));
+            }
+          },
+        },
+      );
+      if (!wanted()) return;
+      channel = opened;
+      consumerTag = tag;
+      opened = undefined;
+      logger.debug('subscribed');
+    } catch (error) {
+      // A failure of a session or subscription that has ended anyway is not worth reporting.
+      if (wanted()) throw error;
+    } finally {
+      // Set only when it was not kept: stop() or detach() came first and did not see it.
+      await opened?.close();
+    }
+  };
+
+  /** Subscribes after the takeover delay and, for ordered queues, once earlier runs finished. */
+  const subscribeLater = async (session: Session, signal: AbortSignal, delayMs: number) => {
+    if (delayMs > 0 && !(await sleep(delayMs, signal))) return;
+    while (ordered && running > 0) {
+      await idle.wait();
+      if (signal.aborted) return;
+    }
+    try {
+      await subscribe(session, signal);
+    } catch (error) {
+      session.fail(error instanceof Error ? error : new Error(errorMessage(error)));
+    }
   };
 
   return {
@@ -139,22 +178,15 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     async attach(session) {
       if (stopping) return;
       release = new AbortController();
-      const delay = options.startDelayMs ?? 0;
-      if (delay <= 0) {
-        await subscribe(session);
+      const delayMs = options.startDelayMs ?? 0;
+      if (delayMs <= 0 && !(ordered && running > 0)) {
+        await subscribe(session, release.signal);
         return;
       }
-      delayTimer = setTimeout(() => {
-        delayTimer = undefined;
-        subscribe(session).catch((error: unknown) => {
-          session.fail(error instanceof Error ? error : new Error(String(error)));
-        });
-      }, delay);
+      void subscribeLater(session, release.signal, delayMs);
     },
 
     detach() {
-      clearTimeout(delayTimer);
-      delayTimer = undefined;
       // Running handlers finish, but their acks fail: the broker redelivers those messages.
       release.abort();
       channel = undefined;
@@ -162,37 +194,29 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     },
 
     async stop(timeoutMs) {
+      const deadline = performance.now() + timeoutMs;
+      const left = (): number => deadline - performance.now();
       stopping = true;
-      clearTimeout(delayTimer);
-      const current = channel;
-      if (current?.isOpen && consumerTag !== undefined) {
-        try {
-          await current.cancel(consumerTag);
-        } catch (error) {
-          logger.warn({ err: error }, 'cancel failed; closing the channel instead');
-        }
-      }
-      consumerTag = undefined;
-      // In-place retry waits give up now; those messages return to the queue unacked.
+      // No handler starts from now on; in-place retry waits give up (those messages return to
+      // the queue unacked); a takeover waiting for its delay is dropped.
       release.abort();
-      if (running > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          new Promise<void>((resolve) => idleWaiters.push(resolve)),
-          new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, timeoutMs);
-          }),
-        ]);
-        clearTimeout(timer);
-        if (running > 0) {
-          logger.warn(
-            { running },
-            'handlers still running at shutdown: their messages will be redelivered',
-          );
-        }
-      }
+      const current = channel;
+      const tag = consumerTag;
       channel = undefined;
-      await current?.close();
+      consumerTag = undefined;
+      if (current?.isOpen && tag !== undefined) {
+        const cancelling = current.cancel(tag).catch((error: unknown) => {
+          logger.warn({ err: error }, 'cancel failed; closing the channel instead');
+        });
+        await settledWithin(cancelling, left());
+      }
+      if (running > 0 && !(await settledWithin(idle.wait(), left()))) {
+        logger.warn(
+          { running },
+          'handlers still running at shutdown: their messages will be redelivered',
+        );
+      }
+      if (current) await settledWithin(current.close(), left());
     },
   };
 }

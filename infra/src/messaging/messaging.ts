@@ -44,7 +44,11 @@ export interface MessagingOptions {
   readonly publishTimeoutMs?: number;
   /** Ordered (partition) queues: in-place attempts and backoff (default 5, 200 ms → 5 s). */
   readonly inPlaceRetry?: InPlaceRetryOptions;
-  /** How long `close()` waits for handlers and confirms, ms (default 10 000). */
+  /**
+   * How long `close()` waits for consumers to cancel and their handlers to finish, and for
+   * outstanding confirms, ms (default 10 000); closing the connection then takes at most
+   * `connectTimeoutMs` more.
+   */
   readonly shutdownTimeoutMs?: number;
   /** Replaces amqplib (the one adapter); for nothing but an alternative client. */
   readonly connector?: Connector;
@@ -158,23 +162,31 @@ export function createMessaging(options: MessagingOptions): Messaging {
       startDelayMs,
     });
     consumers.add(consumer);
-    await supervisor.add(consumer);
+    try {
+      await supervisor.add(consumer);
+    } catch (error) {
+      consumers.delete(consumer);
+      throw error;
+    }
     return consumer;
   };
 
-  const stopConsumer = async (consumer: Consumer): Promise<void> => {
-    await consumer.stop(shutdownTimeoutMs);
+  const stopConsumer = async (consumer: Consumer, timeoutMs: number): Promise<void> => {
+    await consumer.stop(timeoutMs);
     supervisor.remove(consumer);
     consumers.delete(consumer);
   };
 
-  const close = async (): Promise<void> => {
-    if (closing) return;
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => (closed ??= shutDown());
+  const shutDown = async (): Promise<void> => {
     closing = true;
+    const deadline = performance.now() + shutdownTimeoutMs;
+    const left = (): number => Math.max(0, deadline - performance.now());
     // Order matters: no new deliveries, running handlers finish (their retry/DLQ publishes
     // need the publisher), then outstanding confirms, then the connection.
-    await Promise.all([...consumers].map(stopConsumer));
-    await publisher.shutdown(shutdownTimeoutMs);
+    await Promise.all([...consumers].map((consumer) => stopConsumer(consumer, left())));
+    await publisher.shutdown(left());
     await supervisor.close();
   };
 
@@ -208,23 +220,30 @@ export function createMessaging(options: MessagingOptions): Messaging {
 
     async consume(queueName, handlers, { prefetch = 10 } = {}) {
       const consumer = await addConsumer(queueName, handlers, prefetch, 0);
-      return { stop: () => stopConsumer(consumer), subscribed: () => consumer.subscribed };
+      return {
+        stop: () => stopConsumer(consumer, shutdownTimeoutMs),
+        subscribed: () => consumer.subscribed,
+      };
     },
 
     async consumePartitions(handlers, partitionOptions) {
       const partitions = partitionOptions.partitions ?? PARTITIONS;
       const preferred = new Set(partitionOptions.preferred);
       const started: Consumer[] = [];
-      for (let partition = 0; partition < partitions; partition++) {
-        const delay = preferred.has(partition) ? 0 : partitionOptions.takeoverDelayMs;
-        started.push(await addConsumer(alerterPartitionQueue(partition), handlers, 1, delay));
-      }
-      return {
-        stop: async () => {
-          await Promise.all(started.map(stopConsumer));
-        },
-        subscribed: () => started.every((consumer) => consumer.subscribed),
+      const stop = async (): Promise<void> => {
+        await Promise.all(started.map((consumer) => stopConsumer(consumer, shutdownTimeoutMs)));
       };
+      try {
+        for (let partition = 0; partition < partitions; partition++) {
+          const delay = preferred.has(partition) ? 0 : partitionOptions.takeoverDelayMs;
+          started.push(await addConsumer(alerterPartitionQueue(partition), handlers, 1, delay));
+        }
+      } catch (error) {
+        // All partitions or none: the caller has no subscription to stop the others with.
+        await stop();
+        throw error;
+      }
+      return { stop, subscribed: () => started.every((consumer) => consumer.subscribed) };
     },
 
     close,

@@ -8,6 +8,7 @@
  */
 import { exponentialBackoff } from './backoff.ts';
 import type { DeliveryScope } from './consumer.ts';
+import { sleep } from './deadline.ts';
 import { ack, deadLetter } from './delivery-outcomes.ts';
 import { decodeEvent } from './envelope.ts';
 import { errorMessage, isPermanent } from './errors.ts';
@@ -78,20 +79,4 @@ export async function handleOrderedDelivery(scope: DeliveryScope): Promise<void>
       }
     }
   }
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,10 +1,10 @@
 import { alerterPartitionQueue, EventType, partitionOf, PARTITIONS } from '@tickwatch/contracts';
 import { expect } from 'chai';
 import { pollUntil } from '../testing/poll-until.ts';
-import { connectAmqplib } from './amqplib-adapter.ts';
 import { showDeadLetters } from './dlq/dlq-operations.ts';
 import type { Handlers } from './handlers.ts';
 import type { Messaging } from './messaging.ts';
+import { noopObserver, type ConsumeOutcome, type MessagingObserver } from './observer.ts';
 import { marketTime, priceUpdated } from './testing/events.ts';
 import { startFaultProxy } from './testing/fault-proxy.ts';
 import { Disposer, testMessaging, testTopology } from './testing/fixtures.ts';
@@ -99,16 +99,62 @@ describe('messaging: ordered partition consumers (real RabbitMQ)', function () {
     for (let i = 0; i < 4; i++) await messaging.publish(priceUpdated(ticker, 100, marketTime(i)));
     await pollUntil('three ticks applied', () => ledger.applied.get(ticker)?.length === 3);
     expect(ledger.applied.get(ticker)).to.deep.equal([marketTime(0), marketTime(2), marketTime(3)]);
-    const connection = await connectAmqplib({
-      url: vhost.url,
-      heartbeatSeconds: 0,
-      connectTimeoutMs: 3_000,
-      connectionName: 'inspector',
-      onClosed: () => {},
-    });
+    const connection = await vhost.connect();
     const [dead] = await showDeadLetters(connection, testTopology(), alerterPartitionQueue(5), 10);
     await connection.close();
     expect(dead?.reason).to.equal('retries-exhausted: failed 3 times in place, last: always fails');
+  });
+
+  it('after a reconnect, resubscribes a partition only once its earlier run finished: one at a time, in order', async () => {
+    const link = await startFaultProxy({ host: '127.0.0.1', port: 5672 });
+    disposer.add(link, (p) => p.close());
+    let reconnected = false;
+    const outcomes: ConsumeOutcome[] = [];
+    const observer: MessagingObserver = {
+      ...noopObserver,
+      connected: ({ reconnect }) => (reconnected ||= reconnect),
+      consumed: ({ outcome }) => outcomes.push(outcome),
+    };
+    const messaging = await started(vhost.urlVia(link.port), { observer });
+    const ticker = tickers[2] ?? '';
+    const ledger = new TickLedger();
+    const starts: string[] = [];
+    let running = 0;
+    let mostAtOnce = 0;
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const subscription = await messaging.consumePartitions(
+      {
+        [EventType.priceUpdated]: async (event) => {
+          const time = event.data.marketTime;
+          const firstRun = !starts.includes(time);
+          starts.push(time);
+          running += 1;
+          mostAtOnce = Math.max(mostAtOnce, running);
+          // The first run of tick 2 outlives its connection.
+          if (time === marketTime(2) && firstRun) await gate;
+          else await Promise.resolve();
+          ledger.apply(ticker, time);
+          running -= 1;
+        },
+      },
+      { preferred: ALL, takeoverDelayMs: 0 },
+    );
+    const times = Array.from({ length: 6 }, (_, i) => marketTime(i));
+    for (const time of times) await messaging.publish(priceUpdated(ticker, 100, time));
+    await pollUntil('tick 2 in its handler', () => starts.includes(marketTime(2)));
+    link.cut();
+    await pollUntil('reconnected', () => reconnected);
+    // The broker would hand tick 2 (then 3...) to a new subscription right away.
+    expect(subscription.subscribed(), 'resubscribed while tick 2 still runs').to.be.false;
+    openGate();
+    await pollUntil('all six applied', () => ledger.applied.get(ticker)?.length === 6);
+    expect(ledger.applied.get(ticker)).to.deep.equal(times);
+    expect(mostAtOnce).to.equal(1);
+    expect(starts).to.deep.equal([...times.slice(0, 3), ...times.slice(2)]);
+    // The first run's ack went to its dead channel: reported, not thrown, and redelivered.
+    expect(outcomes).to.include('requeue');
+    await pollUntil('subscribed again', () => subscription.subscribed());
   });
 
   it('gives a partition to one consumer only; when it dies the standby takes over, order intact', async () => {
