@@ -14,7 +14,7 @@ import {
   type EventValidationError,
   type TickwatchEvent,
 } from '@tickwatch/contracts';
-import type { Headers, IncomingMessage } from './broker-channel.ts';
+import type { IncomingMessage } from './broker-channel.ts';
 import type { OutgoingMessage } from './publisher.ts';
 
 export interface EncodeOptions {
@@ -57,17 +57,4 @@ export type DecodeResult =
 /** Decodes and validates a delivery's body; never throws. */
 export function decodeEvent(message: IncomingMessage): DecodeResult {
   return parseEvent(message.content);
-}
-
-/** Header value as a string, or undefined (AMQP tables may carry numbers, buffers...). */
-export function headerString(headers: Headers, name: string): string | undefined {
-  const value = headers[name];
-  if (typeof value === 'string') return value;
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
-  return undefined;
-}
-
-export function headerNumber(headers: Headers, name: string): number | undefined {
-  const value = headers[name];
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }

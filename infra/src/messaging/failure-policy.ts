@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { EXCHANGES, HEADERS, retryExchange } from '@tickwatch/contracts';
 import type { Headers, IncomingMessage } from './broker-channel.ts';
-import { headerNumber, headerString } from './envelope.ts';
 import { errorMessage, isPermanent } from './errors.ts';
+import { headerNumber, originalRoutingKey } from './message-headers.ts';
 import type { OutgoingMessage } from './publisher.ts';
 import type { RetryTier } from './topology/model.ts';
 
@@ -40,11 +40,6 @@ export type FailureDecision =
 export function attemptsSoFar(message: IncomingMessage): number {
   const attempts = headerNumber(message.headers, HEADERS.attempts);
   return attempts !== undefined && attempts >= 0 ? Math.floor(attempts) : 0;
-}
-
-/** The routing key it was first published with (a retry hop replaces it with the queue name). */
-export function originalRoutingKey(message: IncomingMessage): string {
-  return headerString(message.headers, HEADERS.routingKey) ?? message.routingKey;
 }
 
 /** After a failed attempt on a work queue: the next tier, or the DLQ. */
@@ -87,7 +82,8 @@ function carriedHeaders(message: IncomingMessage): Record<string, Headers[string
   return headers;
 }
 
-function copyOf(
+/** A new message with a delivery's body and properties, for another destination and headers. */
+export function copyOf(
   message: IncomingMessage,
   exchange: string,
   routingKey: string,

@@ -5,8 +5,7 @@
  */
 import type { Event, EventType, TickwatchEvent } from '@tickwatch/contracts';
 import type { Headers, IncomingMessage } from './broker-channel.ts';
-import { headerNumber } from './envelope.ts';
-import { originalRoutingKey } from './failure-policy.ts';
+import { headerNumber, originalRoutingKey } from './message-headers.ts';
 
 export interface DeliveryContext {
   readonly queue: string;

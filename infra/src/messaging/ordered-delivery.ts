@@ -10,28 +10,17 @@ import { exponentialBackoff } from './backoff.ts';
 import type { DeliveryScope } from './consumer.ts';
 import { sleep } from './deadline.ts';
 import { ack, deadLetter } from './delivery-outcomes.ts';
-import { decodeEvent } from './envelope.ts';
+import { dispatch } from './dispatch.ts';
 import { errorMessage, isPermanent } from './errors.ts';
-import { attemptsSoFar, DeadReason } from './failure-policy.ts';
-import { deliveryContext, handlerFor } from './handlers.ts';
+import { DeadReason } from './failure-policy.ts';
+import { deliveryContext } from './handlers.ts';
 
 export async function handleOrderedDelivery(scope: DeliveryScope): Promise<void> {
   const { message, options, logger, released } = scope;
   const queue = options.queue.name;
-  const attemptsBefore = attemptsSoFar(message);
-  const decoded = decodeEvent(message);
-  if (!decoded.ok) {
-    const type = message.type ?? 'unknown';
-    await deadLetter(scope, DeadReason.invalid, decoded.error.message, attemptsBefore, type, 0);
-    return;
-  }
-  const event = decoded.event;
-  const handler = handlerFor(options.handlers, event);
-  if (!handler) {
-    const detail = `no handler for ${event.type} on ${queue}`;
-    await deadLetter(scope, DeadReason.unhandledType, detail, attemptsBefore, event.type, 0);
-    return;
-  }
+  const dispatched = dispatch(scope);
+  if (!dispatched.ok) return dispatched.refuse();
+  const { event, handler, attemptsBefore } = dispatched;
 
   const backoff = exponentialBackoff(options.inPlaceRetry.backoff);
   const maxAttempts = options.inPlaceRetry.attempts;

@@ -5,28 +5,17 @@
  */
 import type { DeliveryScope } from './consumer.ts';
 import { ack, deadLetter, forward } from './delivery-outcomes.ts';
-import { decodeEvent } from './envelope.ts';
+import { dispatch } from './dispatch.ts';
 import { errorMessage } from './errors.ts';
-import { attemptsSoFar, DeadReason, decideAfterFailure, retryMessage } from './failure-policy.ts';
-import { deliveryContext, handlerFor } from './handlers.ts';
+import { decideAfterFailure, retryMessage } from './failure-policy.ts';
+import { deliveryContext } from './handlers.ts';
 
 export async function handleWorkDelivery(scope: DeliveryScope): Promise<void> {
   const { message, options, logger } = scope;
   const queue = options.queue.name;
-  const attemptsBefore = attemptsSoFar(message);
-  const decoded = decodeEvent(message);
-  if (!decoded.ok) {
-    const type = message.type ?? 'unknown';
-    await deadLetter(scope, DeadReason.invalid, decoded.error.message, attemptsBefore, type, 0);
-    return;
-  }
-  const event = decoded.event;
-  const handler = handlerFor(options.handlers, event);
-  if (!handler) {
-    const detail = `no handler for ${event.type} on ${queue}`;
-    await deadLetter(scope, DeadReason.unhandledType, detail, attemptsBefore, event.type, 0);
-    return;
-  }
+  const dispatched = dispatch(scope);
+  if (!dispatched.ok) return dispatched.refuse();
+  const { event, handler, attemptsBefore } = dispatched;
 
   const started = performance.now();
   try {

@@ -11,7 +11,6 @@
  *   replays it twice, never zero times; consumers drop the repeat by event id.
  * - purge: deletes the DLQ's messages.
  */
-import { randomUUID } from 'node:crypto';
 import { HEADERS } from '@tickwatch/contracts';
 import type {
   BrokerChannel,
@@ -24,7 +23,9 @@ import { noopObserver } from '../observer.ts';
 import { createPublisher } from '../publisher.ts';
 import type { Logger } from '../../log.ts';
 import type { QueueSpec, Topology } from '../topology/model.ts';
-import { originalRoutingKeyOf, viewDeadLetter, type DeadLetterView } from './dead-letter-view.ts';
+import { copyOf } from '../failure-policy.ts';
+import { originalRoutingKey } from '../message-headers.ts';
+import { viewDeadLetter, type DeadLetterView } from './dead-letter-view.ts';
 
 export interface DeadLetterQueueInfo {
   readonly queue: string;
@@ -119,6 +120,7 @@ export async function replayDeadLetters(
   logger: Logger,
 ): Promise<ReplayResult> {
   const work = resolveDeadLetterQueue(topology, name);
+  const deadLetterQueue = work.deadLetterQueue ?? '';
   const source = await connection.openChannel({ closed: () => {} }, { confirm: false });
   const publisher = createPublisher({
     logger,
@@ -141,15 +143,20 @@ export async function replayDeadLetters(
   try {
     // Only what is there now: a replayed message that fails again comes back to this DLQ
     // while we run, and must not be replayed in a loop.
-    const present = (await source.checkQueue(work.deadLetterQueue ?? '')).messageCount;
+    const present = (await source.checkQueue(deadLetterQueue)).messageCount;
     const cap = Math.min(limit, present);
     while (replayed < cap) {
       if (failed) throw failed;
-      const message = await source.get(work.deadLetterQueue ?? '');
+      const message = await source.get(deadLetterQueue);
       if (!message) break;
       await publisher.publish(replayCopy(message, work.name), { buffer: false });
-      source.ack(message.deliveryTag);
       replayed += 1;
+      if (!source.ack(message.deliveryTag)) {
+        // Replayed, but the DLQ channel died holding it: the copy stays there too.
+        throw new Error(
+          `lost the channel to ${deadLetterQueue}; the last message replayed is also still there`,
+        );
+      }
     }
     return { replayed };
   } catch (error) {
@@ -199,20 +206,8 @@ function replayCopy(message: IncomingMessage, queue: string) {
     if (!RESET_HEADERS.has(key)) headers[key] = value;
   }
   headers[HEADERS.replayedAt] = new Date().toISOString();
-  headers[HEADERS.routingKey] = originalRoutingKeyOf(message);
-  return {
-    // The default exchange routes by queue name: back to this queue only, not to every
-    // queue bound to the original routing key (those already handled it).
-    exchange: '',
-    routingKey: queue,
-    content: message.content,
-    properties: {
-      messageId: message.messageId ?? `replayed-${randomUUID()}`,
-      ...(message.type === undefined ? {} : { type: message.type }),
-      ...(message.timestamp === undefined ? {} : { timestamp: message.timestamp }),
-      ...(message.contentType === undefined ? {} : { contentType: message.contentType }),
-      ...(message.appId === undefined ? {} : { appId: message.appId }),
-      headers,
-    },
-  };
+  headers[HEADERS.routingKey] = originalRoutingKey(message);
+  // The default exchange routes by queue name: back to this queue only, not to every queue
+  // bound to the original routing key (those already handled it).
+  return copyOf(message, '', queue, headers);
 }
