@@ -34,6 +34,8 @@ export async function connectAmqplib(options: ConnectOptions): Promise<BrokerCon
     timeout: options.connectTimeoutMs,
     clientProperties: { connection_name: options.connectionName },
   });
+  const socket = socketOf(model);
+  if (socket) coalesceWrites(socket);
   let closing: Promise<void> | undefined;
   let lastError: Error | undefined;
   const closed = closedEvent(model);
@@ -87,6 +89,29 @@ function closedEvent(emitter: { once(event: 'close', listener: () => void): unkn
       resolve();
     });
   });
+}
+
+/**
+ * amqplib writes every frame to the socket on its own (each publish, each ack, in one loop per
+ * event-loop turn): with `noDelay`, one syscall and one TCP segment per message, for us and for
+ * the broker that reads them. Corked from a turn's first write until the end of that turn, they
+ * leave as one writev: the same bytes at the same moment, without Nagle's wait.
+ */
+function coalesceWrites(socket: Socket): void {
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
+  socket.write = (...args: unknown[]): boolean => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    return write(...args);
+  };
 }
 
 /** amqplib keeps the socket on its (untyped) connection object; stable since 0.x. */

@@ -32,9 +32,6 @@ export function encodeEvent(event: TickwatchEvent, options: EncodeOptions = {}):
   const result = validateEvent(event);
   if (!result.ok) throw result.error;
   const valid = result.event;
-  const headers: Record<string, string> = {};
-  if (options.traceparent) headers[HEADERS.traceparent] = options.traceparent;
-  if (options.tracestate) headers[HEADERS.tracestate] = options.tracestate;
   return {
     exchange: EXCHANGES.events,
     routingKey: routingKey(valid),
@@ -45,9 +42,17 @@ export function encodeEvent(event: TickwatchEvent, options: EncodeOptions = {}):
       timestamp: Math.floor(Date.parse(valid.time) / 1000),
       contentType: valid.datacontenttype,
       appId: valid.source,
-      headers,
+      // Most publishes carry no trace context: no header object for them.
+      ...(options.traceparent || options.tracestate ? { headers: traceHeaders(options) } : {}),
     },
   };
+}
+
+function traceHeaders({ traceparent, tracestate }: EncodeOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (traceparent) headers[HEADERS.traceparent] = traceparent;
+  if (tracestate) headers[HEADERS.tracestate] = tracestate;
+  return headers;
 }
 
 export type DecodeResult =

@@ -101,9 +101,12 @@ export function createMessaging(options: MessagingOptions): Messaging {
   const logger = (options.logger ?? createLogger({ name: options.service })).child({
     component: 'messaging',
   });
-  const observer = guardObserver(options.observer ?? noopObserver, (hook, error) => {
-    logger.error({ err: error, hook }, 'messaging observer hook threw (reported once)');
-  });
+  // No observer, no guard: the no-op hooks cannot throw, and they run several times a message.
+  const observer = options.observer
+    ? guardObserver(options.observer, (hook, error) => {
+        logger.error({ err: error, hook }, 'messaging observer hook threw (reported once)');
+      })
+    : noopObserver;
   const topology = options.topology ?? tickwatchTopology();
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
   const inPlaceRetry = options.inPlaceRetry ?? {

@@ -6,7 +6,7 @@
  * If the channel goes away meanwhile (connection lost, shutdown) the retries stop and the
  * message stays unacked: the broker gives it, still first in line, to the next active consumer.
  */
-import { exponentialBackoff } from './backoff.ts';
+import { exponentialBackoff, type Backoff } from './backoff.ts';
 import type { DeliveryScope } from './consumer.ts';
 import { sleep } from './deadline.ts';
 import { ack, deadLetter } from './delivery-outcomes.ts';
@@ -22,8 +22,9 @@ export async function handleOrderedDelivery(scope: DeliveryScope): Promise<void>
   if (!dispatched.ok) return dispatched.refuse();
   const { event, handler, attemptsBefore } = dispatched;
 
-  const backoff = exponentialBackoff(options.inPlaceRetry.backoff);
   const maxAttempts = options.inPlaceRetry.attempts;
+  // Made at the first failure: most deliveries succeed at once and never need one.
+  let backoff: Backoff | undefined;
   for (let attempt = 1; ; attempt++) {
     const started = performance.now();
     try {
@@ -57,6 +58,7 @@ export async function handleOrderedDelivery(scope: DeliveryScope): Promise<void>
         return;
       }
       options.observer.consumed({ queue, type: event.type, outcome: 'retry', durationMs });
+      backoff ??= exponentialBackoff(options.inPlaceRetry.backoff);
       const delayMs = backoff.next();
       logger.warn(
         { err: error, eventId: event.id, type: event.type, attempt, retryInMs: delayMs },
