@@ -226,6 +226,32 @@ describeOnMongoTargets('outbox relay (real RabbitMQ)', (target) => {
     await pollUntil('the good one delivered', () => delivered(good.id).length === 1);
   });
 
+  it('starts no publish in the second half of its lease, so a slow one cannot outlive it', async () => {
+    const userId = newUserId();
+    const events = [1, 2, 3].map((v) => userEvent(v, userId));
+    await createAccount(userId, 3, events);
+    const leaseMs = 1_000;
+    const startedAt: number[] = [];
+    // Each publish takes 300 ms: the third would start at 600 ms, past half the lease.
+    const slow = {
+      publishMessage: async () => {
+        startedAt.push(performance.now());
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      },
+    };
+    const result = await relayFor({ messaging: slow, leaseMs }).flush(userId);
+    const first = startedAt[0] ?? 0;
+    expect(startedAt.map((at) => at - first).every((offset) => offset <= leaseMs / 2)).to.be.true;
+    expect(result.published).to.be.below(3);
+    const doc = await accountModel(target.connection()).findById(userId).lean();
+    expect(doc?.pendingEvents).to.have.length(3 - result.published);
+    expect(doc).to.not.have.property('outboxLease'); // released: the next flush does the rest
+    expect(await relayFor().flush(userId)).to.deep.equal({
+      published: 3 - result.published,
+      failed: 0,
+    });
+  });
+
   it('lets two relays flush one document at once without losing or leaving anything', async () => {
     const Account = accountModel(target.connection());
     const userId = newUserId();
@@ -270,9 +296,13 @@ describeOnMongoTargets('outbox relay (real RabbitMQ)', (target) => {
     expect(left?.pendingEvents.map((e) => e.id)).to.deep.equal([event.id]);
 
     const relay = relayFor();
+    // Until the child's lease expires, sweeps leave this document alone.
     await pollUntil(
       'the child’s lease expired and the sweep republished it',
-      async () => (await relay.sweep()) === 1,
+      async () => {
+        await relay.sweep();
+        return (await Account.findById(userId).lean())?.pendingEvents.length === 0;
+      },
       { timeoutMs: 10_000, intervalMs: 100 },
     );
     await pollUntil('delivered twice, same id', () => delivered(event.id).length === 2);

@@ -29,7 +29,12 @@ export interface OutboxRelayOptions<T extends OutboxFields> {
   readonly logger: Logger;
   /** Names this relay in leases and logs (default: host, pid and a random part). */
   readonly relayId?: string;
-  /** How long a claim on a document lasts, ms (default 30 000; longer than a publish timeout). */
+  /**
+   * How long a claim on a document lasts, ms (default 60 000). No publish starts in its second
+   * half, so keep it at least twice messaging's `publishTimeoutMs` (30 000): then a publish
+   * always ends, confirmed or timed out, before another relay can claim the document and
+   * publish its entries out of order.
+   */
   readonly leaseMs?: number;
   /** Time between sweeps, ms (default 5 000). */
   readonly sweepIntervalMs?: number;
@@ -57,10 +62,11 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
-/** Errors retrying cannot fix: the event is invalid, or no queue is bound for it. */
+/** Errors retrying cannot fix: the event is invalid, cannot be encoded, or no queue is bound. */
 function isPermanent(error: unknown): boolean {
   if (error instanceof Error && error.name === 'EventValidationError') return true;
-  return (error as { code?: unknown }).code === MessagingErrorCode.unroutable;
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === MessagingErrorCode.unroutable || code === MessagingErrorCode.invalidMessage;
 }
 
 type Filter = Record<string, unknown>;
@@ -71,7 +77,7 @@ export function createOutboxRelay<T extends OutboxFields>(
   const {
     model,
     messaging,
-    leaseMs = 30_000,
+    leaseMs = 60_000,
     sweepIntervalMs = 5_000,
     sweepGraceMs = 2_000,
     sweepBatch = 100,
@@ -157,8 +163,9 @@ export function createOutboxRelay<T extends OutboxFields>(
         return { published, failed };
       }
       for (const entry of entries) {
-        // Stop well before the lease ends, so two relays never publish one document at once.
-        if (Date.now() - claimedAt > leaseMs * 0.8) {
+        // A publish may take up to its timeout: start none that could outlive the lease, so
+        // two relays never publish one document's entries at once.
+        if (Date.now() - claimedAt > leaseMs / 2) {
           await releaseLease(id);
           return { published, failed };
         }
