@@ -63,7 +63,17 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     pipe(upstream, client);
   });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // Every emitter gets an 'error' listener: a failed listen rejects instead of crashing mocha.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', () => {
+    // An accept error (EMFILE) later must not crash the suite; sockets have their own listeners.
+  });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('proxy has no port');
 
