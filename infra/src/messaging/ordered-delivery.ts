@@ -62,7 +62,7 @@ export async function handleOrderedDelivery(scope: DeliveryScope): Promise<void>
       const delayMs = backoff.next();
       logger.warn(
         { err: error, eventId: event.id, type: event.type, attempt, retryInMs: delayMs },
-        `ordered handler failed: ${errorMessage(error)}; retrying in place`,
+        'ordered handler failed; retrying in place',
       );
       if (!(await sleep(delayMs, released)) || !scope.channel.isOpen) {
         options.observer.consumed({ queue, type: event.type, outcome: 'requeue', durationMs: 0 });

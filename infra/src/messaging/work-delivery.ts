@@ -6,7 +6,6 @@
 import type { DeliveryScope } from './consumer.ts';
 import { ack, deadLetter, forward } from './delivery-outcomes.ts';
 import { dispatch } from './dispatch.ts';
-import { errorMessage } from './errors.ts';
 import { decideAfterFailure, retryMessage } from './failure-policy.ts';
 import { deliveryContext } from './handlers.ts';
 
@@ -42,7 +41,7 @@ export async function handleWorkDelivery(scope: DeliveryScope): Promise<void> {
         attempt: decision.attempts,
         retryIn: decision.tier.name,
       },
-      `handler failed: ${errorMessage(error)}; retrying after ${decision.tier.name}`,
+      'handler failed; retrying through a tier',
     );
     const copy = retryMessage(message, queue, decision.tier, decision.attempts, error);
     await forward(scope, copy, event.type, 'retry', durationMs);
