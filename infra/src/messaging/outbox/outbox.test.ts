@@ -10,6 +10,7 @@ import {
   QUEUES,
   type TickwatchEvent,
 } from '@tickwatch/contracts';
+import { exampleData } from '@tickwatch/contracts/examples';
 import { expect } from 'chai';
 import { Schema } from 'mongoose';
 import { createLogger } from '../../log.ts';
@@ -33,16 +34,7 @@ let userCounter = 0;
 function userEvent(version: number, userId: string): TickwatchEvent {
   return createEvent(
     EventType.userPreferencesChanged,
-    {
-      userId,
-      version,
-      email: 'ada@example.com',
-      emailVerified: true,
-      timeZone: 'Europe/London',
-      alertsUnsubscribed: false,
-      webhookUrl: null,
-      maxAlertsPerHour: 20,
-    },
+    { ...exampleData[EventType.userPreferencesChanged], userId, version },
     {
       source: 'tickwatch/gateway',
       id: derivedEventId(EventType.userPreferencesChanged, [userId, version]),
