@@ -2,7 +2,7 @@
  * Every name that producers and consumers must agree on: exchanges, retry tiers, queues,
  * AMQP headers. One place, so the two sides cannot drift apart on a string.
  */
-import { PARTITIONS } from './partition.ts';
+import { checkPartition } from './partition.ts';
 
 export const EXCHANGES = {
   /** Topic exchange every event is published to; routing keys come from `routingKey()`. */
@@ -38,9 +38,7 @@ export const QUEUES = {
 
 /** The alerter's ordered, single-active-consumer queue for one partition. */
 export const alerterPartitionQueue = (partition: number): string => {
-  if (!Number.isInteger(partition) || partition < 0 || partition >= PARTITIONS) {
-    throw new RangeError(`partition must be an integer in [0, ${PARTITIONS}), got ${partition}`);
-  }
+  checkPartition(partition);
   return `alerter.p${partition}`;
 };
 

@@ -26,3 +26,10 @@ export function stableHash32(text: string): number {
 export function partitionOf(ticker: string, partitions: number = PARTITIONS): number {
   return stableHash32(ticker) % partitions;
 }
+
+/** Throws unless `partition` names one of the PARTITIONS partitions. */
+export function checkPartition(partition: number): void {
+  if (!Number.isInteger(partition) || partition < 0 || partition >= PARTITIONS) {
+    throw new RangeError(`partition must be an integer in [0, ${PARTITIONS}), got ${partition}`);
+  }
+}

@@ -5,7 +5,7 @@
  */
 import { catalogue, type EventType } from './catalogue.ts';
 import type { TickwatchEvent } from './envelope.ts';
-import { PARTITIONS, partitionOf } from './partition.ts';
+import { checkPartition, partitionOf } from './partition.ts';
 import { routingWordToTicker, tickerToRoutingWord } from './ticker.ts';
 
 export function tickerOfEvent(event: TickwatchEvent): string | null {
@@ -53,9 +53,7 @@ export function bindingPattern(namePattern: string, partition?: number): string 
     return namePattern;
   }
   if (partition === undefined) return `${namePattern}.*.*`;
-  if (!Number.isInteger(partition) || partition < 0 || partition >= PARTITIONS) {
-    throw new RangeError(`partition must be an integer in [0, ${PARTITIONS}), got ${partition}`);
-  }
+  checkPartition(partition);
   return `${namePattern}.p${partition}.*`;
 }
 

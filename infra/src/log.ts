@@ -2,7 +2,7 @@
  * JSON logs for every service (pino). One logger per process, children per component, errors
  * always under `err` so pino serialises type, message and stack.
  */
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -11,8 +11,6 @@ export interface LoggerSettings {
   readonly name: string;
   /** pino level; `silent` in tests unless LOG_LEVEL says otherwise. */
   readonly level?: string;
-  /** Extra fields merged into every line (trace ids, once telemetry is wired). */
-  readonly mixin?: LoggerOptions['mixin'];
 }
 
 /** Level when none is given: LOG_LEVEL, else `silent` under mocha (noise hides failures), else `info`. */
@@ -20,16 +18,11 @@ function defaultLevel(): string {
   return process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info');
 }
 
-export function createLogger(
-  settings: LoggerSettings,
-  destination?: pino.DestinationStream,
-): Logger {
-  const options: LoggerOptions = {
+export function createLogger(settings: LoggerSettings): Logger {
+  return pino({
     level: settings.level ?? defaultLevel(),
     base: { service: settings.name },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    ...(settings.mixin ? { mixin: settings.mixin } : {}),
-  };
-  return destination ? pino(options, destination) : pino(options);
+  });
 }
