@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { AlertTriggered } from './schemas/alert.ts';
-import { AverageUpdated, PriceUpdated } from './schemas/market.ts';
+import { AverageUpdated, InterestRenewed, PriceUpdated, TickerRejected } from './schemas/market.ts';
 import {
   NotificationFailed,
   NotificationRequested,
@@ -84,6 +84,18 @@ export const catalogue = {
     tickerOf: (data) => data.ticker,
     description: 'A new quote (a newer market time) for a ticker.',
   }),
+  'tickwatch.ticker.rejected.v1': define({
+    name: 'ticker.rejected',
+    data: TickerRejected,
+    tickerOf: (data) => data.ticker,
+    description: 'The quote source does not know a ticker (reported once per ticker).',
+  }),
+  'tickwatch.interest.renewed.v1': define({
+    name: 'interest.renewed',
+    data: InterestRenewed,
+    tickerOf: (data) => data.ticker,
+    description: 'A holder renewed its lease on a ticker nobody else watches (live feeds).',
+  }),
   'tickwatch.average.updated.v1': define({
     name: 'average.updated',
     data: AverageUpdated,
@@ -130,6 +142,8 @@ export const EventType = {
   watchAdded: 'tickwatch.watch.added.v1',
   watchRemoved: 'tickwatch.watch.removed.v1',
   priceUpdated: 'tickwatch.price.updated.v1',
+  tickerRejected: 'tickwatch.ticker.rejected.v1',
+  interestRenewed: 'tickwatch.interest.renewed.v1',
   averageUpdated: 'tickwatch.average.updated.v1',
   alertTriggered: 'tickwatch.alert.triggered.v1',
   notificationRequested: 'tickwatch.notification.requested.v1',

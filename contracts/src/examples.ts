@@ -40,7 +40,8 @@ export const exampleData: { readonly [T in EventType]: EventData<T> } = {
     emailVerified: true,
     timeZone: 'Europe/London',
     alertsUnsubscribed: false,
-    webhookUrl: null,
+    webhookUrl: 'https://hooks.example.com/tickwatch',
+    webhookSecret: 'whsec_5d0c1b7f9e2a4c6b8d3f',
     maxAlertsPerHour: 20,
   },
   'tickwatch.user.deleted.v1': { userId },
@@ -75,6 +76,18 @@ export const exampleData: { readonly [T in EventType]: EventData<T> } = {
     dayHigh: 334.54,
     volume: 31878433,
     source: 'yahoo',
+  },
+  'tickwatch.ticker.rejected.v1': {
+    ticker: 'NOPE.L',
+    reason: 'UNKNOWN_SYMBOL',
+    detail: 'Yahoo returned no quote for NOPE.L',
+    source: 'yahoo',
+    rejectedAt: '2026-10-02T20:00:03.000Z',
+  },
+  'tickwatch.interest.renewed.v1': {
+    ticker: 'MSFT',
+    holder: 'gateway:7f3a9c2e',
+    expiresAt: '2026-10-02T20:02:00.000Z',
   },
   'tickwatch.average.updated.v1': {
     ticker: 'AAPL',

@@ -28,7 +28,7 @@ export const deadLetterQueue = (queue: string): string => `${queue}.dlq`;
 
 /** Work queues, one per consuming concern (DESIGN.md §1 table: who consumes what). */
 export const QUEUES = {
-  /** Collector: rule.*, watch.*, user.deleted → which tickers to poll. */
+  /** Collector: rule.*, watch.*, interest.renewed, user.deleted → which tickers to poll. */
   collectorWatchlist: 'collector.watchlist',
   /** Notifier: alert.triggered, notification.requested, user.* → deliveries. */
   notifierDeliveries: 'notifier.deliveries',

@@ -18,7 +18,10 @@ export const AlertTriggered = z.object({
   frequency: Frequency,
   price: Price,
   previousPrice: Price.nullable(),
-  /** Previous close (PERCENT_CHANGE) or the moving average (MOVING_AVERAGE_DEVIATION); else null. */
+  /**
+   * Previous close (PERCENT_CHANGE), the window's average (MOVING_AVERAGE_DEVIATION) or its
+   * previous average (AVERAGE_MOVE); else null.
+   */
   referencePrice: Price.nullable(),
   currency: Currency,
   marketTime: Instant,

@@ -1,6 +1,14 @@
 export { AlertTriggered } from './alert.ts';
 export { AverageWindowMinutes, Channel, Currency, Id, Instant, Price, TimeZone } from './common.ts';
-export { AverageUpdated, MarketState, PriceUpdated, QuoteSource } from './market.ts';
+export {
+  AverageUpdated,
+  InterestRenewed,
+  MarketState,
+  PriceUpdated,
+  QuoteSource,
+  TickerRejected,
+  TickerRejectionReason,
+} from './market.ts';
 export { NotificationFailed, NotificationRequested, NotificationSent } from './notification.ts';
 export { Condition, Frequency, Rule, type ConditionType } from './rule.ts';
 export { UserDeleted, UserPreferencesChanged, UserRegistered } from './user.ts';

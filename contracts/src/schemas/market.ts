@@ -44,3 +44,28 @@ export const AverageUpdated = z.object({
   /** Market time of the newest tick in the window. */
   marketTime: Instant,
 });
+
+/** Why a source refused a ticker: it does not know the symbol, or the symbol has no price. */
+export const TickerRejectionReason = z.enum(['UNKNOWN_SYMBOL', 'NO_PRICE']);
+
+/** The collector's source does not know a ticker: rules on it can never fire until it does. */
+export const TickerRejected = z.object({
+  ticker: Ticker,
+  reason: TickerRejectionReason,
+  /** What the source said, for people (bounded). */
+  detail: z.string().max(512),
+  source: QuoteSource,
+  rejectedAt: Instant,
+});
+
+/**
+ * Someone wants a ticker collected although no rule or watch names it (a live subscription,
+ * a `quote` query): a lease that `holder` renews while it needs the ticker and that expires on
+ * its own, so a holder that crashed leaks nothing.
+ */
+export const InterestRenewed = z.object({
+  ticker: Ticker,
+  /** Who holds the lease, e.g. `gateway:<instance id>`; one lease per ticker and holder. */
+  holder: z.string().min(1).max(128),
+  expiresAt: Instant,
+});

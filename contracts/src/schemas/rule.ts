@@ -34,6 +34,16 @@ export const Condition = z.discriminatedUnion('type', [
     /** Deviation of the price from the window's average that fires, in percent. */
     tolerancePercent: z.number().positive().max(100),
   }),
+  z.object({
+    /**
+     * The original stream processor's alarm: the window's average itself moved, i.e.
+     * |new average − previous average| / previous average ≥ tolerance (in percent). Positive by
+     * schema, so no default can alarm on every tick (the original default 0.0 did).
+     */
+    type: z.literal('AVERAGE_MOVE'),
+    windowMinutes: AverageWindowMinutes,
+    tolerancePercent: z.number().positive().max(100),
+  }),
 ]);
 export type Condition = z.infer<typeof Condition>;
 export type ConditionType = Condition['type'];

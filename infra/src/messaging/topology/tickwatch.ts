@@ -40,7 +40,7 @@ const WORK_QUEUE_EVENTS = [
   {
     name: QUEUES.collectorWatchlist,
     consumer: 'collector',
-    events: ['rule.*', 'watch.*', 'user.deleted'],
+    events: ['rule.*', 'watch.*', 'interest.renewed', 'user.deleted'],
   },
   {
     name: QUEUES.notifierDeliveries,
@@ -50,7 +50,13 @@ const WORK_QUEUE_EVENTS = [
   {
     name: QUEUES.gatewayReadModels,
     consumer: 'gateway',
-    events: ['price.updated', 'average.updated', 'alert.triggered', 'notification.*'],
+    events: [
+      'price.updated',
+      'average.updated',
+      'alert.triggered',
+      'ticker.rejected',
+      'notification.*',
+    ],
   },
 ] as const;
 

@@ -77,6 +77,7 @@ describe('topology description', () => {
     expect(patterns(QUEUES.collectorWatchlist)).to.deep.equal([
       'rule.*.*.*',
       'watch.*.*.*',
+      'interest.renewed.*.*',
       'user.deleted',
     ]);
     expect(patterns(QUEUES.notifierDeliveries)).to.deep.equal([
@@ -88,6 +89,7 @@ describe('topology description', () => {
       'price.updated.*.*',
       'average.updated.*.*',
       'alert.triggered.*.*',
+      'ticker.rejected.*.*',
       'notification.*',
     ]);
   });
