@@ -1,4 +1,4 @@
-/** Settings every service process shares: logging and its operations HTTP server. */
+/** Settings every service process shares: logging, its operations HTTP server, the broker, MongoDB. */
 import { env, setting } from './config.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -19,3 +19,17 @@ export function opsPortSetting(service: string, defaultPort: number) {
     default: String(defaultPort),
   });
 }
+
+/** The broker every service talks through; the guest account only works from localhost. */
+export const rabbitmqUrlSetting = setting(
+  env.url(['amqp', 'amqps']),
+  'RabbitMQ URL (amqp[s]://user:password@host:port/vhost)',
+  { default: 'amqp://guest:guest@127.0.0.1:5672', secret: true },
+);
+
+/** The MongoDB server; each service uses its own database on it (tickwatch_<service>). */
+export const mongoUrlSetting = setting(
+  env.url(['mongodb', 'mongodb+srv']),
+  'MongoDB URL; each service uses its own database tickwatch_<service> on it',
+  { default: 'mongodb://127.0.0.1:27017' },
+);
