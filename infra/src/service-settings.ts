@@ -33,3 +33,10 @@ export const mongoUrlSetting = setting(
   'MongoDB URL; each service uses its own database tickwatch_<service> on it',
   { default: 'mongodb://127.0.0.1:27017' },
 );
+
+/** Where users reach the gateway: every link in an email starts with it. */
+export const publicBaseUrlSetting = setting(
+  env.url(['http', 'https']),
+  'Public URL of the gateway, the base of every link in emails (GraphiQL, unsubscribe, verification)',
+  { default: 'http://127.0.0.1:4000' },
+);
