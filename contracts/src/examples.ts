@@ -111,6 +111,7 @@ export const exampleData: { readonly [T in EventType]: EventData<T> } = {
     referencePrice: null,
     currency: 'USD',
     marketTime: '2026-10-02T20:00:01.000Z',
+    quotePublishedAt: '2026-10-02T20:00:01.870Z',
     triggeredAt: '2026-10-02T20:00:02.125Z',
     delayMinutes: 0,
     channels: ['EMAIL'],

@@ -25,6 +25,11 @@ export const AlertTriggered = z.object({
   referencePrice: Price.nullable(),
   currency: Currency,
   marketTime: Instant,
+  /**
+   * When the collector published the quote that fired (its price.updated event's `time`): where
+   * tickwatch_alert_latency_seconds starts, since market time includes the source's delay.
+   */
+  quotePublishedAt: Instant,
   triggeredAt: Instant,
   delayMinutes: z.int().min(0),
   channels: z.array(Channel).min(1),
