@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { createLogger } from './log.ts';
 import { startService, type RunningService } from './service.ts';
+import { PROMETHEUS_CONTENT_TYPE } from './telemetry/metrics-endpoint.ts';
+import { createMetricsRegistry, defineMetrics, gauge } from './telemetry/metrics.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 
@@ -66,17 +68,37 @@ describe('startService', () => {
       port: 0,
       logger,
       start: (context) => {
-        context.route('/metrics', (_request, response) => {
-          response.end('tickwatch_up 1\n');
+        context.route('/version', (_request, response) => {
+          response.end('0.1.0\n');
         });
         return Promise.resolve();
       },
     });
-    expect(await (await get('/metrics')).text()).to.equal('tickwatch_up 1\n');
+    expect(await (await get('/version')).text()).to.equal('0.1.0\n');
     expect((await get('/nope')).status).to.equal(404);
     expect(
       (await fetch(`http://127.0.0.1:${service.port}/healthz`, { method: 'POST' })).status,
     ).to.equal(405);
+  });
+
+  it('serves the metrics registry on /metrics without being asked', async () => {
+    const metrics = createMetricsRegistry();
+    defineMetrics('test', { up: gauge({ name: 'up', help: 'Whether it runs' }) }, metrics).up.set(
+      {},
+      1,
+    );
+    service = await startService({
+      name: 'test',
+      port: 0,
+      logger,
+      metrics,
+      start: () => Promise.resolve(),
+    });
+    const response = await get('/metrics');
+    expect(response.headers.get('content-type')).to.equal(PROMETHEUS_CONTENT_TYPE);
+    expect(await response.text()).to.equal(
+      '# HELP tickwatch_test_up Whether it runs\n# TYPE tickwatch_test_up gauge\ntickwatch_test_up 1\n',
+    );
   });
 
   it('stops what already started when start-up fails, and rethrows', async () => {

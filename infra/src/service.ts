@@ -1,7 +1,8 @@
 /**
  * Service lifecycle shared by every tickwatch process: validated configuration, an operations
- * HTTP server (/healthz, /readyz, and routes such as /metrics added by components), components
- * started in order and stopped in reverse on SIGTERM/SIGINT, with a deadline.
+ * HTTP server (/healthz, /readyz, /metrics, and routes added by components), components
+ * started in order and stopped in reverse on SIGTERM/SIGINT, then queued spans flushed, all
+ * within a deadline.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,9 @@ import {
   type SettingsSpec,
 } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
+import { metricsHandler } from './telemetry/metrics-endpoint.ts';
+import { processMetrics, type MetricsRegistry } from './telemetry/metrics.ts';
+import { shutdownTelemetry } from './telemetry/sdk-handle.ts';
 
 /** Something the service started and must stop: a connection, a consumer, a server. */
 export interface Component {
@@ -31,7 +35,7 @@ export interface ServiceContext {
   readonly logger: Logger;
   /** Registers a started component; it is stopped in reverse order of registration. */
   add<C extends Component>(component: C): C;
-  /** Serves an extra GET path on the operations server (e.g. /metrics). */
+  /** Serves an extra GET path on the operations server. */
   route(path: string, handler: RouteHandler): void;
 }
 
@@ -51,6 +55,8 @@ export interface ServiceOptions {
   /** Operations server address; loopback unless the deployment asks for more. */
   readonly host?: string;
   readonly logger?: Logger;
+  /** Served on /metrics; defaults to the process registry (telemetry/metrics.ts). */
+  readonly metrics?: MetricsRegistry;
   start(context: ServiceContext): Promise<void>;
 }
 
@@ -58,7 +64,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const { name, port, host = '127.0.0.1' } = options;
   const logger = options.logger ?? createLogger({ name });
   const components: Component[] = [];
-  const routes = new Map<string, RouteHandler>();
+  const routes = new Map<string, RouteHandler>([
+    ['/metrics', metricsHandler(options.metrics ?? processMetrics)],
+  ]);
   let phase: ServicePhase = 'starting';
   let stopping: Promise<void> | undefined;
 
@@ -168,6 +176,9 @@ export const EXIT_CONFIG = 78;
 /** Longest a graceful shutdown may take before the process gives up. */
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
+/** Left for the last span flush when start-up fails (the process exits right after). */
+const FAILED_START_FLUSH_MS = 2_000;
+
 /** Settings every service's spec has (see service-settings.ts). */
 type ServiceSettingsSpec = SettingsSpec & {
   readonly LOG_LEVEL: Setting<string>;
@@ -212,14 +223,20 @@ export async function runMain<S extends ServiceSettingsSpec>(
     });
   } catch (error) {
     logger.fatal({ err: error }, 'start-up failed');
+    await shutdownTelemetry(FAILED_START_FLUSH_MS);
     process.exit(1);
   }
   const onSignal = (signal: NodeJS.Signals) => {
+    const deadline = performance.now() + SHUTDOWN_TIMEOUT_MS;
     setTimeout(() => {
       logger.error({ signal }, `graceful shutdown took over ${SHUTDOWN_TIMEOUT_MS} ms, exiting`);
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
-    void service.stop(signal).then(() => process.exit(0));
+    void service
+      .stop(signal)
+      // The spans of the shutdown itself included; whatever time is left, less a margin to exit.
+      .then(() => shutdownTelemetry(Math.max(0, deadline - performance.now() - 250)))
+      .then(() => process.exit(0));
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
