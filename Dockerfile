@@ -1,4 +1,6 @@
-# One image for the four services; compose and Kubernetes pick the entry point with `command`.
+# One image for the four services; compose and Kubernetes pick the entry point with `command`
+# (e.g. `gateway/src/main.ts`). Every process starts through the telemetry bootstrap
+# (infra/src/telemetry/launch.ts): tools too, `docker compose run gateway scripts/dlq.ts list`.
 FROM node:24-slim
 WORKDIR /app
 ENV NODE_ENV=production
@@ -19,4 +21,5 @@ COPY alerter alerter
 COPY notifier notifier
 USER node
 ENV OPS_HOST=0.0.0.0
-CMD ["node", "gateway/src/main.ts"]
+ENTRYPOINT ["node", "--import=@tickwatch/infra/telemetry/register"]
+CMD ["gateway/src/main.ts"]

@@ -7,6 +7,7 @@
  * by their issues; this script says so when it runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { nodeArguments } from '@tickwatch/infra/telemetry';
 
 const services = ['gateway', 'collector', 'alerter', 'notifier'] as const;
 
@@ -21,7 +22,7 @@ console.log(
 );
 
 const children: ChildProcess[] = services.map((service) => {
-  const child = spawn(process.execPath, [`${service}/src/main.ts`], {
+  const child = spawn(process.execPath, nodeArguments(`${service}/src/main.ts`), {
     cwd: new URL('..', import.meta.url),
     stdio: ['ignore', 'inherit', 'inherit'],
   });

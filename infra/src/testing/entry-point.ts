@@ -1,11 +1,13 @@
 /**
- * Shared checks for a service entry point, run as a real process: it refuses a bad
- * configuration listing every bad variable, and with a good one it serves /healthz and
- * /readyz, then stops cleanly on SIGTERM.
+ * Shared checks for a service entry point, run as a real process started like in production
+ * (through the telemetry bootstrap, launch.ts): it refuses a bad configuration listing every
+ * bad variable, and with a good one it serves /healthz, /readyz and /metrics, then stops
+ * cleanly on SIGTERM.
  */
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import { EXIT_CONFIG } from '../service.ts';
+import { nodeArguments } from '../telemetry/launch.ts';
 import { pollUntil } from './poll-until.ts';
 
 export interface EntryPointSpec {
@@ -24,7 +26,7 @@ interface Exit {
 }
 
 function launch(entry: URL, extraEnv: Readonly<Record<string, string>>) {
-  const child = spawn(process.execPath, [entry.pathname], {
+  const child = spawn(process.execPath, nodeArguments(entry.pathname), {
     env: { PATH: process.env.PATH ?? '', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -58,7 +60,7 @@ export function describeEntryPoint(spec: EntryPointSpec): void {
         expect(stderr).to.match(new RegExp(`\\b${variable}: `));
     });
 
-    it('serves /healthz and /readyz, then stops cleanly on SIGTERM', async () => {
+    it('serves /healthz, /readyz and /metrics, then stops cleanly on SIGTERM', async () => {
       const run = launch(spec.entry, spec.validEnv);
       try {
         const started = await pollUntil('the "started" log line', () =>
@@ -66,6 +68,9 @@ export function describeEntryPoint(spec: EntryPointSpec): void {
         );
         const base = `http://127.0.0.1:${String(started.port)}`;
         expect((await fetch(`${base}/healthz`)).status).to.equal(200);
+        const metrics = await fetch(`${base}/metrics`);
+        expect(metrics.status).to.equal(200);
+        expect(await metrics.text()).to.match(/^process_cpu_seconds_total \d/m);
         const ready = await pollUntil('readiness', async () => {
           const response = await fetch(`${base}/readyz`);
           return response.status === 200 && ((await response.json()) as { status: string });
