@@ -1,8 +1,79 @@
 /** The gateway's configuration: every variable, its default and purpose (see README "Configuration"). */
-import { logLevelSetting, opsHostSetting, opsPortSetting } from '@tickwatch/infra/service-settings';
+import { env, setting, type ConfigOf } from '@tickwatch/infra/config';
+import {
+  logLevelSetting,
+  mongoUrlSetting,
+  opsHostSetting,
+  opsPortSetting,
+  publicBaseUrlSetting,
+  rabbitmqUrlSetting,
+} from '@tickwatch/infra/service-settings';
+import { linkSigningKeySetting } from '@tickwatch/infra/signed-links';
+import { z } from 'zod';
+
+/** The development default of AUTH_TOKEN_KEY; `loadConfig` refuses it when NODE_ENV=production. */
+export const DEVELOPMENT_TOKEN_KEY = 'development-only-access-token-key-change-me';
 
 export const settings = {
   LOG_LEVEL: logLevelSetting,
   OPS_HOST: opsHostSetting,
   GATEWAY_OPS_PORT: opsPortSetting('gateway', 9100),
+  GATEWAY_HOST: setting(
+    env.string(),
+    'Address the GraphQL server (HTTP, GraphiQL, unsubscribe links) binds',
+    { default: '127.0.0.1' },
+  ),
+  GATEWAY_PORT: setting(env.port(), 'Port of the GraphQL server (0 = any free port)', {
+    default: '4000',
+  }),
+  RABBITMQ_URL: rabbitmqUrlSetting,
+  MONGO_URL: mongoUrlSetting,
+  PUBLIC_BASE_URL: publicBaseUrlSetting,
+  LINK_SIGNING_KEY: linkSigningKeySetting,
+  AUTH_TOKEN_KEY: setting(
+    z.string().min(32, 'must be at least 32 characters (HMAC-SHA256 key)'),
+    'Key signing the gateway access tokens (JWT, HS256)',
+    { default: DEVELOPMENT_TOKEN_KEY, secret: true },
+  ),
+  ACCESS_TOKEN_TTL_SECONDS: setting(
+    env.int(60, 24 * 3600),
+    'Lifetime of an access token, seconds',
+    {
+      default: '900',
+    },
+  ),
+  REFRESH_TOKEN_TTL_DAYS: setting(
+    env.int(1, 365),
+    'Lifetime of a refresh token (a session), days',
+    {
+      default: '30',
+    },
+  ),
+  PASSWORD_HASH_COST: setting(
+    env.int(14, 20),
+    'scrypt cost as log2(N) (15: N = 32768, r = 8, p = 1, about 50-100 ms per hash)',
+    { default: '15' },
+  ),
+  REQUIRE_EMAIL_VERIFICATION: setting(
+    env.boolean(),
+    'Addresses must be verified by link before alerts reach them (false: verified at registration, until the account issue)',
+    { default: 'false' },
+  ),
+  GRAPHQL_INTROSPECTION: setting(
+    env.boolean(),
+    'Answer introspection queries (GraphiQL needs it for documentation and completion)',
+    { default: 'true' },
+  ),
+  TRUST_PROXY: setting(
+    env.string(),
+    'Express trust proxy setting, for the client address behind a load balancer (false, loopback, a hop count...)',
+    { default: 'false' },
+  ),
+  PRICE_HISTORY_RETENTION_DAYS: setting(
+    env.int(1, 3650),
+    'How long per-minute and daily price buckets are kept (TTL), days',
+    { default: '90' },
+  ),
 };
+
+export type GatewayConfig = ConfigOf<typeof settings>;

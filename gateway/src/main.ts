@@ -1,10 +1,11 @@
 /**
- * The gateway process: the GraphQL gateway: commands, queries and live subscriptions.
- * Wiring only: configuration → infrastructure → handlers. So far it runs the service lifecycle
- * (configuration check, /healthz, /readyz, graceful SIGTERM); the gateway's own components are
- * started here and registered with `context.add` by its issue.
+ * The gateway process: the GraphQL gateway (commands, queries, GraphiQL; live subscriptions
+ * in issue 13). Wiring only: configuration → infrastructure → the gateway (gateway.ts).
  */
 import { runMain } from '@tickwatch/infra/service';
 import { settings } from './config.ts';
+import { startGateway } from './gateway.ts';
 
-await runMain('gateway', settings, 'GATEWAY_OPS_PORT', () => Promise.resolve());
+await runMain('gateway', settings, 'GATEWAY_OPS_PORT', async (context, config) => {
+  await startGateway(context, config);
+});

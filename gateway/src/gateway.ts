@@ -1,0 +1,215 @@
+/**
+ * The gateway assembled: MongoDB (users + read models), messaging (outbox relay, read-model
+ * projector, live feed), accounts and commands, the GraphQL schema behind Apollo on express,
+ * GraphiQL and the unsubscribe route, on one HTTP server. Each part is registered with the
+ * service lifecycle, which stops them in reverse: HTTP first, the database last.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  createMessaging,
+  gatewayLiveQueueSpec,
+  tickwatchTopology,
+  withQueues,
+  type MessagingOptions,
+  type Topology,
+} from '@tickwatch/infra/messaging';
+import { createOutboxRelay } from '@tickwatch/infra/messaging/outbox';
+import { connectMongo } from '@tickwatch/infra/mongo';
+import type { ServiceContext } from '@tickwatch/infra/service';
+import { createLinkSigner } from '@tickwatch/infra/signed-links';
+import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
+import { createAccessTokens } from './auth/access-tokens.ts';
+import { createLoginLimiter, type LoginLimits } from './auth/login-limiter.ts';
+import { createPasswordHasher } from './auth/passwords.ts';
+import type { GatewayConfig } from './config.ts';
+import { createApollo } from './graphql/apollo.ts';
+import type { GatewayServices } from './graphql/context.ts';
+import { rateLimited } from './graphql/errors.ts';
+import { gatewaySchema } from './graphql/schema.ts';
+import { createApp } from './http/app.ts';
+import { listenHttp, type HttpServer } from './http/server.ts';
+import { unsubscribeRouter } from './http/unsubscribe.ts';
+import { instanceId as processInstanceId } from './instance.ts';
+import { createInterestLeases } from './read/interest-leases.ts';
+import { startLiveFeed } from './read/live-feed.ts';
+import { createMarketMemory } from './read/market-memory.ts';
+import { ensureReadIndexes, readModels } from './read/models.ts';
+import { startProjector } from './read/projector.ts';
+import { createReadQueries } from './read/read-queries.ts';
+import { createAccounts } from './users/accounts.ts';
+import { createTombstones } from './users/tombstones.ts';
+import { userModel } from './users/user-model.ts';
+import { createUserStore } from './users/user-store.ts';
+
+export const GATEWAY_VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+/** What tests and benchmarks may change; production passes nothing. */
+export interface GatewayOverrides {
+  readonly instanceId?: string;
+  /** A test database name (default tickwatch_gateway). */
+  readonly dbName?: string;
+  readonly topology?: Topology;
+  readonly messaging?: Partial<MessagingOptions>;
+  readonly loginLimits?: LoginLimits;
+  /** Market memory catch-up period, ms (default 10 000). */
+  readonly catchUpIntervalMs?: number;
+  readonly outboxSweepIntervalMs?: number;
+}
+
+export interface Gateway {
+  readonly http: HttpServer;
+  readonly services: GatewayServices;
+  readonly instanceId: string;
+}
+
+const TEST_NOTIFICATIONS_PER_HOUR = 10;
+
+export async function startGateway(
+  context: ServiceContext,
+  config: GatewayConfig,
+  overrides: GatewayOverrides = {},
+): Promise<Gateway> {
+  const { logger } = context;
+  const production = process.env.NODE_ENV === 'production';
+  const instanceId = overrides.instanceId ?? processInstanceId();
+
+  const mongo = context.add(
+    await connectMongo({
+      url: config.MONGO_URL,
+      service: 'gateway',
+      logger,
+      ...(overrides.dbName ? { dbName: overrides.dbName } : {}),
+    }),
+  );
+  const users = userModel(mongo.connection);
+  const models = readModels(mongo.connection);
+  await Promise.all([users.createIndexes(), ensureReadIndexes(models)]);
+
+  const messaging = createMessaging({
+    url: config.RABBITMQ_URL,
+    service: 'gateway',
+    logger,
+    ...overrides.messaging,
+    topology: withQueues(overrides.topology ?? tickwatchTopology(), [
+      gatewayLiveQueueSpec(instanceId),
+    ]),
+  });
+  await messaging.start();
+  context.add(messaging);
+
+  const relay = createOutboxRelay({
+    model: users,
+    messaging,
+    logger,
+    ...(overrides.outboxSweepIntervalMs
+      ? { sweepIntervalMs: overrides.outboxSweepIntervalMs }
+      : {}),
+  });
+  relay.start();
+  context.add({ name: 'outbox-relay', stop: () => relay.stop() });
+
+  const memory = createMarketMemory(models);
+  await memory.catchUp();
+  const catchUp = setInterval(() => {
+    memory.catchUp().catch((error: unknown) => {
+      logger.warn({ err: error }, 'market memory catch-up failed');
+    });
+  }, overrides.catchUpIntervalMs ?? 10_000);
+  context.add({
+    name: 'market-memory',
+    stop: () => {
+      clearInterval(catchUp);
+      return Promise.resolve();
+    },
+  });
+
+  const interest = createInterestLeases({ messaging, holder: `gateway:${instanceId}`, logger });
+  const reads = createReadQueries({ models, memory, interest });
+  const store = createUserStore({ users, relay, logger });
+  const tombstones = context.add(createTombstones({ users, relay, logger }));
+  tombstones.start();
+
+  const limiter = createLoginLimiter(mongo.connection, overrides.loginLimits);
+  const tokens = createAccessTokens({
+    key: config.AUTH_TOKEN_KEY,
+    ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  });
+  const accounts = createAccounts({
+    users,
+    store,
+    hasher: createPasswordHasher({ costLog2: config.PASSWORD_HASH_COST }),
+    tokens,
+    limiter,
+    refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+    requireEmailVerification: config.REQUIRE_EMAIL_VERIFICATION,
+    purgeReadModels: (userId) => reads.purgeUser(userId),
+    removeTombstone: (userId) => tombstones.remove(userId),
+    logger,
+  });
+  const testNotifications = new RateLimiterMongo({
+    storeClient: mongo.connection.db,
+    tableName: 'rate_limits',
+    keyPrefix: 'test-notification',
+    points: TEST_NOTIFICATIONS_PER_HOUR,
+    duration: 3600,
+  });
+
+  const projector = await startProjector(messaging, {
+    models,
+    memory,
+    retentionDays: config.PRICE_HISTORY_RETENTION_DAYS,
+    liveUsers: async (ids) =>
+      new Set(
+        (
+          await users.find({ _id: { $in: ids }, deletedAt: { $exists: false } }, { _id: 1 }).lean()
+        ).map((u) => u._id),
+      ),
+  });
+  context.add({ name: 'read-models', stop: () => projector.stop() });
+  const live = await startLiveFeed(messaging, { instanceId, memory });
+  context.add({ name: 'live-feed', stop: () => live.stop() });
+
+  const services: GatewayServices = {
+    store,
+    accounts,
+    reads,
+    version: GATEWAY_VERSION,
+    ready: () => messaging.ready() && mongo.ready?.() !== false,
+    async testNotificationLimit(userId) {
+      try {
+        await testNotifications.consume(userId);
+      } catch (result) {
+        if (result instanceof RateLimiterRes)
+          throw rateLimited('sendTestNotification', result.msBeforeNext / 1000);
+        throw result;
+      }
+    },
+  };
+  const apollo = createApollo({
+    schema: gatewaySchema(),
+    logger,
+    production,
+    introspection: config.GRAPHQL_INTROSPECTION,
+  });
+  await apollo.start();
+  const links = createLinkSigner({ key: config.LINK_SIGNING_KEY });
+  const app = createApp({
+    apollo,
+    tokens,
+    services,
+    trustProxy: config.TRUST_PROXY,
+    routers: [unsubscribeRouter({ links, store, logger })],
+  });
+  const http = context.add(
+    await listenHttp({ app, apollo, host: config.GATEWAY_HOST, port: config.GATEWAY_PORT }),
+  );
+  logger.info(
+    { url: `${http.url}/graphql`, publicUrl: config.PUBLIC_BASE_URL, instanceId },
+    'GraphQL gateway listening',
+  );
+  return { http, services, instanceId };
+}

@@ -1,0 +1,296 @@
+/**
+ * Accounts: registration, login with rotating refresh tokens, logout, deletion. Passwords are
+ * hashed with scrypt (auth/passwords.ts), logins rate-limited per email and per address
+ * (auth/login-limiter.ts), and every answer to a bad login is the same, in the same time,
+ * whether the email exists or not.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventType, TimeZone } from '@tickwatch/contracts';
+import type { Logger } from '@tickwatch/infra/log';
+import { isDuplicateKey } from '@tickwatch/infra/messaging/idempotency';
+import { outboxFieldsFor, type TraceContext } from '@tickwatch/infra/messaging/outbox';
+import { z } from 'zod';
+import type { AccessTokens } from '../auth/access-tokens.ts';
+import type { LoginLimiter } from '../auth/login-limiter.ts';
+import type { PasswordHasher } from '../auth/passwords.ts';
+import { passwordProblem } from '../auth/password-policy.ts';
+import {
+  hashSecret,
+  newRefreshSecret,
+  parseRefreshToken,
+  sameHash,
+} from '../auth/refresh-tokens.ts';
+import { badInput, conflict, forbidden, unauthenticated } from '../graphql/errors.ts';
+import { contractRule } from './rule-commands.ts';
+import { commandEvent, type UserStore } from './user-store.ts';
+import { MAX_SESSIONS, type UserDocument, type UserModel } from './user-model.ts';
+import { defaultPreferences } from './preference-commands.ts';
+
+export interface Session {
+  readonly accessToken: string;
+  readonly accessTokenExpiresAt: Date;
+  readonly refreshToken: string;
+  readonly refreshTokenExpiresAt: Date;
+  readonly user: UserDocument;
+}
+
+export interface Accounts {
+  register(input: {
+    email: string;
+    password: string;
+    timeZone: string;
+    ip: string;
+    trace: TraceContext;
+  }): Promise<Session>;
+  login(input: { email: string; password: string; ip: string }): Promise<Session>;
+  refresh(refreshToken: string): Promise<Session>;
+  logout(refreshToken: string): Promise<boolean>;
+  /** Strips the account to a tombstone with its last events; the tombstone goes once they are out. */
+  deleteAccount(input: {
+    userId: string;
+    password: string;
+    ip: string;
+    trace: TraceContext;
+  }): Promise<void>;
+}
+
+export interface AccountsOptions {
+  readonly users: UserModel;
+  readonly store: UserStore;
+  readonly hasher: PasswordHasher;
+  readonly tokens: AccessTokens;
+  readonly limiter: LoginLimiter;
+  readonly refreshTtlDays: number;
+  /** false until email verification exists (issue 14): addresses count as verified at once. */
+  readonly requireEmailVerification: boolean;
+  /** Called once an account is deleted, to purge what the read side holds of it. */
+  readonly purgeReadModels: (userId: string) => Promise<void>;
+  readonly removeTombstone: (userId: string) => Promise<void>;
+  readonly logger: Logger;
+}
+
+const EMAIL_MAX_LENGTH = 254;
+const Email = z.email();
+const WRONG_LOGIN = 'wrong email or password';
+
+export function normalizeEmail(input: string): string {
+  const email = input.trim().toLowerCase();
+  if (email.length > EMAIL_MAX_LENGTH || !Email.safeParse(email).success) {
+    throw badInput('email', 'is not an email address');
+  }
+  return email;
+}
+
+export function createAccounts(options: AccountsOptions): Accounts {
+  const { users, store, hasher, tokens, limiter, logger } = options;
+  const refreshTtlMs = options.refreshTtlDays * 86_400_000;
+
+  const sessionFor = async (
+    user: UserDocument,
+    secret = newRefreshSecret(),
+    expiresAt?: Date,
+  ): Promise<Session> => {
+    const access = await tokens.issue(user._id, secret.sessionId);
+    return {
+      accessToken: access.token,
+      accessTokenExpiresAt: access.expiresAt,
+      refreshToken: secret.token,
+      refreshTokenExpiresAt: expiresAt ?? new Date(Date.now() + refreshTtlMs),
+      user,
+    };
+  };
+
+  /** A new session in the document, the oldest dropped past MAX_SESSIONS. */
+  const openSession = async (user: UserDocument): Promise<Session> => {
+    const secret = newRefreshSecret();
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + refreshTtlMs);
+    const stored = {
+      id: secret.sessionId,
+      secretHash: secret.secretHash,
+      createdAt: now,
+      expiresAt,
+    };
+    await users.updateOne(
+      { _id: user._id, deletedAt: { $exists: false } },
+      { $push: { sessions: { $each: [stored], $slice: -MAX_SESSIONS } } },
+    );
+    return sessionFor(user, secret, expiresAt);
+  };
+
+  const findSession = async (refreshToken: string) => {
+    const parsed = parseRefreshToken(refreshToken);
+    if (!parsed) throw unauthenticated('not a refresh token');
+    const user = await users
+      .findOne({ 'sessions.id': parsed.sessionId, deletedAt: { $exists: false } })
+      .lean<UserDocument>();
+    const session = user?.sessions.find((s) => s.id === parsed.sessionId);
+    if (!user || !session) throw unauthenticated('the session has ended: log in again');
+    return { user, session, presented: hashSecret(parsed.secret) };
+  };
+
+  const endSession = async (userId: string, sessionId: string): Promise<boolean> => {
+    const result = await users.updateOne(
+      { _id: userId },
+      { $pull: { sessions: { id: sessionId } } },
+    );
+    return result.modifiedCount === 1;
+  };
+
+  return {
+    async register({ email: emailInput, password, timeZone, ip, trace }) {
+      await limiter.registering(ip);
+      const email = normalizeEmail(emailInput);
+      if (!TimeZone.safeParse(timeZone).success) {
+        throw badInput('timeZone', 'expected an IANA time zone name such as Europe/London');
+      }
+      const problem = passwordProblem(password, email);
+      if (problem) throw badInput('password', problem);
+      const userId = randomUUID();
+      const emailVerified = !options.requireEmailVerification;
+      const registered = commandEvent(EventType.userRegistered, {
+        userId,
+        email,
+        emailVerified,
+        timeZone,
+      });
+      const secret = newRefreshSecret();
+      const now = new Date();
+      const expiresAt = new Date(now.getTime() + refreshTtlMs);
+      try {
+        const created = await users.create({
+          _id: userId,
+          email,
+          emailVerified,
+          timeZone,
+          passwordHash: await hasher.hash(password),
+          preferences: defaultPreferences(),
+          sessions: [
+            { id: secret.sessionId, secretHash: secret.secretHash, createdAt: now, expiresAt },
+          ],
+          createdAt: now,
+          version: 1,
+          ...outboxFieldsFor([registered], trace),
+        });
+        store.flushSoon(userId);
+        return await sessionFor(created.toObject<UserDocument>(), secret, expiresAt);
+      } catch (error) {
+        if (isDuplicateKey(error)) throw conflict('an account with this email already exists');
+        throw error;
+      }
+    },
+
+    async login({ email: emailInput, password, ip }) {
+      const email = emailInput.trim().toLowerCase();
+      await limiter.check(email, ip);
+      const user = await users
+        .findOne({ email, deletedAt: { $exists: false } })
+        .select('+passwordHash')
+        .lean<UserDocument>();
+      const valid = user?.passwordHash
+        ? await hasher.verify(password, user.passwordHash)
+        : await hasher.verifyNothing(password);
+      if (!user || !valid) {
+        await limiter.failed(email, ip);
+        throw unauthenticated(WRONG_LOGIN);
+      }
+      await limiter.succeeded(email);
+      const { passwordHash: _hash, ...withoutHash } = user;
+      return openSession(withoutHash);
+    },
+
+    async refresh(refreshToken) {
+      const { user, session, presented } = await findSession(refreshToken);
+      if (session.expiresAt.getTime() <= Date.now()) {
+        await endSession(user._id, session.id);
+        throw unauthenticated('the session has expired: log in again');
+      }
+      if (sameHash(presented, session.previousHash)) {
+        // A rotated-away token came back: someone else holds a copy. End the session for both.
+        await endSession(user._id, session.id);
+        logger.warn(
+          { userId: user._id, sessionId: session.id },
+          'refresh token reused; session revoked',
+        );
+        throw unauthenticated(
+          'this refresh token was already used: the session is revoked, log in again',
+        );
+      }
+      if (!sameHash(presented, session.secretHash))
+        throw unauthenticated('the session has ended: log in again');
+      const next = newRefreshSecret(session.id);
+      const rotated = await users.updateOne(
+        {
+          _id: user._id,
+          sessions: { $elemMatch: { id: session.id, secretHash: session.secretHash } },
+        },
+        {
+          $set: {
+            'sessions.$.secretHash': next.secretHash,
+            'sessions.$.previousHash': session.secretHash,
+          },
+        },
+      );
+      if (rotated.modifiedCount !== 1)
+        throw unauthenticated('this refresh token was just used: log in again');
+      return sessionFor(user, next, session.expiresAt);
+    },
+
+    async logout(refreshToken) {
+      const found = await findSession(refreshToken).catch(() => null);
+      if (!found || !sameHash(found.presented, found.session.secretHash)) return false;
+      return endSession(found.user._id, found.session.id);
+    },
+
+    async deleteAccount({ userId, password, ip, trace }) {
+      const account = await users.findById(userId).select('+passwordHash').lean<UserDocument>();
+      if (!account?.email || account.deletedAt)
+        throw unauthenticated('the account no longer exists');
+      await limiter.check(account.email, ip);
+      if (!account.passwordHash || !(await hasher.verify(password, account.passwordHash))) {
+        await limiter.failed(account.email, ip);
+        throw forbidden('the password is not this account’s password');
+      }
+      await store.run({ userId, operation: 'deleteAccount', args: {}, trace }, (user) => {
+        const now = new Date();
+        const events = [
+          ...user.rules.map((rule) =>
+            commandEvent(EventType.ruleDeleted, {
+              rule: contractRule({
+                ...rule,
+                version: rule.version + 1,
+                updatedAt: now.toISOString(),
+              }),
+            }),
+          ),
+          ...user.watchlist.map((watch) =>
+            commandEvent(EventType.watchRemoved, {
+              watchId: watch.id,
+              userId,
+              ticker: watch.ticker,
+            }),
+          ),
+          commandEvent(EventType.userDeleted, { userId }),
+        ];
+        return {
+          // Every personal field goes in this write; what stays is ids and the outbox.
+          update: {
+            $set: {
+              deletedAt: now,
+              emailVerified: false,
+              rules: [],
+              watchlist: [],
+              sessions: [],
+              requests: [],
+            },
+            $unset: { email: 1, passwordHash: 1, timeZone: 1, preferences: 1 },
+          },
+          events,
+          result: null,
+        };
+      });
+      await options.purgeReadModels(userId);
+      await options.removeTombstone(userId);
+    },
+  };
+}

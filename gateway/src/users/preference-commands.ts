@@ -1,0 +1,147 @@
+/**
+ * Delivery preferences: webhook (set, rotate, clear), one-click unsubscribe, test
+ * notifications. Every change publishes user.preferences-changed with the FULL set of
+ * preferences (not a diff) and the next preferences version, so the notifier can apply it
+ * idempotently and ignore an older one arriving late.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { EventType, type Channel, type TickwatchEvent } from '@tickwatch/contracts';
+import { badInput } from '../graphql/errors.ts';
+import { contractRule } from './rule-commands.ts';
+import { commandEvent, type Decision } from './user-store.ts';
+import type { Preferences, UserDocument } from './user-model.ts';
+
+export const DEFAULT_MAX_ALERTS_PER_HOUR = 20;
+const URL_MAX_LENGTH = 2048;
+
+export function defaultPreferences(): Preferences {
+  return {
+    alertsUnsubscribed: false,
+    webhookUrl: null,
+    webhookSecret: null,
+    maxAlertsPerHour: DEFAULT_MAX_ALERTS_PER_HOUR,
+    version: 0,
+  };
+}
+
+/** The user's preferences changed as `change` says: the write and its event. */
+function preferencesChange<R>(
+  user: UserDocument,
+  change: Partial<Preferences>,
+  result: (preferences: Preferences) => R,
+): Decision<R> {
+  const current = { ...defaultPreferences(), ...user.preferences };
+  const next: Preferences = { ...current, ...change, version: current.version + 1 };
+  const event = commandEvent(EventType.userPreferencesChanged, {
+    userId: user._id,
+    version: next.version,
+    email: user.email ?? '',
+    emailVerified: user.emailVerified,
+    timeZone: user.timeZone ?? 'UTC',
+    alertsUnsubscribed: next.alertsUnsubscribed,
+    webhookUrl: next.webhookUrl,
+    webhookSecret: next.webhookSecret,
+    maxAlertsPerHour: next.maxAlertsPerHour,
+  });
+  return { update: { $set: { preferences: next } }, events: [event], result: result(next) };
+}
+
+/** http(s) only, no credentials in it, bounded: what the notifier will POST to. */
+export function validWebhookUrl(input: string): string {
+  let url: URL;
+  try {
+    url = new URL(input.trim());
+  } catch {
+    throw badInput('url', 'is not a URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw badInput('url', 'must be http or https');
+  if (url.username || url.password) throw badInput('url', 'must not contain credentials');
+  if (url.hash) throw badInput('url', 'must not have a #fragment');
+  const text = url.toString();
+  if (text.length > URL_MAX_LENGTH)
+    throw badInput('url', `must be at most ${URL_MAX_LENGTH} characters`);
+  return text;
+}
+
+/** A new HMAC key for `X-Tickwatch-Signature`: 256 random bits. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64url')}`;
+}
+
+export interface WebhookAnswer {
+  readonly url: string;
+  readonly secret: string;
+}
+
+export function setWebhook(user: UserDocument, urlInput: string): Decision<WebhookAnswer> {
+  const url = validWebhookUrl(urlInput);
+  const secret = newWebhookSecret();
+  return preferencesChange(user, { webhookUrl: url, webhookSecret: secret }, () => ({
+    url,
+    secret,
+  }));
+}
+
+export function rotateWebhookSecret(user: UserDocument): Decision<WebhookAnswer> {
+  const url = user.preferences?.webhookUrl;
+  if (!url) throw badInput('url', 'there is no webhook to rotate: call setWebhook');
+  return setWebhook(user, url);
+}
+
+/** Also takes WEBHOOK off every rule: without a URL the channel could never deliver. */
+export function clearWebhook(user: UserDocument, now = new Date()): Decision<null> {
+  if (!user.preferences?.webhookUrl) return { update: {}, events: [], result: null };
+  const decision = preferencesChange(user, { webhookUrl: null, webhookSecret: null }, () => null);
+  const ruleEvents: TickwatchEvent[] = [];
+  const rules = user.rules.map((rule) => {
+    if (!rule.channels.includes('WEBHOOK')) return rule;
+    const channels = rule.channels.filter((c) => c !== 'WEBHOOK');
+    const next = {
+      ...rule,
+      channels: channels.length > 0 ? channels : (['EMAIL'] as Channel[]),
+      version: rule.version + 1,
+      updatedAt: now.toISOString(),
+    };
+    ruleEvents.push(commandEvent(EventType.ruleUpdated, { rule: contractRule(next) }));
+    return next;
+  });
+  return {
+    update: { $set: { ...(decision.update.$set as object), rules } },
+    events: [...decision.events, ...ruleEvents],
+    result: null,
+  };
+}
+
+/** RFC 8058 one-click unsubscribe; unsubscribing twice changes nothing. */
+export function unsubscribe(user: UserDocument): Decision<boolean> {
+  if (user.preferences?.alertsUnsubscribed) return { update: {}, events: [], result: false };
+  return preferencesChange(user, { alertsUnsubscribed: true }, () => true);
+}
+
+export interface TestNotificationAnswer {
+  readonly requestId: string;
+  readonly channels: Channel[];
+}
+
+/** Default channels: every channel the user has configured. */
+export function requestTestNotification(
+  user: UserDocument,
+  channelsInput: readonly Channel[] | null | undefined,
+): Decision<TestNotificationAnswer> {
+  const hasWebhook = Boolean(user.preferences?.webhookUrl);
+  const channels = [
+    ...new Set(channelsInput ?? (hasWebhook ? ['EMAIL', 'WEBHOOK'] : ['EMAIL'])),
+  ] as Channel[];
+  if (channels.length === 0) throw badInput('channels', 'give at least one channel');
+  if (channels.includes('WEBHOOK') && !hasWebhook)
+    throw badInput('channels', 'WEBHOOK needs a webhook: call setWebhook first');
+  const requestId = randomUUID();
+  return {
+    update: {},
+    events: [
+      commandEvent(EventType.notificationRequested, { requestId, userId: user._id, channels }),
+    ],
+    result: { requestId, channels },
+  };
+}
