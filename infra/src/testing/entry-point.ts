@@ -12,8 +12,11 @@ import { pollUntil } from './poll-until.ts';
 
 export interface EntryPointSpec {
   readonly entry: URL;
-  /** Environment that must start the service (ports should be 0). */
-  readonly validEnv: Readonly<Record<string, string>>;
+  /**
+   * Environment that must start the service (ports should be 0); a function when it names
+   * something the suite starts first (a database, a vhost), read when the test runs.
+   */
+  readonly validEnv: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
   /** Environment with several bad variables... */
   readonly invalidEnv: Readonly<Record<string, string>>;
   /** ...each of which must be named in the refusal. */
@@ -61,7 +64,10 @@ export function describeEntryPoint(spec: EntryPointSpec): void {
     });
 
     it('serves /healthz, /readyz and /metrics, then stops cleanly on SIGTERM', async () => {
-      const run = launch(spec.entry, spec.validEnv);
+      const run = launch(
+        spec.entry,
+        typeof spec.validEnv === 'function' ? spec.validEnv() : spec.validEnv,
+      );
       try {
         const started = await pollUntil('the "started" log line', () =>
           logLines(run.output().stdout).find((line) => line.msg === 'started'),
