@@ -2,6 +2,7 @@
  * The conformance suite: one suite over each target (embedded, and MONGO_URL when set; see
  * conformance/target.ts). Run just this file against a real server with `npm run test:mongo`.
  */
+import { arrayUpdateAndProjectionCases } from './conformance/array-updates-and-projections.ts';
 import { crudSpecCases } from './conformance/crud-spec.ts';
 import { engineGapCases } from './conformance/engine-gaps.ts';
 import { mongooseCases } from './conformance/mongoose-models.ts';
@@ -23,6 +24,9 @@ describeOnTargets('MongoDB conformance', (target) => {
   });
   describe('write semantics', () => {
     writeSemanticsCases(target);
+  });
+  describe('array element updates and nested projections', () => {
+    arrayUpdateAndProjectionCases(target);
   });
   describe('reads, aggregation and document shape', () => {
     readsAndShapesCases(target);

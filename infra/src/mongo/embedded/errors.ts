@@ -31,6 +31,7 @@ export const ErrorCodes = {
   EmptyFieldName: 56,
   NotExactValueField: 111,
   QueryPlanKilled: 175,
+  CannotBackfillArray: 34,
   CannotIndexParallelArrays: 171,
   NotImplemented: 238,
   UnsupportedOpQueryCommand: 352,
@@ -38,19 +39,16 @@ export const ErrorCodes = {
   BSONObjectTooLarge: 10334,
   InvalidLength: 16,
   IDLFailedToParse: 40414,
-  /** Unnamed server assertions are reported with codeName `Location<code>`. */
-  Location15975: 15975,
-  Location31254: 31254,
-  Location40323: 40323,
-  Location40324: 40324,
-  Location40601: 40601,
-  Location16990: 16990,
-  Location51075: 51075,
-  Location51091: 51091,
-  Location51108: 51108,
 } as const;
 
-export type ErrorName = keyof typeof ErrorCodes;
+/** A named code, or an unnamed server assertion, reported with codeName `Location<code>`. */
+export type ErrorName = keyof typeof ErrorCodes | `Location${number}`;
+
+function codeOf(name: ErrorName): number {
+  return name.startsWith('Location')
+    ? Number(name.slice('Location'.length))
+    : ErrorCodes[name as keyof typeof ErrorCodes];
+}
 
 /** An error a command answers with (`ok: 0`) or reports as one write error; never closes the connection. */
 export class MongoCommandError extends Error {
@@ -63,7 +61,7 @@ export class MongoCommandError extends Error {
     super(message);
     this.name = 'MongoCommandError';
     this.codeName = codeName;
-    this.code = ErrorCodes[codeName];
+    this.code = codeOf(codeName);
     this.details = details;
   }
 

@@ -39,7 +39,7 @@ function findAndModify(command: Document, context: CommandContext): Document {
   const project = compileProjection(command.fields, filter);
   const target = { catalog: context.server.catalog, db: context.db, collection: name };
   checkHint(context.server.catalog.collection(context.db, name), command.hint);
-  const shown = (doc: Document | undefined) => (doc ? (project([doc])[0] ?? null) : null);
+  const shown = (doc: Document | undefined) => (doc ? project(doc) : null);
 
   if (remove) {
     const [removed] = executeDelete(target, filter, 1, variables, sort);
@@ -47,10 +47,12 @@ function findAndModify(command: Document, context: CommandContext): Document {
   }
   const result = executeUpdate(target, {
     filter,
-    update: parseUpdate(command.update),
+    update: parseUpdate(
+      command.update,
+      optionalArray(command, 'arrayFilters') as Document[] | undefined,
+    ),
     multi: false,
     upsert,
-    arrayFilters: optionalArray(command, 'arrayFilters') as Document[] | undefined,
     variables,
     sort,
   });

@@ -33,10 +33,9 @@ function update(command: Document, context: CommandContext): Document {
     checkHint(context.server.catalog.collection(context.db, name), statement.hint);
     const result = executeUpdate(target, {
       filter: asFilter(statement.q, 'update.updates.q'),
-      update: parseUpdate(statement.u),
+      update: parseUpdate(statement.u, arrayFilters),
       multi: optionalBoolean(statement, 'multi') ?? false,
       upsert: optionalBoolean(statement, 'upsert') ?? false,
-      arrayFilters,
       variables: optionalDocument(statement, 'c') ?? variables,
       sort: parseSort(statement.sort),
     });

@@ -10,8 +10,7 @@ import type { Catalog } from '../engine/catalog.ts';
 import { encodeKey } from '../engine/key-encoding.ts';
 import { runQuery } from '../query/execute.ts';
 import type { SortField } from '../query/sort.ts';
-import { applyUpdates, upsertDocument, type UpdateSpec } from '../query/update.ts';
-import { checkArrayFilters } from '../query/update-checks.ts';
+import { prepareUpdate, type UpdateSpec } from '../query/update.ts';
 import { checkStorable } from './prepare-document.ts';
 
 export interface Target {
@@ -22,10 +21,10 @@ export interface Target {
 
 export interface UpdateStatement {
   readonly filter: Document;
+  /** Parsed with the statement's array filters (parseUpdate). */
   readonly update: UpdateSpec;
   readonly multi: boolean;
   readonly upsert: boolean;
-  readonly arrayFilters?: readonly Document[];
   readonly variables?: Document;
   readonly sort?: readonly SortField[];
 }
@@ -47,25 +46,19 @@ export function executeUpdate(target: Target, statement: UpdateStatement): Updat
     limit: statement.multi ? 0 : 1,
     variables: statement.variables,
   });
-  if (statement.update.kind === 'operators') {
-    const paths = Object.values(statement.update.ops).flatMap((fields) => Object.keys(fields));
-    checkArrayFilters(paths, statement.arrayFilters ?? []);
-  }
-  const context = {
+  const update = prepareUpdate(statement.update, {
     filter: statement.filter,
-    arrayFilters: statement.arrayFilters,
     variables: statement.variables,
-  };
+  });
   if (targets.length === 0 || !collection) {
     if (!statement.upsert) return { matched: 0, modified: 0 };
-    const doc = checkStorable(upsertDocument(statement.update, context));
+    const doc = checkStorable(update.upsert());
     target.catalog.ensureCollection(target.db, target.collection).insert(doc);
     return { matched: 0, modified: 0, upserted: doc, after: doc };
   }
-  const { outcomes, error } = applyUpdates(statement.update, targets, context);
   const result: UpdateResult = { matched: 0, modified: 0 };
-  for (const [i, outcome] of outcomes.entries()) {
-    const stored = targets[i] as Document;
+  for (const stored of targets) {
+    const outcome = update.apply(stored);
     result.matched++;
     if (!result.before) {
       result.before = stored;
@@ -75,7 +68,6 @@ export function executeUpdate(target: Target, statement: UpdateStatement): Updat
     collection.replace(encodeKey(stored._id), checkStorable(outcome.doc));
     result.modified++;
   }
-  if (error !== undefined) throw error;
   return result;
 }
 

@@ -142,7 +142,7 @@ export function readsAndShapesCases(target: Target): void {
     it('mixing inclusion and exclusion is refused (31254)', async () => {
       const collection = await orders(target);
       const error = await collection
-        .find({}, { projection: { items: 0, user: 1 } })
+        .find({}, { projection: { user: 1, items: 0 } })
         .toArray()
         .then(
           () => undefined,

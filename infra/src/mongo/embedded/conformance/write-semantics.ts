@@ -83,7 +83,13 @@ export function writeSemanticsCases(target: Target): void {
       expect(await code({ $set: { 'a.c': 1 } })).to.equal(28); // PathNotViable: field in an array
       expect(await code({ $set: { '': 1 } })).to.equal(56); // EmptyFieldName
       expect(await code({ $set: { 'n..x': 1 } })).to.equal(56);
-      expect(await code({ $set: { 'x.$y': 1 } })).to.equal(52); // DollarPrefixedFieldName
+      // storage_validation.cpp (MongoDB ≥ 5.0): only top-level field names may not start with $.
+      expect(await code({ $set: { $y: 1 } })).to.equal(52); // DollarPrefixedFieldName
+      expect(await code({ $set: { 'x.$y': 1, 'z.a.$b': 2 } })).to.equal(undefined);
+      expect(await target.collection('c').findOne({ _id: 1 })).to.deep.include({
+        x: { $y: 1 },
+        z: { a: { $b: 2 } },
+      });
     });
 
     it('requires every $[id] to have an array filter and every array filter to be used', async () => {

@@ -141,16 +141,12 @@ export class CursorRegistry {
     const batch: Document[] = [];
     let bytes = 0;
     while (cursor.position < cursor.docs.length && batch.length < maxCount) {
-      // Project a slice at a time: one projector call per document would recompile per document.
-      const take = Math.min(maxCount - batch.length, cursor.docs.length - cursor.position, 256);
-      const projected = cursor.project(cursor.docs.slice(cursor.position, cursor.position + take));
-      for (const doc of projected) {
-        const size = BSON.calculateObjectSize(doc);
-        if (batch.length > 0 && bytes + size > BATCH_BYTES) return batch;
-        batch.push(doc);
-        bytes += size;
-        cursor.position++;
-      }
+      const doc = cursor.project(cursor.docs[cursor.position] as Document);
+      const size = BSON.calculateObjectSize(doc);
+      if (batch.length > 0 && bytes + size > BATCH_BYTES) return batch;
+      batch.push(doc);
+      bytes += size;
+      cursor.position++;
     }
     return batch;
   }

@@ -1,12 +1,12 @@
 /**
  * Update documents, in the three forms the server accepts: a replacement document, update
- * operators (`$set`, `$inc`, ...; applied by mingo), or an aggregation pipeline (`$set`,
- * `$project`, `$replaceRoot`...; applied by mingo). What mingo lacks is filled in here:
- * `$setOnInsert` (only when an upsert inserts), path conflict detection across operators, the
- * positional `$` (mingo needs the query for it), `_id` immutability and `_id` kept first.
- * Updates work on copies; the stored document is never touched.
+ * operators (`$set`, `$inc`, ...: parsed into one tree and applied by update-tree.ts, as the
+ * server does), or an aggregation pipeline (`$set`, `$project`, `$replaceRoot`...; applied by
+ * mingo). An update is parsed once per statement, with its array filters, so every error the
+ * server finds before touching a document is raised before any is touched; then it is applied
+ * to one stored document at a time, never changing the stored one.
  */
-import { ObjectId, Timestamp, type Document } from 'bson';
+import { ObjectId, type Document } from 'bson';
 import { updateMany } from 'mingo';
 import { fail } from '../errors.ts';
 import { formatKeyValue } from '../engine/format-key.ts';
@@ -14,17 +14,22 @@ import { isPlainObject } from '../engine/index-keys.ts';
 import { encodeKey } from '../engine/key-encoding.ts';
 import { mingoOptions } from '../engine/mingo-options.ts';
 import { cloneDocument, withIdFirst } from './clone.ts';
-import { pipelineContext, queryContext } from './mingo-context.ts';
+import { compileFilter, type Matcher } from './matcher.ts';
+import { pipelineContext } from './mingo-context.ts';
 import { withMingo } from './mingo-errors.ts';
+import { positionFinder, type PositionFinder } from './positional.ts';
 import { queryRegexes } from './regex.ts';
 import { assertSupportedValues } from './supported-values.ts';
-import { compareFieldNames, orderCreatedFields } from './created-field-order.ts';
 import { upsertSeed } from './upsert-seed.ts';
-import { checkApplicable, checkOperands, checkUpdatablePath } from './update-checks.ts';
+import { applyUpdateTree, parseUpdateTree, type UpdateTree } from './update-tree.ts';
 
 export type UpdateSpec =
   | { readonly kind: 'replacement'; readonly doc: Document }
-  | { readonly kind: 'operators'; readonly ops: Readonly<Record<string, Document>> }
+  | {
+      readonly kind: 'operators';
+      readonly tree: UpdateTree;
+      readonly arrayFilters: ReadonlyMap<string, Matcher>;
+    }
   | { readonly kind: 'pipeline'; readonly stages: readonly Document[] };
 
 const OPERATORS = new Set([
@@ -53,8 +58,11 @@ const PIPELINE_STAGES = new Set([
   '$replaceWith',
 ]);
 
-export function parseUpdate(value: unknown): UpdateSpec {
+/** Parses an update and its statement's array filters; throws what the server refuses up front. */
+export function parseUpdate(value: unknown, arrayFilters: readonly Document[] = []): UpdateSpec {
   if (Array.isArray(value)) {
+    if (arrayFilters.length > 0)
+      throw fail('FailedToParse', 'arrayFilters may not be specified for pipeline-style updates');
     for (const stage of value) {
       const name = isPlainObject(stage) ? Object.keys(stage)[0] : undefined;
       if (!name || Object.keys(stage as Document).length !== 1 || !PIPELINE_STAGES.has(name)) {
@@ -76,12 +84,13 @@ export function parseUpdate(value: unknown): UpdateSpec {
     if (dollar) {
       throw fail(
         'DollarPrefixedFieldName',
-        `The dollar ($) prefixed field '${dollar}' in '${dollar}' is not allowed in the context of an update's replacement document.`,
+        `The dollar ($) prefixed field '${dollar}' in '${dollar}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`,
       );
     }
+    if (arrayFilters.length > 0)
+      throw fail('FailedToParse', 'arrayFilters may not be specified for replacement updates');
     return { kind: 'replacement', doc: value };
   }
-  const paths: string[] = [];
   for (const [op, fields] of Object.entries(value)) {
     if (!OPERATORS.has(op)) {
       throw fail(
@@ -95,45 +104,65 @@ export function parseUpdate(value: unknown): UpdateSpec {
         `Modifiers operate on fields but we found type ${typeof fields} instead. For example: {$mod: {<field>: ...}} not {${op}: ${typeof fields}}`,
       );
     }
-    paths.push(...Object.keys(fields));
-    if (op === '$rename') paths.push(...Object.values(fields).map(String));
-    for (const path of Object.keys(fields)) checkUpdatablePath(path);
   }
-  checkConflicts(paths);
-  checkOperands(value as Record<string, Document>);
-  return { kind: 'operators', ops: inFieldOrder(value as Record<string, Document>) };
+  const filters = parseArrayFilters(arrayFilters);
+  const tree = parseUpdateTree(value as Record<string, Document>, new Set(filters.keys()));
+  return { kind: 'operators', tree, arrayFilters: filters };
 }
 
-/** Each operator's fields in the order the server applies them (created-field-order.ts). */
-function inFieldOrder(ops: Record<string, Document>): Record<string, Document> {
-  const ordered: Record<string, Document> = {};
-  for (const [op, fields] of Object.entries(ops)) {
-    ordered[op] = Object.fromEntries(
-      Object.entries(fields).sort(([a], [b]) => compareFieldNames(a, b)),
-    );
-  }
-  return ordered;
-}
-
-/** Two operators may not touch the same path, nor one path and its parent. */
-function checkConflicts(paths: readonly string[]): void {
-  const sorted = paths.map((p) => p.replace(/\.\$(\[[^\]]*\])?(?=\.|$)/g, '')).sort();
-  for (let i = 1; i < sorted.length; i++) {
-    const previous = sorted[i - 1] as string;
-    const current = sorted[i] as string;
-    if (current === previous || current.startsWith(previous + '.')) {
+/**
+ * Array filters (update_request / parsed_update.cpp): each a query on one identifier, which
+ * must start with a lowercase letter and be alphanumeric, and appear in one filter only.
+ */
+function parseArrayFilters(arrayFilters: readonly Document[]): Map<string, Matcher> {
+  const matchers = new Map<string, Matcher>();
+  for (const filter of arrayFilters) {
+    if (!isPlainObject(filter)) throw fail('TypeMismatch', 'each array filter must be an object');
+    const ids = new Set<string>();
+    collectIdentifiers(filter, ids);
+    const [id, other] = [...ids];
+    if (id === undefined) {
       throw fail(
-        'ConflictingUpdateOperators',
-        `Updating the path '${current}' would create a conflict at '${previous}'`,
+        'FailedToParse',
+        'Error parsing array filter :: caused by :: Cannot use an expression without a top-level field name in arrayFilters',
       );
+    }
+    if (other !== undefined) {
+      throw fail(
+        'FailedToParse',
+        `Error parsing array filter :: caused by :: Expected a single top-level field name, found '${id}' and '${other}'`,
+      );
+    }
+    if (!/^[a-z][a-zA-Z0-9]*$/.test(id)) {
+      throw fail(
+        'BadValue',
+        `Error parsing array filter :: caused by :: The top-level field name must be an alphanumeric string beginning with a lowercase letter, found '${id}'`,
+      );
+    }
+    if (matchers.has(id)) {
+      throw fail(
+        'FailedToParse',
+        `Found multiple array filters with the same top-level field name ${id}`,
+      );
+    }
+    matchers.set(id, compileFilter(filter));
+  }
+  return matchers;
+}
+
+function collectIdentifiers(filter: Document, out: Set<string>): void {
+  for (const [key, value] of Object.entries(filter)) {
+    if ((key === '$and' || key === '$or' || key === '$nor') && Array.isArray(value)) {
+      for (const clause of value) if (isPlainObject(clause)) collectIdentifiers(clause, out);
+    } else if (!key.startsWith('$')) {
+      out.add(key.split('.')[0] as string);
     }
   }
 }
 
 export interface UpdateContext {
-  /** The matched query; the positional `$` needs it. */
+  /** The statement's query: upserts seed from it, the positional `$` is a position it matched. */
   readonly filter: Document;
-  readonly arrayFilters?: readonly Document[];
   readonly variables?: Document;
 }
 
@@ -142,97 +171,66 @@ export interface UpdateOutcome {
   readonly changed: boolean;
 }
 
-/**
- * Applies `spec` to one stored document, returning the new document (the original stays
- * intact). Documents are updated one at a time, so a multi-document update that fails part-way
- * has changed exactly the documents before the failing one, as on the server.
- */
-export function applyUpdate(
-  spec: UpdateSpec,
-  original: Document,
-  context: UpdateContext,
-): UpdateOutcome {
-  let doc: Document;
-  if (spec.kind === 'replacement') {
-    doc = replacementFor(original, spec.doc);
-  } else {
-    // mingo updates the array in place; a pipeline puts a new document in the slot.
-    const slot = [cloneDocument(original)];
-    let paths: string[] = [];
-    if (spec.kind === 'operators') {
-      const ops = withCurrentDates(withoutUnchangedId(withoutSetOnInsert(spec.ops), original));
-      checkApplicable(ops, original);
-      if (Object.keys(ops).length > 0) runMingo(slot, ops, context);
-      paths = updatedPaths(ops);
-    } else {
-      runMingo(slot, spec.stages, context);
-    }
-    doc = keepId(orderCreatedFields(slot[0] as Document, original, paths), original._id);
-  }
+/** One statement's update, ready to apply to each target document and to build its upsert. */
+export interface PreparedUpdate {
+  apply(original: Document): UpdateOutcome;
+  upsert(): Document;
+}
+
+export function prepareUpdate(spec: UpdateSpec, context: UpdateContext): PreparedUpdate {
+  let findPosition: PositionFinder | undefined;
+  const now = new Date();
+  return {
+    apply: (original) => {
+      if (spec.kind === 'replacement') return outcome(original, replacementFor(original, spec.doc));
+      if (spec.kind === 'pipeline')
+        return outcome(original, keepId(runPipeline(original, spec.stages, context), original._id));
+      let matchedField: string | undefined;
+      if (spec.tree.positional) {
+        findPosition ??= positionFinder(context.filter, context.variables);
+        const position = findPosition(original);
+        matchedField = position === undefined ? undefined : String(position);
+      }
+      const doc = applyUpdateTree(spec.tree, original, {
+        matchedField,
+        arrayFilters: spec.arrayFilters,
+        inserting: false,
+        now,
+      });
+      if (doc !== original) checkIdUnchanged(spec.tree, doc, original);
+      return { doc, changed: doc !== original };
+    },
+    upsert: () => upsertDocument(spec, context, now),
+  };
+}
+
+function outcome(original: Document, doc: Document): UpdateOutcome {
   return { doc, changed: encodeKey(doc) !== encodeKey(original) };
 }
 
-/**
- * Applies `spec` to each document in order, as applyUpdate would one at a time, but with one
- * mingo run for all of them (a run per document costs ten times more). When that run fails,
- * the documents are redone one by one to find the first that fails: the outcomes before it come
- * back with its error, so the caller stores exactly what the server would have.
- */
-export function applyUpdates(
-  spec: UpdateSpec,
-  originals: readonly Document[],
-  context: UpdateContext,
-): { outcomes: UpdateOutcome[]; error?: Error } {
-  try {
-    return { outcomes: applyAtOnce(spec, originals, context) };
-  } catch {
-    const outcomes: UpdateOutcome[] = [];
-    for (const original of originals) {
-      try {
-        outcomes.push(applyUpdate(spec, original, context));
-      } catch (error) {
-        return { outcomes, error: error as Error };
-      }
-    }
-    return { outcomes };
-  }
-}
-
-function applyAtOnce(
-  spec: UpdateSpec,
-  originals: readonly Document[],
-  context: UpdateContext,
-): UpdateOutcome[] {
-  if (spec.kind !== 'operators' || originals.length < 2 || spec.ops.$set?._id !== undefined)
-    return originals.map((original) => applyUpdate(spec, original, context));
-  const ops = withCurrentDates(withoutSetOnInsert(spec.ops));
-  for (const original of originals) checkApplicable(ops, original);
-  const copies = originals.map(cloneDocument);
-  if (Object.keys(ops).length > 0) runMingo(copies, ops, context);
-  const paths = updatedPaths(ops);
-  return copies.map((copy, i) => {
-    const original = originals[i] as Document;
-    const doc = keepId(orderCreatedFields(copy, original, paths), original._id);
-    return { doc, changed: encodeKey(doc) !== encodeKey(original) };
-  });
+function checkIdUnchanged(tree: UpdateTree, doc: Document, original: Document): void {
+  if (encodeKey(doc._id) === encodeKey(original._id)) return;
+  const path = tree.paths.find((p) => p === '_id' || p.startsWith('_id.')) ?? '_id';
+  throw fail(
+    'ImmutableField',
+    `Performing an update on the path '${path}' would modify the immutable field '_id'`,
+  );
 }
 
 /** The document an upsert inserts when nothing matched the filter. */
-export function upsertDocument(spec: UpdateSpec, context: UpdateContext): Document {
+function upsertDocument(spec: UpdateSpec, context: UpdateContext, now: Date): Document {
   const seed = upsertSeed(context.filter, spec.kind === 'replacement');
   let doc: Document;
   if (spec.kind === 'replacement') {
     doc = { ...seed, ...cloneDocument(spec.doc) };
   } else if (spec.kind === 'operators') {
-    const ops = withCurrentDates(withSetOnInsertAsSet(spec.ops));
-    checkApplicable(ops, seed);
-    const slot = [cloneDocument(seed)];
-    if (Object.keys(ops).length > 0) runMingo(slot, ops, context, seed);
-    doc = orderCreatedFields(slot[0] as Document, seed, updatedPaths(ops));
+    doc = applyUpdateTree(spec.tree, seed, {
+      arrayFilters: spec.arrayFilters,
+      inserting: true,
+      now,
+    });
   } else {
-    const slot = [cloneDocument(seed)];
-    runMingo(slot, spec.stages, context);
-    doc = slot[0] as Document;
+    doc = runPipeline(seed, spec.stages, context);
   }
   if (
     seed._id !== undefined &&
@@ -244,102 +242,26 @@ export function upsertDocument(spec: UpdateSpec, context: UpdateContext): Docume
       `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${formatKeyValue(doc._id)}`,
     );
   }
-  return withIdFirst(doc, doc._id ?? new ObjectId());
+  return withIdFirst(doc, doc._id === undefined ? new ObjectId() : doc._id);
 }
 
-/** Every path an update writes ($rename writes its destinations). */
-function updatedPaths(ops: Readonly<Record<string, Document>>): string[] {
-  return Object.entries(ops).flatMap(([op, fields]) =>
-    op === '$rename' ? Object.values(fields).map(String) : Object.keys(fields),
-  );
-}
-
-function runMingo(
-  docs: Document[],
-  modifier: Document | Document[],
-  context: UpdateContext,
-  seed?: Document,
-): void {
-  const pipeline = Array.isArray(modifier);
-  const positional = !pipeline && usesPositional(modifier);
-  // mingo re-tests the condition; pass it only when `$` needs it (it costs a match per document).
-  const condition = positional ? (queryRegexes(seed ?? context.filter) as Document) : {};
-  const arrayFilters = queryRegexes(context.arrayFilters ?? []) as Document[];
+/** A pipeline-style update, run by mingo on a copy of the document. */
+function runPipeline(doc: Document, stages: readonly Document[], context: UpdateContext): Document {
+  const slot = [cloneDocument(doc)];
   withMingo(() =>
     updateMany(
-      docs,
-      condition,
-      (pipeline ? queryRegexes(modifier) : withQueryRegexesInPull(modifier)) as never,
-      { arrayFilters, cloneMode: 'copy' },
+      slot,
+      {},
+      queryRegexes(stages) as never,
+      { cloneMode: 'copy' },
       {
         ...mingoOptions,
-        // Conditions ($pull, arrayFilters, `$`) match as queries do; the small context is
-        // enough for operators (the updater adds its own), pipelines need every stage.
-        context: pipeline ? pipelineContext : queryContext,
+        context: pipelineContext,
         ...(context.variables ? { variables: context.variables } : {}),
       },
     ),
   );
-}
-
-/** `$pull` conditions are queries; every other operand is a value and keeps its regexes as is. */
-function withQueryRegexesInPull(ops: Document): Document {
-  return ops.$pull ? { ...ops, $pull: queryRegexes(ops.$pull) } : ops;
-}
-
-function usesPositional(ops: Document): boolean {
-  return Object.values(ops).some((fields) =>
-    Object.keys(fields as Document).some((path) => /(^|\.)\$(\.|$)/.test(path)),
-  );
-}
-
-/** `$set` of `_id` to the value it has is allowed (a no-op); any other value is ImmutableField. */
-function withoutUnchangedId(
-  ops: Readonly<Record<string, Document>>,
-  original: Document,
-): Readonly<Record<string, Document>> {
-  const set = ops.$set;
-  if (!set || !('_id' in set)) return ops;
-  if (encodeKey(set._id) !== encodeKey(original._id)) {
-    throw fail(
-      'ImmutableField',
-      `Performing an update on the path '_id' would modify the immutable field '_id'`,
-    );
-  }
-  const rest = { ...set };
-  delete rest._id;
-  return { ...ops, $set: rest };
-}
-
-/**
- * `$currentDate` as the `$set` of this instant: a Date, or with `{$type: 'timestamp'}` a BSON
- * Timestamp (mingo stores a number there).
- */
-function withCurrentDates(ops: Readonly<Record<string, Document>>): Record<string, Document> {
-  const { $currentDate, ...rest } = ops;
-  if (!$currentDate) return rest;
-  const now = new Date();
-  const set: Document = { ...rest.$set };
-  for (const [path, kind] of Object.entries($currentDate) as [string, unknown][]) {
-    set[path] =
-      isPlainObject(kind) && kind.$type === 'timestamp'
-        ? new Timestamp({ t: Math.floor(now.getTime() / 1000), i: 1 })
-        : now;
-  }
-  return { ...rest, $set: inFieldOrder({ $set: set }).$set ?? {} };
-}
-
-function withoutSetOnInsert(ops: Readonly<Record<string, Document>>): Record<string, Document> {
-  const rest = { ...ops };
-  delete rest.$setOnInsert;
-  return rest;
-}
-
-/** On insert, `$setOnInsert` fields are set like `$set` ones (conflicts were refused at parse). */
-function withSetOnInsertAsSet(ops: Readonly<Record<string, Document>>): Record<string, Document> {
-  const { $setOnInsert, ...rest } = ops;
-  if (!$setOnInsert) return rest;
-  return { ...rest, $set: inFieldOrder({ $set: { ...rest.$set, ...$setOnInsert } }).$set ?? {} };
+  return slot[0] as Document;
 }
 
 function replacementFor(original: Document, replacement: Document): Document {
