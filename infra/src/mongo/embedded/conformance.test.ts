@@ -2,7 +2,7 @@
  * The conformance suite: one suite over each target (embedded, and MONGO_URL when set; see
  * conformance/target.ts). Run just this file against a real server with `npm run test:mongo`.
  */
-import { arrayUpdateAndProjectionCases } from './conformance/array-updates-and-projections.ts';
+import { arrayPathCases } from './conformance/array-paths.ts';
 import { crudSpecCases } from './conformance/crud-spec.ts';
 import { engineGapCases } from './conformance/engine-gaps.ts';
 import { mongooseCases } from './conformance/mongoose-models.ts';
@@ -10,6 +10,7 @@ import { querySemanticsCases } from './conformance/query-semantics.ts';
 import { readsAndShapesCases } from './conformance/reads-and-shapes.ts';
 import { serverBehaviourCases } from './conformance/server-behaviour.ts';
 import { describeOnTargets } from './conformance/target.ts';
+import { updateOperatorCases } from './conformance/update-operators.ts';
 import { writeSemanticsCases } from './conformance/write-semantics.ts';
 
 describeOnTargets('MongoDB conformance', (target) => {
@@ -25,8 +26,11 @@ describeOnTargets('MongoDB conformance', (target) => {
   describe('write semantics', () => {
     writeSemanticsCases(target);
   });
-  describe('array element updates and nested projections', () => {
-    arrayUpdateAndProjectionCases(target);
+  describe('update operators', () => {
+    updateOperatorCases(target);
+  });
+  describe('paths into arrays and embedded documents', () => {
+    arrayPathCases(target);
   });
   describe('reads, aggregation and document shape', () => {
     readsAndShapesCases(target);

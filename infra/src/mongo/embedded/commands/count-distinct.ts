@@ -1,10 +1,10 @@
 /** count and distinct: the two read commands that answer with a value instead of a cursor. */
 import type { Document } from 'bson';
 import { compareBson } from '../engine/bson-order.ts';
-import { isPlainObject } from '../engine/index-keys.ts';
 import { encodeKey } from '../engine/key-encoding.ts';
 import { runQuery } from '../query/execute.ts';
 import { asFilter } from '../query/matcher.ts';
+import { distinctValuesAt, pathParts } from '../query/path.ts';
 import {
   optionalDocument,
   optionalInteger,
@@ -39,17 +39,14 @@ function distinct(command: Document, context: CommandContext): Document {
   const collection = context.server.catalog.collection(context.db, name);
   checkHint(collection, command.hint);
   const values = new Map<string, unknown>();
+  const parts = pathParts(key);
+  const found: unknown[] = [];
   for (const doc of runQuery(collection, filter, { variables: optionalDocument(command, 'let') })) {
-    for (const value of valuesAt(doc, key.split('.'))) values.set(encodeKey(value), value);
+    found.length = 0;
+    distinctValuesAt(doc, parts, found);
+    for (const value of found) values.set(encodeKey(value), value);
   }
   return { values: [...values.values()].sort(compareBson), ok: 1 };
-}
-
-function valuesAt(value: unknown, parts: readonly string[]): unknown[] {
-  if (parts.length === 0) return Array.isArray(value) ? value : value === undefined ? [] : [value];
-  if (Array.isArray(value)) return value.flatMap((element) => valuesAt(element, parts));
-  if (!isPlainObject(value)) return [];
-  return valuesAt(value[parts[0] as string], parts.slice(1));
 }
 
 export const countDistinctCommands: Readonly<Record<string, CommandHandler>> = { count, distinct };

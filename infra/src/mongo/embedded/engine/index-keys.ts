@@ -6,6 +6,7 @@
 import type { Document } from 'bson';
 import { fail } from '../errors.ts';
 import { encodeKey } from './key-encoding.ts';
+import { keyValuesAt, pathParts } from '../query/path.ts';
 
 export interface IndexField {
   readonly path: string;
@@ -113,7 +114,7 @@ export function parseIndexSpec(raw: Document): IndexSpec {
 export function indexFields(spec: IndexSpec): IndexField[] {
   return Object.entries(spec.key).map(([path, direction]) => ({
     path,
-    parts: path.split('.'),
+    parts: pathParts(path),
     direction,
   }));
 }
@@ -135,7 +136,7 @@ export function documentKeys(doc: Document, fields: readonly IndexField[]): Docu
   let arrayField: string | undefined;
   for (const field of fields) {
     const found: unknown[] = [];
-    const crossedArray = collect(doc, field.parts, 0, found);
+    const crossedArray = keyValuesAt(doc, field.parts, found);
     if (crossedArray) {
       if (arrayField !== undefined) {
         throw fail(
@@ -157,30 +158,6 @@ export function documentKeys(doc: Document, fields: readonly IndexField[]): Docu
         : tuples.flatMap((t) => values.map((v) => [...t, v]));
   }
   return { tuples, multikey, anyPresent };
-}
-
-/** Pushes the values found at `parts[i..]` under `value`; returns whether an array was expanded. */
-function collect(value: unknown, parts: readonly string[], i: number, out: unknown[]): boolean {
-  if (i === parts.length) {
-    if (!Array.isArray(value)) {
-      if (value !== undefined) out.push(value);
-      return false;
-    }
-    // An empty array is still a key of its own (distinct from null), so it is indexed as itself.
-    if (value.length === 0) out.push([]);
-    else out.push(...(value as unknown[]));
-    return true;
-  }
-  if (Array.isArray(value)) {
-    const part = parts[i] as string;
-    if (/^\d+$/.test(part)) return collect(value[Number(part)], parts, i + 1, out);
-    for (const element of value) {
-      if (isPlainObject(element)) collect(element, parts, i, out);
-    }
-    return true;
-  }
-  if (!isPlainObject(value)) return false;
-  return collect(value[parts[i] as string], parts, i + 1, out);
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -7,7 +7,7 @@
 import { bsonTypeOf } from '../engine/bson-order.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
 import { fail } from '../errors.ts';
-import { MISSING, someValueAt } from './element-path.ts';
+import { MISSING, pathParts, someValueAt } from './path.ts';
 
 const ALIASES: Readonly<Record<string, string>> = {
   1: 'double',
@@ -103,7 +103,7 @@ function wantedTypes(spec: unknown): Set<string> {
 /** mingo query-operator shape: (field path, operand) → predicate over documents. */
 export function $type(selector: string, spec: unknown): (doc: unknown) => boolean {
   const wanted = wantedTypes(spec);
-  const parts = selector.split('.');
+  const parts = pathParts(selector);
   return (doc) =>
     someValueAt(
       doc,

@@ -18,7 +18,7 @@ import { compareBson, typeRank } from '../engine/bson-order.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
 import { encodeKey } from '../engine/key-encoding.ts';
 import { fail } from '../errors.ts';
-import { MISSING, someValueAt } from './element-path.ts';
+import { MISSING, pathParts, someValueAt } from './path.ts';
 
 type Predicate = (doc: unknown) => boolean;
 type ValueTest = (value: unknown) => boolean;
@@ -103,7 +103,7 @@ function elemMatch(path: string, criteria: unknown, options: unknown): Predicate
     : (element) =>
         (isPlainObject(element) || Array.isArray(element)) &&
         query.test(element as Record<string, unknown>);
-  const parts = path.split('.');
+  const parts = pathParts(path);
   return (doc) =>
     someValueAt(
       doc,
@@ -116,7 +116,7 @@ function elemMatch(path: string, criteria: unknown, options: unknown): Predicate
 const LOGICAL = new Set(['$and', '$or', '$nor', '$expr', '$where', '$text', '$comment']);
 
 function onPath(path: string, test: ValueTest): Predicate {
-  const parts = path.split('.');
+  const parts = pathParts(path);
   return (doc) => someValueAt(doc, parts, test);
 }
 

@@ -1,7 +1,8 @@
 /**
  * Sorting by a sort specification with the server's BSON order. On an array field the
  * ascending sort key is its smallest element and the descending key its largest, as the server
- * does; a missing field sorts as null and an empty array before it (its key is BSON undefined).
+ * does; a numeric part picks an array element (`{"arr.0": 1}`); a missing field sorts as null
+ * and an empty array before it (its key is BSON undefined).
  * `{$natural: ±1}` is the collection's own order, forwards or backwards. Keys are computed once
  * per document, then compared.
  */
@@ -9,6 +10,7 @@ import type { Document } from 'bson';
 import { fail } from '../errors.ts';
 import { compareBson } from '../engine/bson-order.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
+import { keyValuesAt, pathParts } from './path.ts';
 
 export interface SortField {
   readonly path: string;
@@ -54,38 +56,26 @@ export function sortDocuments<T extends Document>(
   return decorated.map((entry) => entry.doc);
 }
 
+/**
+ * A document's sort key for one field: its index key values there (sort_key_generator uses the
+ * B-tree key generator), the smallest ascending or the largest descending. A missing field sorts
+ * as null; an empty array as BSON undefined, below null.
+ */
 function sortKey(doc: Document, field: SortField): unknown {
   const values: unknown[] = [];
-  const sawEmptyArray = collectValues(doc, field.path.split('.'), 0, values);
-  if (values.length === 0) return sawEmptyArray ? undefined : null;
-  let best = values[0];
-  for (const value of values) {
+  keyValuesAt(doc, pathParts(field.path), values);
+  if (values.length === 0) return null;
+  let best: unknown;
+  let first = true;
+  for (const raw of values) {
+    const value = Array.isArray(raw) && raw.length === 0 ? undefined : raw;
+    if (first) {
+      best = value;
+      first = false;
+      continue;
+    }
     const order = compareBson(value, best);
     if (field.direction === 1 ? order < 0 : order > 0) best = value;
   }
   return best;
-}
-
-/**
- * Values at a dotted path, descending into arrays of documents and flattening a final array;
- * returns whether an empty array was found at the end of the path.
- */
-function collectValues(
-  value: unknown,
-  parts: readonly string[],
-  i: number,
-  out: unknown[],
-): boolean {
-  if (i === parts.length) {
-    if (Array.isArray(value)) out.push(...(value as unknown[]));
-    else if (value !== undefined) out.push(value);
-    return Array.isArray(value) && value.length === 0;
-  }
-  let sawEmptyArray = false;
-  if (Array.isArray(value)) {
-    for (const element of value) sawEmptyArray ||= collectValues(element, parts, i, out);
-  } else if (isPlainObject(value)) {
-    sawEmptyArray = collectValues(value[parts[i] as string], parts, i + 1, out);
-  }
-  return sawEmptyArray;
 }

@@ -231,9 +231,7 @@ export interface ApplyOptions {
 
 /** The updated document (the original itself when nothing changed). */
 export function applyUpdateTree(tree: UpdateTree, doc: Document, options: ApplyOptions): Document {
-  const walk: Walk = { doc, options };
-  const updated = applyObjectNode(tree.root, doc, walk, [], undefined, undefined) as Document;
-  return updated;
+  return applyObjectNode(tree.root, doc, { doc, options }, { path: [] }) as Document;
 }
 
 interface Walk {
@@ -241,68 +239,60 @@ interface Walk {
   readonly options: ApplyOptions;
 }
 
-/**
- * Where the walk stands: `path` is the concrete path so far; `blocked` says why a missing
- * field here cannot be created (its parent is a scalar, or an array with a named part), and
- * `arrayField` names the innermost array crossed.
- */
-type Blocked = string | undefined;
+/** Where the walk stands in the document. */
+interface At {
+  /** The concrete path so far (`$` and `$[id]` resolved to positions). */
+  readonly path: readonly string[];
+  /** Why a missing field here cannot be created: its parent is a scalar, or an array. */
+  readonly blocked?: string;
+  /** The field name of the innermost array crossed. */
+  readonly arrayField?: string;
+}
 
-function applyNode(
-  node: UpdateNode,
-  value: unknown,
-  walk: Walk,
-  path: readonly string[],
-  blocked: Blocked,
-  arrayField: string | undefined,
-): unknown {
+const below = (at: At, field: string, blocked?: string, arrayField = at.arrayField): At => ({
+  path: [...at.path, field],
+  blocked,
+  arrayField,
+});
+
+function applyNode(node: UpdateNode, value: unknown, walk: Walk, at: At): unknown {
   switch (node.kind) {
     case 'leaf':
-      return applyLeaf(node, value, walk, path, blocked, arrayField);
+      return applyLeaf(node, value, walk, at);
     case 'object':
-      return applyObjectNode(node, value, walk, path, blocked, arrayField);
+      return applyObjectNode(node, value, walk, at);
     case 'array':
-      return applyArrayNode(node, value, walk, path);
+      return applyArrayNode(node, value, walk, at);
   }
 }
 
-function applyLeaf(
-  leaf: LeafNode,
-  value: unknown,
-  walk: Walk,
-  path: readonly string[],
-  blocked: Blocked,
-  arrayField: string | undefined,
-): unknown {
+function applyLeaf(leaf: LeafNode, value: unknown, walk: Walk, at: At): unknown {
   if (leaf.onInsertOnly && !walk.options.inserting) return value;
   if (value === undefined) {
     if (!leaf.modifier.creates) return value;
-    if (blocked !== undefined) throw fail('PathNotViable', blocked);
+    if (at.blocked !== undefined) throw fail('PathNotViable', at.blocked);
   }
   const target: LeafTarget = {
-    path: path.join('.'),
+    path: at.path.join('.'),
     doc: walk.doc,
-    arrayField,
+    arrayField: at.arrayField,
     now: walk.options.now,
   };
   const outcome = leaf.modifier.apply(value, target);
   if (outcome === NOOP) return value;
   if (outcome === REMOVE) return REMOVE;
-  if (path.length === 1 && (path[0] as string).startsWith('$')) {
+  const [top = ''] = at.path;
+  if (at.path.length === 1 && top.startsWith('$')) {
     throw fail(
       'DollarPrefixedFieldName',
-      `The dollar ($) prefixed field '${path[0] as string}' in '${path[0] as string}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`,
+      `The dollar ($) prefixed field '${top}' in '${top}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`,
     );
   }
   return outcome.value;
 }
 
 /** The children to visit, in field-name order, with `$` placed (and merged) at its position. */
-function orderedChildren(
-  node: ObjectNode,
-  walk: Walk,
-  path: readonly string[],
-): [string, UpdateNode][] {
+function orderedChildren(node: ObjectNode, walk: Walk, at: At): [string, UpdateNode][] {
   const entries = [...node.children];
   if (node.positional) {
     const matched = walk.options.matchedField;
@@ -314,7 +304,7 @@ function orderedChildren(
     }
     const same = node.children.get(matched);
     const positional = same
-      ? mergeNodes(node.positional, same, [...path, matched])
+      ? mergeNodes(node.positional, same, [...at.path, matched])
       : node.positional;
     const others = entries.filter(([name]) => name !== matched);
     others.push([matched, positional]);
@@ -323,15 +313,12 @@ function orderedChildren(
   return entries.length > 1 ? entries.sort(([a], [b]) => compareFieldNames(a, b)) : entries;
 }
 
-function applyObjectNode(
-  node: ObjectNode,
-  value: unknown,
-  walk: Walk,
-  path: readonly string[],
-  blocked: Blocked,
-  arrayField: string | undefined,
-): unknown {
-  const children = orderedChildren(node, walk, path);
+function cannotCreate(field: string, at: At, value: unknown): string {
+  return `Cannot create field '${field}' in element {${at.path[at.path.length - 1] ?? ''}: ${formatKeyValue(value)}}`;
+}
+
+function applyObjectNode(node: ObjectNode, value: unknown, walk: Walk, at: At): unknown {
+  const children = orderedChildren(node, walk, at);
   if (isPlainObject(value) || value === undefined) {
     // A missing object is built only if a child creates something (all of the path or none).
     const source: Record<string, unknown> = value ?? {};
@@ -342,9 +329,7 @@ function applyObjectNode(
         child,
         current,
         walk,
-        [...path, field],
-        value === undefined ? blocked : undefined,
-        arrayField,
+        below(at, field, value === undefined ? at.blocked : undefined),
       );
       if (next === current || (next === REMOVE && current === undefined)) continue;
       out ??= { ...source };
@@ -355,16 +340,13 @@ function applyObjectNode(
   }
   if (Array.isArray(value)) {
     const array = value as unknown[];
+    const name = at.path[at.path.length - 1];
     let out: unknown[] | undefined;
-    const name = path[path.length - 1] ?? '';
     for (const [field, child] of children) {
       const position = arrayPosition(field);
       const current = position >= 0 ? array[position] : undefined;
-      const reason =
-        position >= 0
-          ? undefined
-          : `Cannot create field '${field}' in element {${name}: ${formatKeyValue(array)}}`;
-      const next = applyNode(child, current, walk, [...path, field], reason, name);
+      const blocked = position >= 0 ? undefined : cannotCreate(field, at, array);
+      const next = applyNode(child, current, walk, below(at, field, blocked, name));
       if (next === current || (next === REMOVE && current === undefined)) continue;
       out ??= [...array];
       if (next === REMOVE) out[position] = null;
@@ -373,16 +355,8 @@ function applyObjectNode(
     return out ?? value;
   }
   // A scalar: nothing below it exists, and nothing can be created there.
-  const name = path[path.length - 1] ?? '';
   for (const [field, child] of children) {
-    applyNode(
-      child,
-      undefined,
-      walk,
-      [...path, field],
-      `Cannot create field '${field}' in element {${name}: ${formatKeyValue(value)}}`,
-      arrayField,
-    );
+    applyNode(child, undefined, walk, below(at, field, cannotCreate(field, at, value)));
   }
   return value;
 }
@@ -397,37 +371,32 @@ function setPosition(array: unknown[], position: number, value: unknown): void {
   array[position] = value;
 }
 
-function applyArrayNode(
-  node: ArrayNode,
-  value: unknown,
-  walk: Walk,
-  path: readonly string[],
-): unknown {
+function applyArrayNode(node: ArrayNode, value: unknown, walk: Walk, at: At): unknown {
   if (value === undefined) {
     throw fail(
       'BadValue',
-      `The path '${path.join('.')}' must exist in the document in order to apply array updates.`,
+      `The path '${at.path.join('.')}' must exist in the document in order to apply array updates.`,
     );
   }
   if (!Array.isArray(value)) {
     throw fail(
       'BadValue',
-      `Cannot apply array updates to non-array element ${path[path.length - 1] ?? ''}: ${formatKeyValue(value)}`,
+      `Cannot apply array updates to non-array element ${at.path[at.path.length - 1] ?? ''}: ${formatKeyValue(value)}`,
     );
   }
   const array = value as unknown[];
-  const name = path[path.length - 1];
+  const name = at.path[at.path.length - 1];
   let out: unknown[] | undefined;
   for (let i = 0; i < array.length; i++) {
     const element = array[i];
+    const elementAt = below(at, String(i), undefined, name);
     let update: UpdateNode | undefined;
-    const elementPath = [...path, String(i)];
     for (const [id, child] of node.children) {
       if (id !== '' && !(walk.options.arrayFilters.get(id)?.({ [id]: element }) ?? false)) continue;
-      update = update ? mergeNodes(update, child, elementPath) : child;
+      update = update ? mergeNodes(update, child, elementAt.path) : child;
     }
     if (!update) continue;
-    const next = applyNode(update, element, walk, elementPath, undefined, name);
+    const next = applyNode(update, element, walk, elementAt);
     if (next === element) continue;
     out ??= [...array];
     out[i] = next === REMOVE ? null : next;

@@ -10,6 +10,7 @@ import type { Document } from 'bson';
 import { fail } from '../errors.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
 import { cloneDocument } from './clone.ts';
+import { pathParts, setOwn } from './path.ts';
 
 export function upsertSeed(filter: Document, replacement: boolean): Document {
   const equalities = new Map<string, unknown>();
@@ -89,11 +90,11 @@ function isOperatorObject(value: unknown): value is Record<string, unknown> {
 
 /** Paths arrive sorted and conflict-free, so parents are always absent or documents. */
 function setPath(doc: Document, path: string, value: unknown): void {
-  const parts = path.split('.');
+  const parts = pathParts(path);
   let target: Record<string, unknown> = doc;
   for (const part of parts.slice(0, -1)) {
-    target[part] ??= {};
+    if (!Object.hasOwn(target, part)) setOwn(target, part, {});
     target = target[part] as Record<string, unknown>;
   }
-  target[parts[parts.length - 1] as string] = cloneDocument(value);
+  setOwn(target, parts[parts.length - 1] as string, cloneDocument(value));
 }

@@ -1,10 +1,12 @@
 /**
- * Updates into array elements and find projections on nested paths: what mongoose sends for
- * subdocument arrays with timestamps (`rules.$.low` with `rules.$.updatedAt`) and for
- * `select: false` on a nested path (`{"auth.hash": 0}`). Expected results come from the server's
- * update tree (src/mongo/db/update/update_object_node.cpp parseAndMerge, update_array_node.cpp,
+ * Paths into arrays and embedded documents: updates of array elements, what mongoose sends for
+ * subdocument arrays with timestamps (`rules.$.low` with `rules.$.updatedAt`), find
+ * projections on nested paths (`select: false` on `auth.hash`), sorts and distinct on an array
+ * position. Expected results come from the server's update tree
+ * (src/mongo/db/update/update_object_node.cpp parseAndMerge, update_array_node.cpp,
  * update_node.cpp createUpdateNodeByMerging), its projection parser
- * (src/mongo/db/query/projection_parser.cpp) and the MongoDB manual pages named per case.
+ * (src/mongo/db/query/projection_parser.cpp), its key generators and the MongoDB manual pages
+ * named per case.
  */
 import { expect } from 'chai';
 import type { Document } from 'mongodb';
@@ -16,7 +18,7 @@ const rules = () => [
   { id: 'b', low: 2, high: 6 },
 ];
 
-export function arrayUpdateAndProjectionCases(target: Target): void {
+export function arrayPathCases(target: Target): void {
   describe('updates into one array element', () => {
     const seeded = async () => {
       const collection = target.collection('users');
@@ -224,6 +226,36 @@ export function arrayUpdateAndProjectionCases(target: Target): void {
       expect(await code({ auth: 0, email: 1 })).to.equal(31253);
       expect(await code({ auth: 1, 'auth.hash': 1 })).to.equal(31249);
       expect(await code({ 'auth.hash': 1, auth: 1 })).to.equal(31250);
+    });
+  });
+
+  describe('array positions in sorts and distinct', () => {
+    const seeded = async () => {
+      const collection = target.collection('c');
+      await collection.insertMany([
+        { _id: 1, arr: [3, 1], docs: [{ b: 2 }, { b: 5 }] },
+        { _id: 2, arr: [2, 9], docs: [{ b: 1 }] },
+        { _id: 3, arr: [1], docs: [{ b: 4 }, { b: 3 }] },
+      ]);
+      return collection;
+    };
+
+    // sort_key_generator.cpp computes sort keys with the B-tree key generator, whose numeric
+    // path parts select an array position (btree_key_generator.cpp).
+    it('sort({"arr.0": 1}) sorts by the first element; "docs.b" by the smallest b', async () => {
+      const collection = await seeded();
+      const ids = async (sort: Document) =>
+        (await collection.find({}, { sort, projection: { _id: 1 } }).toArray()).map((d) => d._id);
+      expect(await ids({ 'arr.0': 1 })).to.deep.equal([3, 2, 1]);
+      expect(await ids({ 'docs.b': 1 })).to.deep.equal([2, 1, 3]);
+      expect(await ids({ 'docs.b': -1 })).to.deep.equal([1, 3, 2]);
+    });
+
+    // dotted_path_support.cpp extractAllElementsAlongPath: a numeric part indexes the array.
+    it('distinct("arr.0") returns the first elements', async () => {
+      const collection = await seeded();
+      expect(await collection.distinct('arr.0')).to.deep.equal([1, 2, 3]);
+      expect(await collection.distinct('docs.b')).to.deep.equal([1, 2, 3, 4, 5]);
     });
   });
 }
