@@ -1,10 +1,39 @@
 /**
  * The alerter process: evaluates every price against the users' rules.
- * Wiring only: configuration → infrastructure → handlers. So far it runs the service lifecycle
- * (configuration check, /healthz, /readyz, graceful SIGTERM); the alerter's own components are
- * started here and registered with `context.add` by its issue.
+ * Wiring only: configuration → infrastructure → the alerter component.
  */
+import { createMessaging } from '@tickwatch/infra/messaging';
+import { connectMongo } from '@tickwatch/infra/mongo';
 import { runMain } from '@tickwatch/infra/service';
+import { ownershipObserver, startAlerter } from './alerter.ts';
 import { settings } from './config.ts';
+import { alerterModels } from './store/models.ts';
 
-await runMain('alerter', settings, 'ALERTER_OPS_PORT', () => Promise.resolve());
+await runMain('alerter', settings, 'ALERTER_OPS_PORT', async (context, config) => {
+  const { logger } = context;
+  const mongo = context.add(
+    await connectMongo({ url: config.MONGO_URL, service: 'alerter', logger }),
+  );
+  const models = alerterModels(mongo.connection);
+  await Promise.all([models.rules.init(), models.tickers.init()]);
+  const ownership = ownershipObserver();
+  const messaging = context.add(
+    createMessaging({
+      url: config.RABBITMQ_URL,
+      service: 'alerter',
+      logger,
+      observer: ownership.observer,
+    }),
+  );
+  await messaging.start();
+  context.add(
+    await startAlerter({
+      messaging,
+      models,
+      logger,
+      preferredPartitions: config.ALERTER_PARTITIONS,
+      takeoverDelayMs: config.ALERTER_TAKEOVER_DELAY_MS,
+      ownership: ownership.signal,
+    }),
+  );
+});

@@ -15,3 +15,4 @@ export {
 } from './rabbitmqctl.ts';
 export { Disposer, holds, TEST_TIERS, testMessaging, testTopology } from './fixtures.ts';
 export { marketTime, priceUpdated, ruleUpdated, userDeleted } from './events.ts';
+export { describeOnMongoTargets, type MongoTarget } from './mongo-targets.ts';

@@ -1,0 +1,187 @@
+/**
+ * The alerter against the real broker and MongoDB over the wire: rule events and quotes in,
+ * alert.triggered (through the outbox) and average.updated out; deletions, racing rule
+ * updates, restarts from the persisted state.
+ */
+import { derivedEventId, EventType, type Rule } from '@tickwatch/contracts';
+import { createLogger } from '@tickwatch/infra/log';
+import type { Messaging } from '@tickwatch/infra/messaging';
+import {
+  createTestVhost,
+  describeOnMongoTargets,
+  Disposer,
+  testMessaging,
+  type TestVhost,
+} from '@tickwatch/infra/messaging/testing';
+import { pollUntil } from '@tickwatch/infra/testing';
+import { expect } from 'chai';
+import { ownershipObserver, startAlerter, type Alerter } from './alerter.ts';
+import { makeRule } from './domain/testing.ts';
+import { alerterModels } from './store/models.ts';
+import { quote, ruleEvent, startProbe } from './testing/fixtures.ts';
+
+const logger = createLogger({ name: 'alerter-test', level: 'silent' });
+
+describeOnMongoTargets('alerter (real RabbitMQ)', (target) => {
+  let vhost: TestVhost;
+  let publisher: Messaging;
+  let probe: Awaited<ReturnType<typeof startProbe>>;
+  const disposer = new Disposer();
+  let tickerCount = 0;
+  /** A fresh ticker per test, so tests do not see each other's state. */
+  const newTicker = () => `T${++tickerCount}X`;
+
+  async function runAlerter(): Promise<Alerter> {
+    const ownership = ownershipObserver();
+    const messaging = disposer.add(
+      testMessaging(vhost.url, { service: 'alerter', observer: ownership.observer }),
+      (m) => m.close(),
+    );
+    await messaging.start();
+    return disposer.add(
+      await startAlerter({
+        messaging,
+        models: alerterModels(target.connection()),
+        logger,
+        preferredPartitions: Array.from({ length: 16 }, (_, p) => p),
+        takeoverDelayMs: 0,
+        ownership: ownership.signal,
+        sweepIntervalMs: 100,
+      }),
+      (a) => a.stop(),
+    );
+  }
+
+  before(async () => {
+    vhost = await createTestVhost('alerter');
+    publisher = testMessaging(vhost.url, { service: 'test-publisher' });
+    await publisher.start();
+    probe = await startProbe(publisher);
+  });
+  // One alerter at a time: a second one would only be a standby on the partitions.
+  afterEach(() => disposer.disposeAll());
+  after(async () => {
+    await publisher.close();
+    await vhost.delete();
+  });
+
+  const publish = async (...events: Parameters<Messaging['publish']>[0][]) => {
+    for (const event of events) await publisher.publish(event);
+  };
+
+  it('publishes an alert with everything a person needs, and the windows’ averages', async () => {
+    await runAlerter();
+    const ticker = newTicker();
+    const rule = makeRule(
+      { type: 'ABOVE', threshold: 150 },
+      { ticker, userId: '0b7e9a52-3f7e-4d1c-8a0e-5f2b7c9d1e01' },
+    );
+    const crossing = quote(ticker, 151.25, 1);
+    await publish(ruleEvent('created', rule), quote(ticker, 149.5, 0), crossing);
+    const [alert] = await pollUntil(
+      'the alert',
+      () => probe.alertsOf(rule.id).length === 1 && probe.alertsOf(rule.id),
+    );
+    expect(alert?.id).to.equal(derivedEventId(EventType.alertTriggered, [rule.id, 1, 1]));
+    expect(alert?.data).to.deep.include({
+      alertId: alert?.id,
+      ruleId: rule.id,
+      ruleVersion: 1,
+      sequence: 1,
+      userId: rule.userId,
+      ticker,
+      condition: { type: 'ABOVE', threshold: 150 },
+      frequency: 'EVERY_CROSSING',
+      price: 151.25,
+      previousPrice: 149.5,
+      referencePrice: null,
+      currency: 'USD',
+      marketTime: crossing.data.marketTime,
+      quotePublishedAt: crossing.time,
+      delayMinutes: 0,
+      channels: ['EMAIL'],
+    });
+    // Fifteen one-a-minute quotes warm the 5 and 10-minute windows, not the 15-minute one.
+    for (let minute = 2; minute <= 12; minute++) await publish(quote(ticker, 150, minute));
+    const averages = await pollUntil('averages of the 12th minute', () => {
+      const last = probe.averages.filter(
+        (a) =>
+          a.data.ticker === ticker && a.data.marketTime === quote(ticker, 150, 12).data.marketTime,
+      );
+      return last.length === 2 && last;
+    });
+    expect(averages.map((a) => a.data.windowMinutes).sort()).to.deep.equal([10, 5]);
+    const five = averages.find((a) => a.data.windowMinutes === 5);
+    expect(five?.data).to.include({ average: 150, previousAverage: 150, sampleCount: 5 });
+    expect(five?.id).to.equal(
+      derivedEventId(EventType.averageUpdated, [ticker, 5, five?.data.marketTime ?? '']),
+    );
+  });
+
+  it('never fires a deleted rule, even for a quote queued right behind the deletion', async () => {
+    await runAlerter();
+    const ticker = newTicker();
+    const deleted = makeRule({ type: 'ABOVE', threshold: 100 }, { ticker });
+    const witness = makeRule({ type: 'ABOVE', threshold: 100 }, { ticker });
+    await publish(
+      ruleEvent('created', deleted),
+      ruleEvent('created', witness),
+      quote(ticker, 95, 0),
+    );
+    await publish(ruleEvent('deleted', { ...deleted, version: 2 }), quote(ticker, 105, 1));
+    await pollUntil('the witness fired', () => probe.alertsOf(witness.id).length === 1);
+    expect(probe.alertsOf(deleted.id)).to.deep.equal([]);
+    // A late copy of an older version cannot bring it back.
+    await publish(
+      ruleEvent('updated', { ...deleted, version: 1 }),
+      quote(ticker, 95, 2),
+      quote(ticker, 106, 3),
+    );
+    await pollUntil('the witness fired again', () => probe.alertsOf(witness.id).length === 2);
+    expect(probe.alertsOf(deleted.id)).to.deep.equal([]);
+  });
+
+  it('applies a rule update and a quote racing on one partition in queue order', async () => {
+    await runAlerter();
+    const ticker = newTicker();
+    const v1 = makeRule({ type: 'ABOVE', threshold: 100 }, { ticker });
+    const v2: Rule = { ...v1, condition: { type: 'ABOVE', threshold: 200 }, version: 2 };
+    await publish(ruleEvent('created', v1), quote(ticker, 95, 0));
+    // Quote first: it is judged by version 1 and fires; the update then re-arms nothing.
+    await publish(quote(ticker, 150, 1), ruleEvent('updated', v2), quote(ticker, 160, 2));
+    await pollUntil('version 1 fired', () => probe.alertsOf(v1.id).length === 1);
+    const other = newTicker();
+    const w1 = makeRule({ type: 'ABOVE', threshold: 100 }, { ticker: other });
+    const w2: Rule = { ...w1, condition: { type: 'ABOVE', threshold: 200 }, version: 2 };
+    await publish(ruleEvent('created', w1), quote(other, 95, 0));
+    // Update first: the quote at 150 is judged by version 2 and fires nothing; 210 does.
+    await publish(ruleEvent('updated', w2), quote(other, 150, 1), quote(other, 210, 2));
+    await pollUntil('version 2 fired', () => probe.alertsOf(w1.id).length === 1);
+    expect(
+      probe.alertsOf(v1.id).map((a) => [a.data.ruleVersion, a.data.sequence, a.data.price]),
+    ).to.deep.equal([[1, 1, 150]]);
+    expect(
+      probe.alertsOf(w1.id).map((a) => [a.data.ruleVersion, a.data.sequence, a.data.price]),
+    ).to.deep.equal([[2, 1, 210]]);
+  });
+
+  it('restarts from the persisted state: no repeat, no miss, numbers stay numbers', async () => {
+    const first = await runAlerter();
+    const ticker = newTicker();
+    const nine = makeRule({ type: 'ABOVE', threshold: 9 }, { ticker });
+    await publish(ruleEvent('created', nine), quote(ticker, 8, 0), quote(ticker, 10, 1));
+    await pollUntil('10 is above 9', () => probe.alertsOf(nine.id).length === 1);
+    await first.stop();
+    const second = await runAlerter();
+    await pollUntil('the second alerter subscribed', () => second.subscribed());
+    // Still above: the crossing side stays disarmed across the restart; then a new crossing.
+    await publish(quote(ticker, 11, 2), quote(ticker, 8.5, 3), quote(ticker, 10, 4));
+    await pollUntil('the second crossing', () => probe.alertsOf(nine.id).length === 2);
+    expect(probe.alertsOf(nine.id).map((a) => [a.data.sequence, a.data.price])).to.deep.equal([
+      [1, 10],
+      [2, 10],
+    ]);
+    const stored = await alerterModels(target.connection()).rules.findById(nine.id).lean();
+    expect(stored?.rule.condition).to.deep.equal({ type: 'ABOVE', threshold: 9 });
+  });
+});

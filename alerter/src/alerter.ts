@@ -1,0 +1,200 @@
+/**
+ * The alerter as a service component: consumes its partition queues in order (preferred ones
+ * at once, the others as a standby after the takeover delay), hands each delivery to the
+ * partition processor, and runs the outbox relay that publishes the alerts it wrote.
+ */
+import {
+  alerterPartitionQueue,
+  EventType,
+  PARTITIONS,
+  type TickwatchEvent,
+} from '@tickwatch/contracts';
+import type { Logger } from '@tickwatch/infra/log';
+import {
+  noopObserver,
+  type Handlers,
+  type Messaging,
+  type MessagingObserver,
+  type Subscription,
+} from '@tickwatch/infra/messaging';
+import { createOutboxRelay, type OutboxRelay } from '@tickwatch/infra/messaging/outbox';
+import type { Component } from '@tickwatch/infra/service';
+import {
+  createPartitionProcessor,
+  type BatchReport,
+  type PartitionProcessor,
+} from './partition-processor.ts';
+import type { AlerterModels } from './store/models.ts';
+
+export interface AlerterOptions {
+  readonly messaging: Messaging;
+  readonly models: AlerterModels;
+  readonly logger: Logger;
+  /** Partitions consumed at once; the others after `takeoverDelayMs`. */
+  readonly preferredPartitions: readonly number[];
+  readonly takeoverDelayMs: number;
+  /** Reconnects of `messaging` (see `ownershipObserver`): partitions may have moved. */
+  readonly ownership: OwnershipSignal;
+  readonly now?: () => number;
+  /** Outbox relay sweep period, ms (default 5 000). */
+  readonly sweepIntervalMs?: number;
+  readonly batchDone?: (report: BatchReport) => void;
+}
+
+export interface Alerter extends Component {
+  readonly processor: PartitionProcessor;
+  readonly relay: OutboxRelay;
+  /** Alerts the relay has published (confirmed) since start. */
+  alertsPublished(): number;
+  subscribed(): boolean;
+}
+
+/** Tells the alerter when its connection dropped: every partition may have another owner. */
+export interface OwnershipSignal {
+  onLost(listener: () => void): void;
+}
+
+/**
+ * A messaging observer that raises the ownership signal on every reconnect, passing every hook
+ * on to `next` (telemetry's observer).
+ */
+export function ownershipObserver(next: MessagingObserver = noopObserver): {
+  observer: MessagingObserver;
+  signal: OwnershipSignal;
+} {
+  const listeners: (() => void)[] = [];
+  return {
+    observer: {
+      ...next,
+      published: (info) => {
+        next.published(info);
+      },
+      publishSettled: (info) => {
+        next.publishSettled(info);
+      },
+      returned: (info) => {
+        next.returned(info);
+      },
+      consumed: (info) => {
+        next.consumed(info);
+      },
+      connected: (info) => {
+        next.connected(info);
+      },
+      reconnecting: (info) => {
+        for (const listener of listeners) listener();
+        next.reconnecting(info);
+      },
+    },
+    signal: { onLost: (listener) => listeners.push(listener) },
+  };
+}
+
+const QUEUE_PARTITION = new Map(
+  Array.from({ length: PARTITIONS }, (_, p) => [alerterPartitionQueue(p), p] as const),
+);
+
+export async function startAlerter(options: AlerterOptions): Promise<Alerter> {
+  const { messaging, models } = options;
+  const logger = options.logger;
+  let published = 0;
+  const relay = createOutboxRelay({
+    model: models.tickers,
+    messaging,
+    logger,
+    ...(options.sweepIntervalMs === undefined ? {} : { sweepIntervalMs: options.sweepIntervalMs }),
+    afterPublish: () => {
+      published += 1;
+      return Promise.resolve();
+    },
+  });
+  const flushes = serialFlushes(relay, logger);
+  const processor = createPartitionProcessor({
+    models,
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+    publish: async (events) => {
+      await Promise.all(events.map((event) => messaging.publish(event)));
+    },
+    alertsWritten: (tickers) => {
+      for (const ticker of tickers) flushes.flush(ticker);
+    },
+  });
+  options.ownership.onLost(() => {
+    if (processor.loaded().size > 0) logger.info('connection lost: partitions will be reloaded');
+    processor.forgetAll();
+  });
+
+  const handle = async (event: TickwatchEvent, queue: string): Promise<void> => {
+    const partition = QUEUE_PARTITION.get(queue);
+    if (partition === undefined) throw new Error(`${queue} is not an alerter partition`);
+    const report = await processor.process(partition, [event]);
+    options.batchDone?.(report);
+  };
+  const handlers: Handlers = {
+    [EventType.priceUpdated]: (event, context) => handle(event, context.queue),
+    [EventType.ruleCreated]: (event, context) => handle(event, context.queue),
+    [EventType.ruleUpdated]: (event, context) => handle(event, context.queue),
+    [EventType.ruleDeleted]: (event, context) => handle(event, context.queue),
+  };
+  relay.start();
+  let subscription: Subscription;
+  try {
+    subscription = await messaging.consumePartitions(handlers, {
+      preferred: options.preferredPartitions,
+      takeoverDelayMs: options.takeoverDelayMs,
+    });
+  } catch (error) {
+    await relay.stop();
+    throw error;
+  }
+  return {
+    name: 'alerter',
+    processor,
+    relay,
+    alertsPublished: () => published,
+    subscribed: () => subscription.subscribed(),
+    async stop() {
+      await subscription.stop();
+      await flushes.idle();
+      await relay.stop();
+    },
+  };
+}
+
+/**
+ * Flushes of one document one after another (the relay's lease is per relay, so two flushes
+ * of one document by the same relay could interleave): a flush asked for while one runs is
+ * folded into a single follow-up.
+ */
+function serialFlushes(relay: OutboxRelay, logger: Logger) {
+  const running = new Map<string, Promise<void>>();
+  const again = new Set<string>();
+  const run = (ticker: string): Promise<void> => {
+    const flushing = relay
+      .flush(ticker)
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          // The sweep publishes it later.
+          logger.warn({ err: error, ticker }, 'outbox flush failed; the sweep will retry');
+        },
+      )
+      .then(() => {
+        if (again.delete(ticker)) return run(ticker);
+        running.delete(ticker);
+        return undefined;
+      });
+    running.set(ticker, flushing);
+    return flushing;
+  };
+  return {
+    flush(ticker: string): void {
+      if (running.has(ticker)) again.add(ticker);
+      else void run(ticker);
+    },
+    async idle(): Promise<void> {
+      while (running.size > 0) await Promise.all(running.values());
+    },
+  };
+}
