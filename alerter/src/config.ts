@@ -47,9 +47,4 @@ export const settings = {
     'Delay before subscribing to the partitions outside ALERTER_PARTITIONS, as a standby for a replica that dies (ms)',
     { default: '10000' },
   ),
-  ALERTER_BATCH_SIZE: setting(
-    env.int(1, 1_000),
-    'Messages of one partition evaluated, written (one bulkWrite) and acknowledged together, at most',
-    { default: '100' },
-  ),
 };

@@ -35,8 +35,7 @@ describe('alerter process', () => {
       ALERTER_OPS_PORT: 'http',
       LOG_LEVEL: 'loud',
       ALERTER_PARTITIONS: '3-99',
-      ALERTER_BATCH_SIZE: '0',
     },
-    badVariables: ['ALERTER_OPS_PORT', 'LOG_LEVEL', 'ALERTER_PARTITIONS', 'ALERTER_BATCH_SIZE'],
+    badVariables: ['ALERTER_OPS_PORT', 'LOG_LEVEL', 'ALERTER_PARTITIONS'],
   });
 });
