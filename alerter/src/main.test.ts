@@ -20,17 +20,12 @@ describe('alerter process', () => {
 
   describeEntryPoint({
     entry: new URL('./main.ts', import.meta.url),
-    // Read when the process starts, after `before` started its dependencies.
-    validEnv: {
+    validEnv: () => ({
       ALERTER_OPS_PORT: '0',
       LOG_LEVEL: 'info',
-      get MONGO_URL() {
-        return mongo.uri;
-      },
-      get RABBITMQ_URL() {
-        return vhost.url;
-      },
-    },
+      MONGO_URL: mongo.uri,
+      RABBITMQ_URL: vhost.url,
+    }),
     invalidEnv: {
       ALERTER_OPS_PORT: 'http',
       LOG_LEVEL: 'loud',
