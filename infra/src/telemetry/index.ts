@@ -4,6 +4,7 @@
  * launch.ts); this module is only the API. README.md here has examples.
  */
 export { instanceId } from './instance.ts';
+export { messagingMetrics } from './messaging-metrics.ts';
 export { TELEMETRY_IMPORT, nodeArguments } from './launch.ts';
 export {
   counter,
@@ -28,6 +29,7 @@ export {
   PROMETHEUS_CONTENT_TYPE,
 } from './metrics-endpoint.ts';
 export { shutdownTelemetry } from './sdk-handle.ts';
+export { TELEMETRY_VARIABLES, type TelemetryVariable } from './variables.ts';
 export {
   getTracer,
   markFailed,
