@@ -1,7 +1,8 @@
 /**
  * Generates the documentation that must follow the code, so it cannot drift: `.env.example`
  * and the README sections between `<!-- <name>:start -->` / `<!-- <name>:end -->` markers
- * (configuration table from the services' settings, event catalogue from the contracts).
+ * (configuration table from the services' settings, event catalogue from the contracts,
+ * telemetry variables, and the metric table from the metrics every process declares).
  * `npm run docs` rewrites them; a test fails when any is stale.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -10,6 +11,12 @@ import { format, resolveConfig } from 'prettier';
 import { catalogue, EVENT_TYPES, isPerTickerEvent } from '@tickwatch/contracts';
 import { eventFlow } from '@tickwatch/contracts/asyncapi';
 import type { SettingsSpec } from '@tickwatch/infra/config';
+import {
+  messagingMetrics,
+  processMetrics,
+  TELEMETRY_VARIABLES,
+  type MetricDescription,
+} from '@tickwatch/infra/telemetry';
 import { settings as alerter } from '../alerter/src/config.ts';
 import { settings as collector } from '../collector/src/config.ts';
 import { settings as gateway } from '../gateway/src/config.ts';
@@ -21,6 +28,28 @@ export const services: Readonly<Record<string, SettingsSpec>> = {
   alerter,
   notifier,
 };
+
+/**
+ * Who exports each metric scope. A service declares its metrics in its src/metrics.ts, imported
+ * here, so the table lists them; the entry-point tests fail when a running service exports a
+ * tickwatch_ metric the table lacks.
+ */
+const metricScopes: Readonly<Record<string, string>> = {
+  messaging: 'every service',
+  gateway: 'gateway',
+  collector: 'collector',
+  alerter: 'alerter',
+  notifier: 'notifier',
+};
+messagingMetrics();
+
+/** The declared metrics of the known scopes, by name (declaration order depends on imports). */
+export function documentedMetrics(): MetricDescription[] {
+  return processMetrics
+    .catalogue()
+    .filter((metric) => metric.scope in metricScopes)
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
 
 const root = new URL('../', import.meta.url);
 export const envExampleFile = new URL('.env.example', root);
@@ -53,6 +82,17 @@ export function renderEnvExample(): string {
     );
     lines.push('');
   }
+  lines.push(
+    '# Telemetry (standard OpenTelemetry variables, read by every process; README "Telemetry")',
+  );
+  lines.push('');
+  const plain = (text: string) => text.replaceAll('`', '').replace(/^\((.*)\)$/, '$1');
+  for (const variable of TELEMETRY_VARIABLES) {
+    const secret = variable.secret ? ' [secret]' : '';
+    lines.push(`# ${plain(variable.description)}. Unset: ${plain(variable.default)}.${secret}`);
+    lines.push(`# ${variable.name}=`);
+    lines.push('');
+  }
   return lines.join('\n');
 }
 
@@ -67,6 +107,23 @@ const sections: Readonly<Record<string, () => string[]>> = {
       const secret = setting.secret ? ' Secret: production refuses the default.' : '';
       return `| ${code(name)} | ${fallback} | ${users.join(', ')} | ${setting.description}.${secret} |`;
     }),
+  ],
+  telemetry: () => [
+    '| variable | when unset | what it does |',
+    '|---|---|---|',
+    ...TELEMETRY_VARIABLES.map(({ name, default: fallback, description, secret }) => {
+      const warning = secret ? ' Secret.' : '';
+      return `| ${code(name)} | ${fallback} | ${description}.${warning} |`;
+    }),
+  ],
+  metrics: () => [
+    '| metric | type | labels | exported by | what it measures |',
+    '|---|---|---|---|---|',
+    ...documentedMetrics().map(({ name, type, labels, scope, help }) => {
+      const labelList = labels.map(code).join(', ') || '—';
+      return `| ${code(name)} | ${type} | ${labelList} | ${metricScopes[scope] ?? scope} | ${help}. |`;
+    }),
+    '| `process_*`, `nodejs_*` | (prom-client defaults) | — | every process | CPU, memory, open file descriptors, event loop lag, GC and heap of the process. |',
   ],
   events: () => [
     '| type | routing key | from → to | meaning |',

@@ -123,13 +123,23 @@ describe('telemetry bootstrap (node --import, a real child process)', function (
     }
   });
 
-  it('does nothing when OTEL_SDK_DISABLED=true: no spans exported, no trace ids in logs', async () => {
-    const { answers, lines } = await runService(
-      { ...exportTo(receiver), OTEL_SDK_DISABLED: 'true' },
-      ['/relay'],
-    );
-    expect(answers).to.deep.equal(['echo']);
-    expect(receiver.spans()).to.deep.equal([]);
-    expect(lines.find((line) => line.msg === 'echoing')).not.to.have.property('trace_id');
-  });
+  const untraced = [
+    { when: 'no endpoint is configured', env: () => ({}) },
+    {
+      when: 'OTEL_SDK_DISABLED=true, endpoint or not',
+      env: () => ({ ...exportTo(receiver), OTEL_SDK_DISABLED: 'true' }),
+    },
+    {
+      when: 'OTEL_TRACES_EXPORTER=none',
+      env: () => ({ ...exportTo(receiver), OTEL_TRACES_EXPORTER: 'none' }),
+    },
+  ];
+  for (const { when, env } of untraced) {
+    it(`starts no SDK when ${when}: no spans, no trace ids in logs`, async () => {
+      const { answers, lines } = await runService(env(), ['/relay']);
+      expect(answers).to.deep.equal(['echo']);
+      expect(receiver.spans()).to.deep.equal([]);
+      expect(lines.find((line) => line.msg === 'echoing')).not.to.have.property('trace_id');
+    });
+  }
 });

@@ -1,13 +1,14 @@
 /**
  * Shared checks for a service entry point, run as a real process started like in production
  * (through the telemetry bootstrap, launch.ts): it refuses a bad configuration listing every
- * bad variable, and with a good one it serves /healthz, /readyz and /metrics, then stops
- * cleanly on SIGTERM.
+ * bad variable, and with a good one it serves /healthz, /readyz and /metrics (every tickwatch_
+ * metric of it in the README's metric table), then stops cleanly on SIGTERM.
  */
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import { EXIT_CONFIG } from '../service.ts';
 import { nodeArguments } from '../telemetry/launch.ts';
+import { undocumentedMetrics } from './documented-metrics.ts';
 import { pollUntil } from './poll-until.ts';
 
 export interface EntryPointSpec {
@@ -76,7 +77,9 @@ export function describeEntryPoint(spec: EntryPointSpec): void {
         expect((await fetch(`${base}/healthz`)).status).to.equal(200);
         const metrics = await fetch(`${base}/metrics`);
         expect(metrics.status).to.equal(200);
-        expect(await metrics.text()).to.match(/^process_cpu_seconds_total \d/m);
+        const metricsText = await metrics.text();
+        expect(metricsText).to.match(/^process_cpu_seconds_total \d/m);
+        expect(await undocumentedMetrics(metricsText), 'run npm run docs').to.deep.equal([]);
         const ready = await pollUntil('readiness', async () => {
           const response = await fetch(`${base}/readyz`);
           return response.status === 200 && ((await response.json()) as { status: string });

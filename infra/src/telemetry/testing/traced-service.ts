@@ -17,11 +17,16 @@ const settings = {
   TRACED_OPS_PORT: setting(env.port(), 'Port of the operations server', { default: '0' }),
 };
 
-await runMain('traced-service', settings, 'TRACED_OPS_PORT', async (context) => {
-  const mongo = await startEmbeddedMongo({ logger: context.logger });
-  const client = await new MongoClient(mongo.uri).connect();
-  context.add({ name: 'mongo', stop: () => mongo.stop() });
-  context.add({ name: 'mongo client', stop: () => client.close() });
+await runMain('traced-service', settings, 'TRACED_OPS_PORT', (context) => {
+  // Started on first use: most runs of this service never ask for it.
+  let client: Promise<MongoClient> | undefined;
+  const connect = async () => {
+    const mongo = await startEmbeddedMongo({ logger: context.logger });
+    context.add({ name: 'mongo', stop: () => mongo.stop() });
+    const connected = await new MongoClient(mongo.uri).connect();
+    context.add({ name: 'mongo client', stop: () => connected.close() });
+    return connected;
+  };
   context.route('/relay', async (request, response) => {
     const answer = await fetch(`http://${request.headers.host ?? ''}/echo`);
     response.end(await answer.text());
@@ -31,8 +36,10 @@ await runMain('traced-service', settings, 'TRACED_OPS_PORT', async (context) => 
     response.end('echo');
   });
   context.route('/mongo', async (_request, response) => {
-    const quotes = client.db('traced').collection('quotes');
+    client ??= connect();
+    const quotes = (await client).db('traced').collection('quotes');
     await quotes.insertOne({ ticker: 'AAPL', price: 200 });
     response.end(JSON.stringify(await quotes.countDocuments({ ticker: 'AAPL' })));
   });
+  return Promise.resolve();
 });
