@@ -13,6 +13,7 @@ import {
   testMessaging,
   type TestVhost,
 } from '@tickwatch/infra/messaging/testing';
+import { processMetrics } from '@tickwatch/infra/telemetry';
 import { pollUntil } from '@tickwatch/infra/testing';
 import { expect } from 'chai';
 import { ownershipObserver, startAlerter, type Alerter } from './alerter.ts';
@@ -113,6 +114,12 @@ describeOnMongoTargets('alerter (real RabbitMQ)', (target) => {
     expect(averages.map((a) => a.data.windowMinutes).sort()).to.deep.equal([10, 5]);
     const five = averages.find((a) => a.data.windowMinutes === 5);
     expect(five?.data).to.include({ average: 150, previousAverage: 150, sampleCount: 5 });
+    const exposed = await processMetrics.registry.metrics();
+    expect(exposed).to.match(/^tickwatch_alerter_alerts_published_total [1-9]/m);
+    expect(exposed).to.match(
+      /^tickwatch_alerter_ticks_consumed_total\{outcome="evaluated"\} [1-9]/m,
+    );
+    expect(exposed).to.match(/^tickwatch_alerter_owned_partitions [1-9]/m);
     expect(five?.id).to.equal(
       derivedEventId(EventType.averageUpdated, [ticker, 5, five?.data.marketTime ?? '']),
     );

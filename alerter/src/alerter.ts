@@ -24,6 +24,7 @@ import {
   type BatchReport,
   type PartitionProcessor,
 } from './partition-processor.ts';
+import { alerterMetrics } from './metrics.ts';
 import type { AlerterModels } from './store/models.ts';
 
 export interface AlerterOptions {
@@ -105,6 +106,7 @@ export async function startAlerter(options: AlerterOptions): Promise<Alerter> {
     ...(options.sweepIntervalMs === undefined ? {} : { sweepIntervalMs: options.sweepIntervalMs }),
     afterPublish: () => {
       published += 1;
+      alerterMetrics.alertPublished();
       return Promise.resolve();
     },
   });
@@ -128,7 +130,9 @@ export async function startAlerter(options: AlerterOptions): Promise<Alerter> {
   const handle = async (event: TickwatchEvent, queue: string): Promise<void> => {
     const partition = QUEUE_PARTITION.get(queue);
     if (partition === undefined) throw new Error(`${queue} is not an alerter partition`);
+    const started = performance.now();
     const report = await processor.process(partition, [event]);
+    alerterMetrics.batch(report, (performance.now() - started) / 1000);
     options.batchDone?.(report);
   };
   const handlers: Handlers = {
@@ -137,6 +141,7 @@ export async function startAlerter(options: AlerterOptions): Promise<Alerter> {
     [EventType.ruleUpdated]: (event, context) => handle(event, context.queue),
     [EventType.ruleDeleted]: (event, context) => handle(event, context.queue),
   };
+  const release = alerterMetrics.hold(() => processor.loaded());
   relay.start();
   let subscription: Subscription;
   try {
@@ -145,6 +150,7 @@ export async function startAlerter(options: AlerterOptions): Promise<Alerter> {
       takeoverDelayMs: options.takeoverDelayMs,
     });
   } catch (error) {
+    release();
     await relay.stop();
     throw error;
   }
@@ -158,6 +164,7 @@ export async function startAlerter(options: AlerterOptions): Promise<Alerter> {
       await subscription.stop();
       await flushes.idle();
       await relay.stop();
+      release();
     },
   };
 }

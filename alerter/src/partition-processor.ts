@@ -15,6 +15,7 @@
  */
 import { EventType, type Event, type TickwatchEvent } from '@tickwatch/contracts';
 import type { Logger } from '@tickwatch/infra/log';
+import { getTracer, withSpan } from '@tickwatch/infra/telemetry';
 import type { RuleChange } from './domain/partition-book.ts';
 import { alertTriggered, averageUpdated } from './domain/outgoing-events.ts';
 import type { TickerBook } from './domain/ticker-book.ts';
@@ -33,6 +34,8 @@ export interface BatchReport {
   readonly rulesExamined: number;
   readonly alerts: number;
   readonly averages: number;
+  /** Time spent evaluating in memory (no I/O). */
+  readonly evaluationSeconds: number;
 }
 
 export interface PartitionProcessorOptions {
@@ -93,7 +96,24 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
     return loading;
   };
 
-  const process = async (
+  const tracer = getTracer('alerter');
+  const process = (partition: number, events: readonly TickwatchEvent[]): Promise<BatchReport> =>
+    withSpan(
+      tracer,
+      'evaluate partition batch',
+      { attributes: { 'tickwatch.partition': partition, 'tickwatch.batch.size': events.length } },
+      async (span) => {
+        const report = await processBatch(partition, events);
+        span.setAttributes({
+          'tickwatch.rules.examined': report.rulesExamined,
+          'tickwatch.alerts.fired': report.alerts,
+          'tickwatch.ticks.stale': report.staleQuotes,
+        });
+        return report;
+      },
+    );
+
+  const processBatch = async (
     partition: number,
     events: readonly TickwatchEvent[],
   ): Promise<BatchReport> => {
@@ -107,7 +127,9 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
     let ruleEvents = 0;
     let rulesExamined = 0;
     let alertCount = 0;
+    let evaluationSeconds: number;
     try {
+      const evaluationStarted = performance.now();
       for (const event of events) {
         if (event.type === EventType.priceUpdated) {
           quotes += 1;
@@ -144,6 +166,7 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
         ruleEvents += 1;
         book.applyRule(change, (event as Event<typeof EventType.ruleUpdated>).data.rule, clock);
       }
+      evaluationSeconds = (performance.now() - evaluationStarted) / 1000;
       if (averages.length > 0) await publish(averages);
       const tickers: TickerBook[] = book.takeChangedTickers();
       await writeBatch(models, loaded, { tickers, alerts, rules: book.takeRuleWrites() });
@@ -162,6 +185,7 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
       rulesExamined,
       alerts: alertCount,
       averages: averages.length,
+      evaluationSeconds,
     };
   };
 
