@@ -17,6 +17,7 @@ import {
   TELEMETRY_VARIABLES,
   type MetricDescription,
 } from '@tickwatch/infra/telemetry';
+import '../alerter/src/metrics.ts';
 import { settings as alerter } from '../alerter/src/config.ts';
 import { settings as collector } from '../collector/src/config.ts';
 import { settings as gateway } from '../gateway/src/config.ts';

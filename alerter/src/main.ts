@@ -3,6 +3,7 @@
  * Wiring only: configuration → infrastructure → the alerter component.
  */
 import { createMessaging } from '@tickwatch/infra/messaging';
+import { messagingMetrics } from '@tickwatch/infra/telemetry';
 import { connectMongo } from '@tickwatch/infra/mongo';
 import { runMain } from '@tickwatch/infra/service';
 import { ownershipObserver, startAlerter } from './alerter.ts';
@@ -16,7 +17,7 @@ await runMain('alerter', settings, 'ALERTER_OPS_PORT', async (context, config) =
   );
   const models = alerterModels(mongo.connection);
   await Promise.all([models.rules.init(), models.tickers.init()]);
-  const ownership = ownershipObserver();
+  const ownership = ownershipObserver(messagingMetrics());
   const messaging = context.add(
     createMessaging({
       url: config.RABBITMQ_URL,
