@@ -18,17 +18,12 @@ import {
   type MetricDescription,
 } from '@tickwatch/infra/telemetry';
 import '../alerter/src/metrics.ts';
-import { settings as alerter } from '../alerter/src/config.ts';
-import { settings as collector } from '../collector/src/config.ts';
-import { settings as gateway } from '../gateway/src/config.ts';
-import { settings as notifier } from '../notifier/src/config.ts';
+import { SERVICE_PROCESSES } from './services.ts';
+import { startSettings } from './start/settings.ts';
 
-export const services: Readonly<Record<string, SettingsSpec>> = {
-  gateway,
-  collector,
-  alerter,
-  notifier,
-};
+export const services: Readonly<Record<string, SettingsSpec>> = Object.fromEntries(
+  SERVICE_PROCESSES.map(({ name, settings }) => [name, settings]),
+);
 
 /**
  * Who exports each metric scope. A service declares its metrics in its src/metrics.ts, imported
@@ -100,6 +95,14 @@ export function renderEnvExample(): string {
 const code = (text: string) => `\`${text}\``;
 
 const sections: Readonly<Record<string, () => string[]>> = {
+  'start-config': () => [
+    '| variable | default | what it does |',
+    '|---|---|---|',
+    ...Object.entries(startSettings).map(([name, item]) => {
+      const fallback = item.default === undefined ? '*(required)*' : code(item.default);
+      return `| ${code(name)} | ${fallback} | ${item.description}. |`;
+    }),
+  ],
   config: () => [
     '| variable | default | read by | what it does |',
     '|---|---|---|---|',
