@@ -1,0 +1,178 @@
+/**
+ * `npm start`, the whole product on one machine: MongoDB and RabbitMQ first (the embedded
+ * server and, when none answers, a local broker node), then the four services as separate
+ * processes, each restarted when it crashes; ready once every /readyz says so. A stop (SIGINT,
+ * SIGTERM) goes the other way: services first, then what they depend on.
+ */
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { REPOSITORY_ROOT } from '../services.ts';
+import { readyBanner } from './banner.ts';
+import type { LogOutput } from './log-output.ts';
+import { startEmbeddedMongoProcess, useExternalMongo, type Mongo } from './mongo.ts';
+import { bindProblem } from './network.ts';
+import { nodeArgumentsFor } from './node-arguments.ts';
+import { ensureBroker, type Broker } from './rabbitmq.ts';
+import { waitUntilReady } from './readiness.ts';
+import { planStart, serviceEnvironments, type StartConfig, type StartPlan } from './settings.ts';
+import { StartError } from './start-error.ts';
+import { supervise, type Supervised } from './supervised.ts';
+
+/** Crashes of one service before it is ready that make start-up give up. */
+const CRASHES_BEFORE_GIVING_UP = 3;
+
+export interface Supervisor {
+  /** Resolves once everything is ready; rejects when start-up fails (then call stop()). */
+  readonly started: Promise<void>;
+  /** Stops everything, in order; idempotent. */
+  stop(): Promise<void>;
+}
+
+export function startSupervisor(
+  config: StartConfig,
+  source: NodeJS.ProcessEnv,
+  output: LogOutput,
+  logger: Logger,
+): Supervisor {
+  const stops: (() => Promise<void>)[] = [];
+  const running: Supervised[] = [];
+  let stopping: Promise<void> | undefined;
+
+  const abortIfStopping = () => {
+    if (stopping) throw new StartError('stopped during start-up', 0);
+  };
+  const lines = (name: string) => (line: string, stream: 'stdout' | 'stderr') => {
+    output.line(name, line, stream);
+  };
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info('stopping');
+      // Start-up notices the stop at its next step and unwinds; then everything it started is known.
+      await started.catch(() => undefined);
+      // Services first (they drain their work), then the broker and MongoDB they used.
+      await Promise.all(running.map((service) => service.stop()));
+      for (const stopOne of stops.reverse()) await stopOne();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+
+  const started = (async () => {
+    const startedAt = performance.now();
+    const plan = await planStart(config, source);
+    await refuseBusyPorts(plan);
+    const [broker, mongo] = await dependencies(plan);
+    abortIfStopping();
+    const environments = serviceEnvironments(plan, source, {
+      RABBITMQ_URL: broker.url,
+      MONGO_URL: mongo.url,
+    });
+    for (const { service } of plan.services) {
+      const supervised = await supervise(
+        {
+          name: service.name,
+          command: process.execPath,
+          args: nodeArgumentsFor(service.entry),
+          cwd: REPOSITORY_ROOT,
+          env: environments.get(service.name) ?? {},
+          onLine: lines(service.name),
+        },
+        { logger },
+      );
+      running.push(supervised);
+      abortIfStopping();
+    }
+    await waitUntilReady(
+      plan.services.map(({ service, opsHost, opsPort }) => ({
+        name: service.name,
+        url: `http://${opsHost}:${opsPort}/readyz`,
+      })),
+      {
+        logger,
+        check: () => {
+          abortIfStopping();
+          const failing = running.find((s) => s.crashes() >= CRASHES_BEFORE_GIVING_UP);
+          if (failing) {
+            throw new StartError(
+              `${failing.name} crashed ${failing.crashes()} times during start-up: see its log above.`,
+              1,
+            );
+          }
+        },
+      },
+    );
+    const facts = {
+      seconds: (performance.now() - startedAt) / 1000,
+      services: plan.services.map(({ service, opsHost, opsPort }) => ({
+        name: service.name,
+        ops: `http://${opsHost}:${opsPort}`,
+      })),
+      mongo: mongo.description,
+      broker: broker.description,
+      dataDir: plan.dataDir,
+    };
+    // A person gets the banner; tools get the same facts as one JSON line.
+    if (output.pretty) output.text(readyBanner(facts));
+    else logger.info(facts, 'tickwatch is ready');
+  })();
+
+  /** The broker and MongoDB, started side by side; each that started is stopped by stop(). */
+  async function dependencies(plan: StartPlan): Promise<[Broker, Mongo]> {
+    const results = await Promise.allSettled([
+      ensureBroker({
+        url: plan.config.RABBITMQ_URL,
+        dir: path.join(plan.dataDir, 'rabbitmq'),
+        logger,
+        onNodeLine: lines('rabbitmq'),
+      }),
+      plan.externalMongoUrl
+        ? useExternalMongo(plan.externalMongoUrl)
+        : startEmbeddedMongoProcess({
+            nodeArgs: nodeArgumentsFor('scripts/mongo-embedded.ts'),
+            cwd: REPOSITORY_ROOT,
+            env: { ...source, LOG_LEVEL: plan.config.LOG_LEVEL },
+            port: plan.mongoPort,
+            dir: path.join(plan.dataDir, 'mongo'),
+            logger,
+            onLine: lines('mongo'),
+          }),
+    ]);
+    for (const result of results) {
+      if (result.status === 'fulfilled') stops.push(() => result.value.stop());
+    }
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
+    return results.map((result) => (result as PromiseFulfilledResult<Broker | Mongo>).value) as [
+      Broker,
+      Mongo,
+    ];
+  }
+
+  return { started, stop };
+}
+
+/** A port already taken would make a service crash-loop: say which, and how to move it. */
+async function refuseBusyPorts(plan: StartPlan): Promise<void> {
+  const wanted = plan.services.map(({ service, opsHost, opsPort }) => ({
+    variable: service.opsPortVariable,
+    host: opsHost,
+    port: opsPort,
+  }));
+  if (!plan.externalMongoUrl) {
+    wanted.push({ variable: 'EMBEDDED_MONGO_PORT', host: '127.0.0.1', port: plan.mongoPort });
+  }
+  const problems: string[] = [];
+  for (const { variable, host, port } of wanted) {
+    const problem = await bindProblem(host, port);
+    if (problem) problems.push(`${variable}: ${host}:${port} is not available (${problem})`);
+  }
+  if (problems.length > 0) {
+    throw new StartError(
+      [
+        'ports in use (another npm start running?). Stop it, or choose other ports:',
+        ...problems.map((problem) => `  ${problem}`),
+      ].join('\n'),
+    );
+  }
+}
