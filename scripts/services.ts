@@ -16,17 +16,24 @@ export interface ServiceProcess {
   readonly settings: SettingsSpec;
   /** The setting holding the port of its /healthz, /readyz, /metrics server. */
   readonly opsPortVariable: string;
+  /** Settings holding the ports of what it serves to users (the gateway's GraphQL server). */
+  readonly publicPortVariables: readonly string[];
 }
 
-const service = (name: string, settings: SettingsSpec): ServiceProcess => ({
+const service = (
+  name: string,
+  settings: SettingsSpec,
+  publicPortVariables: readonly string[] = [],
+): ServiceProcess => ({
   name,
   entry: `${name}/src/main.ts`,
   settings,
   opsPortVariable: `${name.toUpperCase()}_OPS_PORT`,
+  publicPortVariables,
 });
 
 export const SERVICE_PROCESSES: readonly ServiceProcess[] = [
-  service('gateway', gateway),
+  service('gateway', gateway, ['GATEWAY_PORT']),
   service('collector', collector),
   service('alerter', alerter),
   service('notifier', notifier),

@@ -6,6 +6,8 @@ import path from 'node:path';
 
 export interface ReadyFacts {
   readonly seconds: number;
+  /** The GraphQL endpoint; a browser gets GraphiQL there. */
+  readonly graphql: string;
   /** Each service's operations server (/healthz, /readyz, /metrics). */
   readonly services: readonly { readonly name: string; readonly ops: string }[];
   readonly mongo: string;
@@ -18,7 +20,10 @@ export function readyBanner(facts: ReadyFacts): string {
   const dataDir =
     relative.startsWith('..') || path.isAbsolute(relative) ? facts.dataDir : `./${relative}`;
   const width = Math.max(...facts.services.map(({ name }) => name.length));
-  const rows = [
+  return [
+    '',
+    `tickwatch is ready (${facts.services.length} services, ${facts.seconds.toFixed(1)} s)`,
+    `  GraphiQL  ${facts.graphql}`,
     ...facts.services.map(
       ({ name, ops }, index) =>
         `  ${index === 0 ? 'metrics ' : '        '}  ${name.padEnd(width)}  ${ops}/metrics`,
@@ -26,16 +31,10 @@ export function readyBanner(facts: ReadyFacts): string {
     `  MongoDB   ${facts.mongo}`,
     `  RabbitMQ  ${facts.broker}`,
     `  data      ${dataDir}/`,
-  ];
-  const [first] = facts.services;
-  return [
-    '',
-    `tickwatch is ready (${facts.services.length} services, ${facts.seconds.toFixed(1)} s)`,
-    ...rows,
     '',
     'Try it:',
-    `  curl -s ${first?.ops ?? ''}/readyz`,
-    `  curl -s ${first?.ops ?? ''}/metrics | grep '^process_'`,
+    `  curl -s ${facts.graphql} -H 'content-type: application/json' \\`,
+    `    -d '{"query":"mutation { register(email: \\"me@example.com\\", password: \\"correct-horse-42\\") { user { id } } }"}'`,
     '',
     'Ctrl-C stops everything.',
     '',

@@ -1,18 +1,13 @@
 /**
- * The supervisor's own log lines: the same JSON shape as the services' (infra/src/log.ts),
- * written into the shared output under the name `start`.
+ * The supervisor's own log lines: infra's logger (the services' JSON shape), written into the
+ * shared output under the name `start`.
  */
-import { pino, type Logger } from 'pino';
+import { createLogger, type Logger } from '@tickwatch/infra/log';
 import type { LogOutput } from './log-output.ts';
 
 export function supervisorLogger(output: LogOutput, level: string): Logger {
-  return pino(
-    {
-      level,
-      base: { service: 'start' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-    },
+  return createLogger(
+    { name: 'start', level },
     {
       write(line: string) {
         output.line('start', line.trimEnd());

@@ -39,9 +39,10 @@ export type StartConfig = ConfigOf<typeof startSettings>;
 
 export interface ServicePlan {
   readonly service: ServiceProcess;
-  readonly opsPort: number;
-  /** Where the supervisor asks for /readyz. */
-  readonly opsHost: string;
+  /** Every port variable of the service (operations first) → the port it gets. */
+  readonly ports: ReadonlyMap<string, number>;
+  /** Its operations server, where the supervisor asks for /readyz. */
+  readonly ops: string;
 }
 
 export interface StartPlan {
@@ -51,11 +52,19 @@ export interface StartPlan {
   readonly externalMongoUrl: string | undefined;
   readonly mongoPort: number;
   readonly services: readonly ServicePlan[];
+  /** The GraphQL endpoint users open (GraphiQL in a browser). */
+  readonly graphqlUrl: string;
+  /** What npm start sets for every service: the resolved ports, the public URL. */
+  readonly decided: Readonly<Record<string, string>>;
 }
 
 /** npm start's own settings; a bad one is a StartError naming every bad variable. */
 export const loadStartConfig = (source: NodeJS.ProcessEnv): StartConfig =>
   loadOrRefuse(() => loadConfig(startSettings, source));
+
+/** A wildcard bind address is reached through loopback. */
+const reachable = (host: string | undefined) =>
+  !host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 
 /** Resolves every port left at 0 to a free one, chosen once so a restarted service keeps it. */
 export async function planStart(
@@ -64,42 +73,50 @@ export async function planStart(
 ): Promise<StartPlan> {
   const externalMongoUrl = source.MONGO_URL || undefined;
   if (externalMongoUrl) loadOrRefuse(() => loadConfig({ MONGO_URL: mongoUrlSetting }, source));
+  const decided: Record<string, string> = {};
   const services: ServicePlan[] = [];
   for (const service of SERVICE_PROCESSES) {
-    const portSetting = service.settings[service.opsPortVariable];
-    if (!portSetting) throw new Error(`${service.name} has no ${service.opsPortVariable} setting`);
-    const spec = { [service.opsPortVariable]: portSetting };
-    const { [service.opsPortVariable]: port } = loadOrRefuse(() => loadConfig(spec, source));
-    const host = source.OPS_HOST || '127.0.0.1';
-    services.push({
-      service,
-      opsPort: (port as number) || (await freePort()),
-      opsHost: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host,
-    });
+    const ports = new Map<string, number>();
+    for (const variable of [service.opsPortVariable, ...service.publicPortVariables]) {
+      const portSetting = service.settings[variable];
+      if (!portSetting) throw new Error(`${service.name} has no ${variable} setting`);
+      const { [variable]: port } = loadOrRefuse(() =>
+        loadConfig({ [variable]: portSetting }, source),
+      );
+      ports.set(variable, (port as number) || (await freePort()));
+      decided[variable] = String(ports.get(variable));
+    }
+    const ops = `http://${reachable(source.OPS_HOST)}:${String(ports.get(service.opsPortVariable))}`;
+    services.push({ service, ports, ops });
   }
+  const graphqlUrl = `http://${reachable(source.GATEWAY_HOST)}:${decided.GATEWAY_PORT ?? ''}/graphql`;
+  // Links in emails must reach this gateway, on whatever port it got.
+  decided.PUBLIC_BASE_URL = source.PUBLIC_BASE_URL || new URL(graphqlUrl).origin;
   return {
     config,
     dataDir: path.resolve(config.TICKWATCH_DATA_DIR),
     externalMongoUrl,
     mongoPort: config.EMBEDDED_MONGO_PORT || (await freePort()),
     services,
+    graphqlUrl,
+    decided,
   };
 }
 
 /**
- * Each service's environment: the user's, then what npm start decides (broker, database, the
- * resolved ports). Every service's configuration is checked here, so a bad variable is reported
+ * Each service's environment: the user's, then what npm start decided (ports, public URL) and
+ * the broker and database it found or started. Every service's configuration is checked here, so a bad variable is reported
  * once for all four before anything starts.
  */
 export function serviceEnvironments(
   plan: StartPlan,
   source: NodeJS.ProcessEnv,
-  decided: Readonly<Record<string, string>>,
+  dependencies: { readonly RABBITMQ_URL: string; readonly MONGO_URL: string },
 ): Map<string, NodeJS.ProcessEnv> {
   const problems: string[] = [];
   const environments = new Map<string, NodeJS.ProcessEnv>();
-  for (const { service, opsPort } of plan.services) {
-    const environment = { ...source, ...decided, [service.opsPortVariable]: String(opsPort) };
+  for (const { service } of plan.services) {
+    const environment = { ...source, ...plan.decided, ...dependencies };
     try {
       loadConfig(service.settings, environment);
     } catch (error) {

@@ -6,12 +6,12 @@
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { nodeArguments } from '@tickwatch/infra/telemetry';
 import { REPOSITORY_ROOT } from '../services.ts';
 import { readyBanner } from './banner.ts';
 import type { LogOutput } from './log-output.ts';
 import { startEmbeddedMongoProcess, useExternalMongo, type Mongo } from './mongo.ts';
 import { bindProblem } from './network.ts';
-import { nodeArgumentsFor } from './node-arguments.ts';
 import { ensureBroker, type Broker } from './rabbitmq.ts';
 import { waitUntilReady } from './readiness.ts';
 import { planStart, serviceEnvironments, type StartConfig, type StartPlan } from './settings.ts';
@@ -73,7 +73,7 @@ export function startSupervisor(
         {
           name: service.name,
           command: process.execPath,
-          args: nodeArgumentsFor(service.entry),
+          args: nodeArguments(service.entry),
           cwd: REPOSITORY_ROOT,
           env: environments.get(service.name) ?? {},
           onLine: lines(service.name),
@@ -84,10 +84,7 @@ export function startSupervisor(
       abortIfStopping();
     }
     await waitUntilReady(
-      plan.services.map(({ service, opsHost, opsPort }) => ({
-        name: service.name,
-        url: `http://${opsHost}:${opsPort}/readyz`,
-      })),
+      plan.services.map(({ service, ops }) => ({ name: service.name, url: `${ops}/readyz` })),
       {
         logger,
         check: () => {
@@ -104,10 +101,8 @@ export function startSupervisor(
     );
     const facts = {
       seconds: (performance.now() - startedAt) / 1000,
-      services: plan.services.map(({ service, opsHost, opsPort }) => ({
-        name: service.name,
-        ops: `http://${opsHost}:${opsPort}`,
-      })),
+      graphql: plan.graphqlUrl,
+      services: plan.services.map(({ service, ops }) => ({ name: service.name, ops })),
       mongo: mongo.description,
       broker: broker.description,
       dataDir: plan.dataDir,
@@ -129,7 +124,7 @@ export function startSupervisor(
       plan.externalMongoUrl
         ? useExternalMongo(plan.externalMongoUrl)
         : startEmbeddedMongoProcess({
-            nodeArgs: nodeArgumentsFor('scripts/mongo-embedded.ts'),
+            nodeArgs: nodeArguments('scripts/mongo-embedded.ts'),
             cwd: REPOSITORY_ROOT,
             env: { ...source, LOG_LEVEL: plan.config.LOG_LEVEL },
             port: plan.mongoPort,
@@ -154,18 +149,12 @@ export function startSupervisor(
 
 /** A port already taken would make a service crash-loop: say which, and how to move it. */
 async function refuseBusyPorts(plan: StartPlan): Promise<void> {
-  const wanted = plan.services.map(({ service, opsHost, opsPort }) => ({
-    variable: service.opsPortVariable,
-    host: opsHost,
-    port: opsPort,
-  }));
-  if (!plan.externalMongoUrl) {
-    wanted.push({ variable: 'EMBEDDED_MONGO_PORT', host: '127.0.0.1', port: plan.mongoPort });
-  }
+  const wanted = plan.services.flatMap(({ ports }) => [...ports]);
+  if (!plan.externalMongoUrl) wanted.push(['EMBEDDED_MONGO_PORT', plan.mongoPort]);
   const problems: string[] = [];
-  for (const { variable, host, port } of wanted) {
-    const problem = await bindProblem(host, port);
-    if (problem) problems.push(`${variable}: ${host}:${port} is not available (${problem})`);
+  for (const [variable, port] of wanted) {
+    const problem = await bindProblem('127.0.0.1', port);
+    if (problem) problems.push(`${variable}: port ${port} is not available (${problem})`);
   }
   if (problems.length > 0) {
     throw new StartError(

@@ -47,6 +47,7 @@ export function npmStart(env: Readonly<Record<string, string>>): NpmStart {
     env: {
       ...process.env,
       GATEWAY_OPS_PORT: '0',
+      GATEWAY_PORT: '0',
       COLLECTOR_OPS_PORT: '0',
       ALERTER_OPS_PORT: '0',
       NOTIFIER_OPS_PORT: '0',

@@ -34,6 +34,12 @@ describe('npm start (the embedded default, as real processes)', function () {
       'notifier',
     ]);
     for (const { ops } of services) expect(await isReady(ops), ops).to.be.true;
+    const ping = await fetch(ready.graphql as string, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ ping { ready } }' }),
+    });
+    expect(await ping.json()).to.deep.equal({ data: { ping: { ready: true } } });
     expect(existsSync(path.join(run.dataDir, 'mongo'))).to.be.true;
 
     const started = (name: string) => (r: { msg: string }) =>

@@ -37,8 +37,10 @@ describe('every entry point starts through the telemetry bootstrap (launch.ts)',
     expect(compose).not.to.match(/command: \['node'/);
   });
 
-  it('scripts/start.ts and the entry-point tests', async () => {
-    expect(await read('scripts/start.ts')).to.include('nodeArguments(`${service}/src/main.ts`)');
+  it("npm start's supervisor and the entry-point tests", async () => {
+    const supervisor = await read('scripts/start/supervisor.ts');
+    expect(supervisor).to.include('nodeArguments(service.entry)');
+    expect(supervisor).to.include("nodeArguments('scripts/mongo-embedded.ts')");
     expect(await read('infra/src/testing/entry-point.ts')).to.include(
       'nodeArguments(entry.pathname)',
     );
