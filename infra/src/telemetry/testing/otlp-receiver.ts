@@ -75,7 +75,14 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         response.writeHead(404).end();
         return;
       }
-      const payload = JSON.parse(text) as OtlpExport;
+      let payload: OtlpExport;
+      try {
+        payload = JSON.parse(text) as OtlpExport;
+      } catch {
+        // Protobuf, most likely: the exporting process needs OTEL_EXPORTER_OTLP_PROTOCOL=http/json.
+        response.writeHead(415).end();
+        return;
+      }
       for (const resourceSpans of payload.resourceSpans ?? []) {
         const resource = attributes(resourceSpans.resource?.attributes);
         for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
