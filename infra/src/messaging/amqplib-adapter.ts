@@ -219,9 +219,9 @@ function adaptChannel(
     async cancel(consumerTag) {
       await channel.cancel(consumerTag);
     },
-    ack(deliveryTag) {
+    ack(deliveryTag, allUpTo = false) {
       return settle(() => {
-        channel.ack(tagOnly(deliveryTag));
+        channel.ack(tagOnly(deliveryTag), allUpTo);
       });
     },
     nack(deliveryTag, requeue) {

@@ -116,10 +116,11 @@ export interface BrokerChannel {
   ): Promise<string>;
   cancel(consumerTag: string): Promise<void>;
   /**
-   * False when the channel is already closed: the tag died with it and the broker requeues
-   * the message by itself (it will be redelivered, so handlers must be idempotent).
+   * Acks one delivery, or with `allUpTo` every unacked one up to this tag (one frame for a
+   * batch). False when the channel is already closed: the tags died with it and the broker
+   * requeues the messages by itself (they will be redelivered, so handlers must be idempotent).
    */
-  ack(deliveryTag: number): boolean;
+  ack(deliveryTag: number, allUpTo?: boolean): boolean;
   /** `requeue: false` dead-letters through the queue's own DLX (the broker adds x-death). */
   nack(deliveryTag: number, requeue: boolean): boolean;
   /** basic.get with manual ack; null when the queue is empty. */

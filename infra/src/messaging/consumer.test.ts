@@ -9,7 +9,13 @@ import type { DeliveryContext } from './handlers.ts';
 import type { Messaging, MessagingOptions } from './messaging.ts';
 import { noopObserver } from './observer.ts';
 import { priceUpdated, userDeleted } from './testing/events.ts';
-import { Disposer, TEST_TIERS, testMessaging, testTopology } from './testing/fixtures.ts';
+import {
+  Disposer,
+  loggerThrowingOnce,
+  TEST_TIERS,
+  testMessaging,
+  testTopology,
+} from './testing/fixtures.ts';
 import { createTestVhost, type TestVhost } from './testing/test-vhost.ts';
 
 const USER = '0b7e9a52-3f7e-4d1c-8a0e-5f2b7c9d1e01';
@@ -164,7 +170,8 @@ describe('messaging consumer: acks, retry tiers, DLQ (real RabbitMQ)', function 
       `retries-exhausted: failed ${TEST_TIERS.length + 1} times, last: smtp down (attempt 4)`,
     );
     expect(dead?.attempts).to.equal(4);
-    expect(dead?.lastError).to.equal('smtp down (attempt 3)');
+    // This failure's error, the same as the reason's: not the one the last retry hop recorded.
+    expect(dead?.lastError).to.equal('smtp down (attempt 4)');
     expect(dead?.deaths.map((d) => d.queue)).to.have.members(
       TEST_TIERS.map((t) => `tickwatch.wait.${t.name}`),
     );
@@ -248,5 +255,29 @@ describe('messaging consumer: acks, retry tiers, DLQ (real RabbitMQ)', function 
     expect(dead?.messageId).to.equal(event.id);
     expect(dead?.reason).to.equal(`broker: delivery_limit in ${NOTIFIER}`);
     expect(dead?.routingKey).to.equal('user.deleted');
+  });
+
+  it('gives a message back when its delivery path fails unexpectedly, instead of leaving it unacked', async () => {
+    const { logger, thrown } = loggerThrowingOnce('handler failed; retrying through a tier');
+    const messaging = await started({ logger });
+    const seen: DeliveryContext[] = [];
+    await messaging.consume(NOTIFIER, {
+      [EventType.userDeleted]: async (_event, context) => {
+        seen.push(context);
+        await Promise.resolve();
+        if (seen.length < 3) throw new Error('smtp down');
+      },
+    });
+    await messaging.publish(userDeleted(USER));
+    await pollUntil('handled on the third try', () => seen.length === 3);
+    // The first failure's retry path broke (the log call threw): the message was nacked and
+    // redelivered at once, then retried through a tier as usual.
+    expect(thrown()).to.be.true;
+    expect(seen.map((c) => [c.attempt, c.redelivered])).to.deep.equal([
+      [1, false],
+      [1, true],
+      [2, false],
+    ]);
+    await pollUntil('acked', async () => (await vhost.messageCount(NOTIFIER)) === 0);
   });
 });

@@ -9,39 +9,43 @@
  * or the redelivered message would run next to its own earlier run, and its successors could
  * overtake it.
  *
- * How each delivery is handled lives in work-delivery.ts (retry tiers) and
- * ordered-delivery.ts (in place); this file owns the subscription's life.
+ * How each delivery is handled lives in work-delivery.ts (retry tiers), live-delivery.ts
+ * (lossy) and ordered-batch.ts (in place, in batches); this file owns the subscription's life,
+ * and makes sure every delivery ends settled, even when its path fails unexpectedly.
  */
 import type { Logger } from '../log.ts';
-import type { BackoffOptions } from './backoff.ts';
+import { createBatchPump } from './batch-pump.ts';
 import type { BrokerChannel, IncomingMessage } from './broker-channel.ts';
 import type { Session, SessionComponent } from './connection.ts';
 import { IdleWaiters, settledWithin, sleep } from './deadline.ts';
+import { giveBack } from './delivery-outcomes.ts';
+import { deliveryScope, type SubscriptionScope } from './delivery-scope.ts';
 import { errorMessage } from './errors.ts';
 import type { Handlers } from './handlers.ts';
-import type { MessagingObserver } from './observer.ts';
 import { handleLiveDelivery } from './live-delivery.ts';
-import { handleOrderedDelivery } from './ordered-delivery.ts';
+import type { MessagingObserver } from './observer.ts';
+import { handleOrderedBatch, type OrderedBatchOptions } from './ordered-batch.ts';
 import type { Publisher } from './publisher.ts';
 import type { QueueSpec, RetryTier } from './topology/model.ts';
 import { handleWorkDelivery } from './work-delivery.ts';
 
-export interface InPlaceRetryOptions {
-  /** Handler attempts per delivery before the DLQ. */
-  readonly attempts: number;
-  readonly backoff: BackoffOptions;
-}
+/** How deliveries reach application code: one handler call each, or ordered batches. */
+export type DeliveryMode =
+  | { readonly kind: 'each'; readonly handlers: Handlers; readonly prefetch: number }
+  | ({
+      readonly kind: 'batches';
+      readonly maxBatch: number;
+      readonly prefetch: number;
+    } & OrderedBatchOptions);
 
 export interface ConsumerOptions {
   readonly queue: QueueSpec;
-  readonly handlers: Handlers;
-  readonly prefetch: number;
+  /** `batches` for ordered queues, `each` for work and live queues. */
+  readonly delivery: DeliveryMode;
   readonly publisher: Publisher;
   readonly observer: MessagingObserver;
   readonly logger: Logger;
   readonly retryTiers: readonly RetryTier[];
-  /** Ordered queues only. */
-  readonly inPlaceRetry: InPlaceRetryOptions;
   /** Subscribe this long after each (re)connect instead of at once (partition takeover). */
   readonly startDelayMs?: number;
 }
@@ -49,31 +53,19 @@ export interface ConsumerOptions {
 export interface Consumer extends SessionComponent {
   /** Cancels, waits up to `timeoutMs` for running handlers, closes the channel. */
   stop(timeoutMs: number): Promise<void>;
-  /** Handlers running now. */
+  /** Handlers (or batches) running now. */
   readonly running: number;
   /** Subscribed on the current session (false while waiting for the start delay). */
   readonly subscribed: boolean;
 }
 
-/** What a delivery handler needs; `released` is aborted when the channel goes away or on stop. */
-export interface DeliveryScope {
-  readonly channel: BrokerChannel;
-  readonly message: IncomingMessage;
-  readonly options: ConsumerOptions;
-  readonly logger: Logger;
-  readonly released: AbortSignal;
-}
+const asError = (error: unknown): Error =>
+  error instanceof Error ? error : new Error(errorMessage(error));
 
 export function createConsumer(options: ConsumerOptions): Consumer {
-  const { queue, prefetch } = options;
+  const { queue, delivery, publisher, observer, retryTiers } = options;
   const logger = options.logger.child({ queue: queue.name });
-  const ordered = queue.role === 'ordered';
-  const handle =
-    queue.role === 'ordered'
-      ? handleOrderedDelivery
-      : queue.role === 'live'
-        ? handleLiveDelivery
-        : handleWorkDelivery;
+  const ordered = delivery.kind === 'batches';
   let channel: BrokerChannel | undefined;
   let consumerTag: string | undefined;
   /** Aborted when the session ends or on stop: its deliveries stop starting handlers. */
@@ -82,30 +74,73 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   let running = 0;
   const idle = new IdleWaiters();
 
-  const settled = (): void => {
-    running -= 1;
-    if (running === 0) idle.wakeAll();
+  /**
+   * Counts `work` as running until it settles. A rejection is a bug in a delivery path (they
+   * catch handler errors), and must not leave a message unacked on a live channel, where it
+   * would hold its place (the whole partition, with prefetch 1) until the channel closes.
+   */
+  const track = (work: Promise<void>, recover: (error: Error) => void): Promise<void> => {
+    running += 1;
+    const done = (): void => {
+      running -= 1;
+      if (running === 0) idle.wakeAll();
+    };
+    return work.then(done, (error: unknown) => {
+      logger.error({ err: error }, 'delivery handling failed unexpectedly; giving it back');
+      try {
+        recover(asError(error));
+      } catch (recoverError) {
+        logger.error({ err: recoverError }, 'could not give the delivery back');
+      }
+      done();
+    });
   };
 
-  const onMessage = (
-    target: BrokerChannel,
-    signal: AbortSignal,
-    message: IncomingMessage,
-  ): void => {
-    // Stopping, or a delivery racing the end of its session: left unacked, it returns to the
-    // queue when the channel closes.
-    if (signal.aborted) return;
-    running += 1;
-    handle({ channel: target, message, options, logger, released: signal }).then(
-      settled,
-      (error: unknown) => {
-        // The delivery handlers catch handler errors; this is a bug in them. Leave the message
-        // unacked: it is redelivered when the channel closes.
-        logger.error({ err: error }, 'delivery handling failed unexpectedly');
-        settled();
-      },
-    );
+  /** The function each delivery of a new subscription goes to. */
+  const receiver = (scope: SubscriptionScope): ((message: IncomingMessage) => void) => {
+    if (delivery.kind === 'batches') {
+      return createBatchPump({
+        maxBatch: delivery.maxBatch,
+        released: scope.released,
+        run: (batch) =>
+          track(handleOrderedBatch(scope, batch, delivery), (error) => {
+            scope.giveBack(batch[0] as IncomingMessage, error);
+          }),
+      });
+    }
+    const { handlers } = delivery;
+    return (message) => {
+      const single = deliveryScope(scope, message);
+      const work =
+        queue.role === 'live'
+          ? handleLiveDelivery(single, handlers)
+          : handleWorkDelivery(single, handlers, retryTiers);
+      void track(work, (error) => {
+        giveBack(single, message.type ?? 'unknown', error);
+      });
+    };
   };
+
+  const subscriptionScope = (
+    session: Session,
+    opened: BrokerChannel,
+    signal: AbortSignal,
+  ): SubscriptionScope => ({
+    queue: queue.name,
+    channel: opened,
+    publish: (message, publishOptions) => publisher.publish(message, publishOptions),
+    observer,
+    logger,
+    released: signal,
+    giveBack: ordered
+      ? (_message, reason) => {
+          // Closing the channel returns every unacked delivery in order; a nack would not.
+          session.fail(new Error(`giving back deliveries of ${queue.name}: ${reason.message}`));
+        }
+      : (message) => {
+          opened.nack(message.deliveryTag, true);
+        },
+  });
 
   /** Opens a channel and subscribes, unless the session or this subscription ends meanwhile. */
   const subscribe = async (session: Session, signal: AbortSignal): Promise<void> => {
@@ -122,12 +157,14 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         { confirm: false },
       );
       if (!wanted()) return;
-      await opened.prefetch(ordered ? 1 : prefetch);
-      const target = opened;
+      await opened.prefetch(delivery.prefetch);
+      const receive = receiver(subscriptionScope(session, opened, signal));
       const tag = await opened.consume(
         queue.name,
         (message) => {
-          onMessage(target, signal, message);
+          // Stopping, or a delivery racing the end of its session: left unacked, it returns to
+          // the queue when the channel closes.
+          if (!signal.aborted) receive(message);
         },
         {
           cancelled: () => {
@@ -162,7 +199,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     try {
       await subscribe(session, signal);
     } catch (error) {
-      session.fail(error instanceof Error ? error : new Error(errorMessage(error)));
+      session.fail(asError(error));
     }
   };
 

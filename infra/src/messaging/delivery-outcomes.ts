@@ -1,10 +1,10 @@
 /**
- * The ways a delivery is settled, shared by work and ordered consumers. The order matters and
- * is the point of this file: a copy is published (and confirmed) *before* the original is
- * acked, so at every instant at least one copy exists in the broker.
+ * The ways a delivery is settled, shared by every kind of queue. The order matters and is the
+ * point of this file: a copy is published (and confirmed) *before* the original is acked, so at
+ * every instant at least one copy exists in the broker.
  */
-import type { DeliveryScope } from './consumer.ts';
-import { deadLetterMessage, type DeadReason } from './failure-policy.ts';
+import type { DeliveryScope } from './delivery-scope.ts';
+import { deadLetterMessage, type DeadLetterCause } from './failure-policy.ts';
 import type { ConsumeOutcome } from './observer.ts';
 import type { OutgoingMessage } from './publisher.ts';
 
@@ -15,19 +15,28 @@ export function ack(
   outcome: ConsumeOutcome,
   durationMs: number,
 ): void {
+  scope.settled = true;
   const acked = scope.channel.ack(scope.message.deliveryTag);
-  scope.options.observer.consumed({
-    queue: scope.options.queue.name,
+  scope.observer.consumed({
+    queue: scope.queue,
     type,
     outcome: acked ? outcome : 'requeue',
     durationMs,
   });
 }
 
+/** Gives the delivery back to the broker (see SubscriptionScope.giveBack) and reports it. */
+export function giveBack(scope: DeliveryScope, type: string, reason: Error): void {
+  if (scope.settled) return;
+  scope.settled = true;
+  scope.giveBack(scope.message, reason);
+  scope.observer.consumed({ queue: scope.queue, type, outcome: 'requeue', durationMs: 0 });
+}
+
 /**
  * Publishes the copy with a confirm, then acks the original. If the copy is not confirmed the
- * original is requeued instead (nack), and is delivered again: the fallback that keeps the
- * message, like Rascal's recovery chain ending in a nack.
+ * original is given back instead, and is delivered again: the fallback that keeps the message,
+ * like Rascal's recovery chain ending in a nack.
  */
 export async function forward(
   scope: DeliveryScope,
@@ -38,19 +47,13 @@ export async function forward(
 ): Promise<void> {
   try {
     // Not buffered: if the connection dies, this delivery dies with it and comes back anyway.
-    await scope.options.publisher.publish(copy, { buffer: false });
+    await scope.publish(copy, { buffer: false });
   } catch (error) {
     scope.logger.error(
       { err: error, messageId: scope.message.messageId, to: copy.exchange },
-      'could not forward a failed message; requeueing it',
+      'could not forward a failed message; giving it back to the broker',
     );
-    scope.channel.nack(scope.message.deliveryTag, true);
-    scope.options.observer.consumed({
-      queue: scope.options.queue.name,
-      type,
-      outcome: 'requeue',
-      durationMs,
-    });
+    giveBack(scope, type, error instanceof Error ? error : new Error(String(error)));
     return;
   }
   ack(scope, type, outcome, durationMs);
@@ -58,17 +61,15 @@ export async function forward(
 
 export async function deadLetter(
   scope: DeliveryScope,
-  reason: DeadReason,
-  detail: string,
-  attempts: number,
+  cause: DeadLetterCause,
   type: string,
   durationMs: number,
 ): Promise<void> {
-  const queue = scope.options.queue.name;
+  const { reason, detail, attempts } = cause;
   scope.logger.warn(
     { messageId: scope.message.messageId, type, reason, detail, attempts },
     'dead-lettering message',
   );
-  const copy = deadLetterMessage(scope.message, queue, reason, detail, attempts);
+  const copy = deadLetterMessage(scope.message, scope.queue, cause);
   await forward(scope, copy, type, 'dead-letter', durationMs);
 }

@@ -90,9 +90,19 @@ export class TopologyMismatchError extends MessagingError {
   }
 }
 
+/** A thrown value as text; never throws itself (circular objects, BigInts, null prototypes). */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === 'string') return error;
-  const json = JSON.stringify(error) as string | undefined;
-  return json ?? String(error);
+  try {
+    const json = JSON.stringify(error) as string | undefined;
+    if (json !== undefined) return json;
+  } catch {
+    // Not serialisable: fall through to the type's name.
+  }
+  try {
+    return String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
 }

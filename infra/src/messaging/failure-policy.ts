@@ -27,19 +27,36 @@ export type DeadReason = (typeof DeadReason)[keyof typeof DeadReason];
 /** Longest error text carried in a header (AMQP header tables are capped at 64 KiB in total). */
 export const MAX_ERROR_HEADER_LENGTH = 1024;
 
+/** Why a message goes to its DLQ, as its dead-letter copy's headers will say. */
+export interface DeadLetterCause {
+  readonly reason: DeadReason;
+  readonly detail: string;
+  /** Handler attempts made, all deliveries together. */
+  readonly attempts: number;
+  /** The handler's last error, if a handler failed (invalid or unhandled messages have none). */
+  readonly error?: unknown;
+}
+
 export type FailureDecision =
   | { readonly kind: 'retry'; readonly tier: RetryTier; readonly attempts: number }
-  | {
-      readonly kind: 'dead-letter';
-      readonly reason: DeadReason;
-      readonly detail: string;
-      readonly attempts: number;
-    };
+  | ({ readonly kind: 'dead-letter' } & DeadLetterCause);
 
-/** Handler attempts already made for this message (0 on its first delivery). */
+/** Handler attempts recorded in the message's header by earlier retries (0 if none). */
 export function attemptsSoFar(message: IncomingMessage): number {
   const attempts = headerNumber(message.headers, HEADERS.attempts);
   return attempts !== undefined && attempts >= 0 ? Math.floor(attempts) : 0;
+}
+
+/**
+ * Attempts before this delivery on an ordered queue, where retries happen in place and leave
+ * no header: every earlier delivery of this copy (the quorum queue's `x-delivery-count`)
+ * counts as one, so the count never starts again at 1 after a redelivery. A lower bound when an
+ * earlier delivery retried in place several times, an upper one when it was returned before
+ * its handler ran (prefetched when the channel closed).
+ */
+export function inPlaceAttemptsSoFar(message: IncomingMessage): number {
+  const deliveries = headerNumber(message.headers, 'x-delivery-count') ?? 0;
+  return attemptsSoFar(message) + Math.max(0, Math.floor(deliveries));
 }
 
 /** After a failed attempt on a work queue: the next tier, or the DLQ. */
@@ -55,6 +72,7 @@ export function decideAfterFailure(
       reason: DeadReason.permanent,
       detail: errorMessage(error),
       attempts,
+      error,
     };
   }
   const tier = tiers[attempts - 1];
@@ -64,6 +82,7 @@ export function decideAfterFailure(
     reason: DeadReason.retriesExhausted,
     detail: `failed ${attempts} times, last: ${errorMessage(error)}`,
     attempts,
+    error,
   };
 }
 
@@ -72,12 +91,17 @@ export function truncate(text: string, max = MAX_ERROR_HEADER_LENGTH): string {
 }
 
 /** Broker-owned headers that must not be copied onto a new message. */
-const BROKER_HEADERS = new Set(['x-delivery-count']);
+const BROKER_HEADERS: ReadonlySet<string> = new Set(['x-delivery-count']);
+/** ...and for a dead-letter copy, the last error an earlier retry recorded. */
+const NOT_CARRIED_TO_DLQ: ReadonlySet<string> = new Set([...BROKER_HEADERS, HEADERS.lastError]);
 
-function carriedHeaders(message: IncomingMessage): Record<string, Headers[string]> {
+function carriedHeaders(
+  message: IncomingMessage,
+  dropped = BROKER_HEADERS,
+): Record<string, Headers[string]> {
   const headers: Record<string, Headers[string]> = {};
   for (const [name, value] of Object.entries(message.headers)) {
-    if (!BROKER_HEADERS.has(name)) headers[name] = value;
+    if (!dropped.has(name)) headers[name] = value;
   }
   return headers;
 }
@@ -122,16 +146,18 @@ export function retryMessage(
   });
 }
 
-/** The copy sent to `queue`'s DLQ, with the reason (a nack could not carry one). */
+/**
+ * The copy sent to `queue`'s DLQ, with the reason (a nack could not carry one). Its last-error
+ * header is this failure's error, not the one an earlier retry left behind.
+ */
 export function deadLetterMessage(
   message: IncomingMessage,
   queue: string,
-  reason: DeadReason,
-  detail: string,
-  attempts: number,
+  { reason, detail, attempts, error }: DeadLetterCause,
 ): OutgoingMessage {
   return copyOf(message, EXCHANGES.deadLetter, queue, {
-    ...carriedHeaders(message),
+    ...carriedHeaders(message, NOT_CARRIED_TO_DLQ),
+    ...(error === undefined ? {} : { [HEADERS.lastError]: truncate(errorMessage(error)) }),
     [HEADERS.attempts]: attempts,
     [HEADERS.deadReason]: truncate(`${reason}: ${detail}`),
     [HEADERS.routingKey]: originalRoutingKey(message),

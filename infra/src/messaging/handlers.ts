@@ -28,6 +28,34 @@ export type EventHandler<T extends EventType> = (
 /** One handler per event type the queue receives; a type without one goes to the DLQ. */
 export type Handlers = { readonly [T in EventType]?: EventHandler<T> };
 
+/** The event union of some types: `EventOf<'a' | 'b'>` is `Event<'a'> | Event<'b'>`. */
+export type EventOf<T extends EventType> = T extends EventType ? Event<T> : never;
+
+/** One message of a batch: its decoded, validated event and its own context. */
+export interface BatchItem<E extends TickwatchEvent = TickwatchEvent> {
+  readonly event: E;
+  readonly context: DeliveryContext;
+}
+
+/** Consecutive messages of one ordered queue, in queue order, acked together after the handler. */
+export interface DeliveryBatch<E extends TickwatchEvent = TickwatchEvent> {
+  readonly queue: string;
+  /** Never empty; at most the consumer's `maxBatch`. */
+  readonly items: readonly BatchItem<E>[];
+  /** 1 on this batch's first run, counting up through its in-place retries. */
+  readonly attempt: number;
+}
+
+/**
+ * Handles a whole batch, typically with one database write for all of it; resolves once that
+ * write is durable. Throwing retries the batch in place (the queue waits behind it); a
+ * PermanentError skips the retries and has the batch's messages tried one at a time to find
+ * the one that cannot succeed (messaging README, "Ordered batches").
+ */
+export type BatchHandler<E extends TickwatchEvent = TickwatchEvent> = (
+  batch: DeliveryBatch<E>,
+) => Promise<void>;
+
 export function handlerFor(
   handlers: Handlers,
   event: TickwatchEvent,

@@ -7,11 +7,20 @@ export {
   type ConsumeCallOptions,
   type Messaging,
   type MessagingOptions,
+  type PartitionBatchOptions,
   type PartitionOptions,
   type Subscription,
 } from './messaging.ts';
 export { ConnectionState } from './connection.ts';
-export type { DeliveryContext, EventHandler, Handlers } from './handlers.ts';
+export type {
+  BatchHandler,
+  BatchItem,
+  DeliveryBatch,
+  DeliveryContext,
+  EventHandler,
+  EventOf,
+  Handlers,
+} from './handlers.ts';
 export {
   isPermanent,
   MessagingError,
@@ -30,7 +39,7 @@ export {
 export { DeadReason } from './failure-policy.ts';
 export type { EncodeOptions } from './envelope.ts';
 export type { OutgoingMessage, PublishCallOptions } from './publisher.ts';
-export type { InPlaceRetryOptions } from './consumer.ts';
+export type { InPlaceRetryOptions } from './ordered-batch.ts';
 export type { BackoffOptions } from './backoff.ts';
 export {
   consumedQueues,

@@ -3,13 +3,13 @@
  * gone with the process) and have no DLQ: a message the handler cannot take is logged,
  * counted as `dropped` and acked. Retrying it would only delay fresher updates behind it.
  */
-import type { DeliveryScope } from './consumer.ts';
 import { ack } from './delivery-outcomes.ts';
+import type { DeliveryScope } from './delivery-scope.ts';
 import { decodeEvent } from './envelope.ts';
-import { deliveryContext, handlerFor } from './handlers.ts';
+import { deliveryContext, handlerFor, type Handlers } from './handlers.ts';
 
-export async function handleLiveDelivery(scope: DeliveryScope): Promise<void> {
-  const { message, options, logger } = scope;
+export async function handleLiveDelivery(scope: DeliveryScope, handlers: Handlers): Promise<void> {
+  const { message, logger } = scope;
   const decoded = decodeEvent(message);
   if (!decoded.ok) {
     logger.warn(
@@ -19,14 +19,14 @@ export async function handleLiveDelivery(scope: DeliveryScope): Promise<void> {
     ack(scope, message.type ?? 'unknown', 'dropped', 0);
     return;
   }
-  const handler = handlerFor(options.handlers, decoded.event);
+  const handler = handlerFor(handlers, decoded.event);
   if (!handler) {
     ack(scope, decoded.event.type, 'dropped', 0);
     return;
   }
   const started = performance.now();
   try {
-    await handler(decoded.event, deliveryContext(options.queue.name, message, 1));
+    await handler(decoded.event, deliveryContext(scope.queue, message, 1));
     ack(scope, decoded.event.type, 'ack', performance.now() - started);
   } catch (error) {
     logger.warn({ err: error, eventId: decoded.event.id }, 'live handler failed; message dropped');

@@ -4,17 +4,23 @@
  * reconnects), the confirmed publisher and the consumers together; safe defaults throughout
  * (confirms, persistent, mandatory, explicit prefetch, bounded buffers, heartbeats).
  */
-import { alerterPartitionQueue, PARTITIONS, type TickwatchEvent } from '@tickwatch/contracts';
+import {
+  alerterPartitionQueue,
+  PARTITIONS,
+  type EventType,
+  type TickwatchEvent,
+} from '@tickwatch/contracts';
 import { createLogger, type Logger } from '../log.ts';
 import { connectAmqplib } from './amqplib-adapter.ts';
 import type { BackoffOptions } from './backoff.ts';
 import type { Connector } from './broker-channel.ts';
 import { createSupervisor, type ConnectionState } from './connection.ts';
-import { createConsumer, type Consumer, type InPlaceRetryOptions } from './consumer.ts';
+import { createConsumer, type Consumer, type DeliveryMode } from './consumer.ts';
 import { encodeEvent, type EncodeOptions } from './envelope.ts';
 import { MessagingError, MessagingErrorCode } from './errors.ts';
-import type { Handlers } from './handlers.ts';
+import { handlerFor, type BatchHandler, type EventOf, type Handlers } from './handlers.ts';
 import { guardObserver, noopObserver, type MessagingObserver } from './observer.ts';
+import type { InPlaceRetryOptions } from './ordered-batch.ts';
 import { createPublisher, type OutgoingMessage, type PublishCallOptions } from './publisher.ts';
 import { findQueue, type Topology } from './topology/model.ts';
 import { tickwatchTopology } from './topology/tickwatch.ts';
@@ -67,6 +73,18 @@ export interface PartitionOptions {
   readonly partitions?: number;
 }
 
+export interface PartitionBatchOptions<T extends EventType> extends PartitionOptions {
+  /** The event types the handler takes; any other is dead-lettered (`unhandled-type`). */
+  readonly types: readonly T[];
+  /** Messages per handler call at most (default 100). */
+  readonly maxBatch?: number;
+  /**
+   * Unacked deliveries per partition (default 2 × maxBatch: the next batch arrives while one
+   * is being handled). All of them go back to the queue, in order, if the consumer dies.
+   */
+  readonly prefetch?: number;
+}
+
 export interface Subscription {
   /** Cancels, lets running handlers finish (up to the shutdown timeout), closes its channel. */
   stop(): Promise<void>;
@@ -90,7 +108,17 @@ export interface Messaging {
   /** A pre-encoded message (DLQ replay, outbox relay); same confirms and errors. */
   publishMessage(message: OutgoingMessage, options?: PublishCallOptions): Promise<void>;
   consume(queue: string, handlers: Handlers, options?: ConsumeCallOptions): Promise<Subscription>;
+  /** Every partition queue, one message per handler call, in order (retries in place). */
   consumePartitions(handlers: Handlers, options: PartitionOptions): Promise<Subscription>;
+  /**
+   * Every partition queue in ordered batches: one handler call per batch of up to `maxBatch`
+   * consecutive messages of one partition, acked together once it resolved (README, "Ordered
+   * batches": retries, poison isolation, what a crash does).
+   */
+  consumePartitionBatches<T extends EventType>(
+    handler: BatchHandler<EventOf<T>>,
+    options: PartitionBatchOptions<T>,
+  ): Promise<Subscription>;
   readonly topology: Topology;
   /** Stops consuming, drains handlers, waits for confirms, then closes the connection. */
   close(): Promise<void>;
@@ -138,8 +166,7 @@ export function createMessaging(options: MessagingOptions): Messaging {
 
   const addConsumer = async (
     queueName: string,
-    handlers: Handlers,
-    prefetch: number,
+    delivery: DeliveryMode,
     startDelayMs: number,
   ): Promise<Consumer> => {
     if (closing) throw new MessagingError(MessagingErrorCode.closed, 'messaging is closing');
@@ -150,18 +177,24 @@ export function createMessaging(options: MessagingOptions): Messaging {
         `"${queueName}" is not a consumable queue of the topology description`,
       );
     }
-    if (!Number.isInteger(prefetch) || prefetch < 1) {
-      throw new RangeError(`prefetch must be a positive integer, got ${prefetch}`);
+    const counts =
+      delivery.kind === 'batches' ? [delivery.prefetch, delivery.maxBatch] : [delivery.prefetch];
+    for (const count of counts) {
+      if (!Number.isInteger(count) || count < 1) {
+        throw new RangeError(`prefetch and maxBatch must be positive integers, got ${count}`);
+      }
     }
     const consumer = createConsumer({
       queue,
-      handlers,
-      prefetch,
+      // An ordered queue is always consumed in order, one batch at a time (of one, here).
+      delivery:
+        queue.role === 'ordered' && delivery.kind === 'each'
+          ? oneAtATime(delivery.handlers, delivery.prefetch, inPlaceRetry)
+          : delivery,
       publisher,
       observer,
       logger,
       retryTiers: topology.retryTiers,
-      inPlaceRetry,
       startDelayMs,
     });
     consumers.add(consumer);
@@ -172,6 +205,30 @@ export function createMessaging(options: MessagingOptions): Messaging {
       throw error;
     }
     return consumer;
+  };
+
+  /** A consumer on every partition: preferred ones at once, the others after the delay. */
+  const addPartitions = async (
+    delivery: DeliveryMode,
+    partitionOptions: PartitionOptions,
+  ): Promise<Subscription> => {
+    const partitions = partitionOptions.partitions ?? PARTITIONS;
+    const preferred = new Set(partitionOptions.preferred);
+    const started: Consumer[] = [];
+    const stop = async (): Promise<void> => {
+      await Promise.all(started.map((consumer) => stopConsumer(consumer, shutdownTimeoutMs)));
+    };
+    try {
+      for (let partition = 0; partition < partitions; partition++) {
+        const delay = preferred.has(partition) ? 0 : partitionOptions.takeoverDelayMs;
+        started.push(await addConsumer(alerterPartitionQueue(partition), delivery, delay));
+      }
+    } catch (error) {
+      // All partitions or none: the caller has no subscription to stop the others with.
+      await stop();
+      throw error;
+    }
+    return { stop, subscribed: () => started.every((consumer) => consumer.subscribed) };
   };
 
   const stopConsumer = async (consumer: Consumer, timeoutMs: number): Promise<void> => {
@@ -222,34 +279,55 @@ export function createMessaging(options: MessagingOptions): Messaging {
     },
 
     async consume(queueName, handlers, { prefetch = 10 } = {}) {
-      const consumer = await addConsumer(queueName, handlers, prefetch, 0);
+      const consumer = await addConsumer(queueName, { kind: 'each', handlers, prefetch }, 0);
       return {
         stop: () => stopConsumer(consumer, shutdownTimeoutMs),
         subscribed: () => consumer.subscribed,
       };
     },
 
-    async consumePartitions(handlers, partitionOptions) {
-      const partitions = partitionOptions.partitions ?? PARTITIONS;
-      const preferred = new Set(partitionOptions.preferred);
-      const started: Consumer[] = [];
-      const stop = async (): Promise<void> => {
-        await Promise.all(started.map((consumer) => stopConsumer(consumer, shutdownTimeoutMs)));
-      };
-      try {
-        for (let partition = 0; partition < partitions; partition++) {
-          const delay = preferred.has(partition) ? 0 : partitionOptions.takeoverDelayMs;
-          started.push(await addConsumer(alerterPartitionQueue(partition), handlers, 1, delay));
-        }
-      } catch (error) {
-        // All partitions or none: the caller has no subscription to stop the others with.
-        await stop();
-        throw error;
-      }
-      return { stop, subscribed: () => started.every((consumer) => consumer.subscribed) };
+    consumePartitions(handlers, partitionOptions) {
+      // One message at a time, as DESIGN.md §5 describes the ordered consumers.
+      return addPartitions({ kind: 'each', handlers, prefetch: 1 }, partitionOptions);
+    },
+
+    consumePartitionBatches(handler, { types, maxBatch = 100, prefetch, ...partitionOptions }) {
+      return addPartitions(
+        {
+          kind: 'batches',
+          // Sound: the consumer hands it only events whose type is in `types`.
+          handler: handler as unknown as BatchHandler,
+          types: new Set(types),
+          maxBatch,
+          prefetch: prefetch ?? 2 * maxBatch,
+          retry: inPlaceRetry,
+        },
+        partitionOptions,
+      );
     },
 
     close,
     stop: close,
+  };
+}
+
+/** Per-event handlers on an ordered queue: batches of one, dispatched by type. */
+function oneAtATime(
+  handlers: Handlers,
+  prefetch: number,
+  retry: InPlaceRetryOptions,
+): DeliveryMode {
+  const types = Object.entries(handlers).flatMap(([type, handler]: [string, unknown]) =>
+    handler === undefined ? [] : [type],
+  );
+  return {
+    kind: 'batches',
+    maxBatch: 1,
+    prefetch,
+    types: new Set(types),
+    retry,
+    handler: async ({ items }) => {
+      for (const { event, context } of items) await handlerFor(handlers, event)?.(event, context);
+    },
   };
 }

@@ -5,21 +5,10 @@ import { showDeadLetters } from './dlq/dlq-operations.ts';
 import type { Handlers } from './handlers.ts';
 import type { Messaging } from './messaging.ts';
 import { noopObserver, type ConsumeOutcome, type MessagingObserver } from './observer.ts';
-import { marketTime, priceUpdated } from './testing/events.ts';
+import { marketTime, priceUpdated, tickerPerPartition } from './testing/events.ts';
 import { startFaultProxy } from './testing/fault-proxy.ts';
 import { Disposer, testMessaging, testTopology } from './testing/fixtures.ts';
 import { createTestVhost, type TestVhost } from './testing/test-vhost.ts';
-
-/** One ticker per partition: `tickers[p]` routes to alerter.p<p>. */
-function tickerPerPartition(): string[] {
-  const tickers: string[] = [];
-  for (let i = 0; tickers.filter(Boolean).length < PARTITIONS; i++) {
-    const ticker = `T${i}`;
-    const partition = partitionOf(ticker);
-    tickers[partition] ??= ticker;
-  }
-  return tickers;
-}
 
 const ALL = Array.from({ length: PARTITIONS }, (_, p) => p);
 

@@ -3,34 +3,32 @@
  * failure, the message goes to the next retry tier with its attempt count, or to the DLQ
  * after the last tier; invalid or Permanent ones go to the DLQ at once (never retried).
  */
-import type { DeliveryScope } from './consumer.ts';
 import { ack, deadLetter, forward } from './delivery-outcomes.ts';
+import type { DeliveryScope } from './delivery-scope.ts';
 import { dispatch } from './dispatch.ts';
-import { decideAfterFailure, retryMessage } from './failure-policy.ts';
-import { deliveryContext } from './handlers.ts';
+import { attemptsSoFar, decideAfterFailure, retryMessage } from './failure-policy.ts';
+import { deliveryContext, handlerFor, type Handlers } from './handlers.ts';
+import type { RetryTier } from './topology/model.ts';
 
-export async function handleWorkDelivery(scope: DeliveryScope): Promise<void> {
-  const { message, options, logger } = scope;
-  const queue = options.queue.name;
-  const dispatched = dispatch(scope);
+export async function handleWorkDelivery(
+  scope: DeliveryScope,
+  handlers: Handlers,
+  retryTiers: readonly RetryTier[],
+): Promise<void> {
+  const { message, logger, queue } = scope;
+  const attemptsBefore = attemptsSoFar(message);
+  const dispatched = dispatch(scope, (event) => handlerFor(handlers, event), attemptsBefore);
   if (!dispatched.ok) return dispatched.refuse();
-  const { event, handler, attemptsBefore } = dispatched;
+  const { event, handler } = dispatched;
 
   const started = performance.now();
   try {
     await handler(event, deliveryContext(queue, message, attemptsBefore + 1));
   } catch (error) {
     const durationMs = performance.now() - started;
-    const decision = decideAfterFailure(attemptsBefore, error, options.retryTiers);
+    const decision = decideAfterFailure(attemptsBefore, error, retryTiers);
     if (decision.kind === 'dead-letter') {
-      await deadLetter(
-        scope,
-        decision.reason,
-        decision.detail,
-        decision.attempts,
-        event.type,
-        durationMs,
-      );
+      await deadLetter(scope, decision, event.type, durationMs);
       return;
     }
     logger.warn(

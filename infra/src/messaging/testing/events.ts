@@ -1,5 +1,12 @@
 /** Valid events for tests, built through contracts (so they pass the same validation). */
-import { createEvent, derivedEventId, EventType, type Event } from '@tickwatch/contracts';
+import {
+  createEvent,
+  derivedEventId,
+  EventType,
+  partitionOf,
+  PARTITIONS,
+  type Event,
+} from '@tickwatch/contracts';
 import { exampleData, exampleRule } from '@tickwatch/contracts/examples';
 
 const SOURCE = 'tickwatch/test';
@@ -34,4 +41,14 @@ export function userDeleted(userId: string): Event<typeof EventType.userDeleted>
 /** Market times one second apart from a fixed origin, for ordered sequences. */
 export function marketTime(step: number): string {
   return new Date(Date.UTC(2026, 9, 2, 14, 30, 0) + step * 1000).toISOString();
+}
+
+/** One ticker per partition: `tickers[p]` routes to alerter.p<p>. */
+export function tickerPerPartition(): string[] {
+  const tickers: string[] = [];
+  for (let i = 0; tickers.filter(Boolean).length < PARTITIONS; i++) {
+    const ticker = `T${i}`;
+    tickers[partitionOf(ticker)] ??= ticker;
+  }
+  return tickers;
 }

@@ -2,6 +2,9 @@
  * Messaging set up for tests: short retry tiers, fast reconnects and heartbeats, silent logs.
  * Production values differ only where a test would otherwise wait for minutes.
  */
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import type { Logger } from '../../log.ts';
 import { createMessaging, type Messaging, type MessagingOptions } from '../messaging.ts';
 import type { RetryTier, Topology } from '../topology/model.ts';
 import { tickwatchTopology, type TickwatchTopologyOptions } from '../topology/tickwatch.ts';
@@ -59,4 +62,32 @@ export class Disposer {
 export function holds(condition: boolean, progress: () => string): true {
   if (condition) return true;
   throw new Error(progress());
+}
+
+/**
+ * A logger whose transport throws the first time `message` is logged: a way to make a delivery
+ * path fail where it never expects to, as a bug in it would.
+ */
+export function loggerThrowingOnce(message: string): { logger: Logger; thrown: () => boolean } {
+  let thrown = false;
+  const logger = pino(
+    {
+      level: 'warn',
+      hooks: {
+        logMethod(args, method) {
+          if (!thrown && args.includes(message)) {
+            thrown = true;
+            throw new Error('log transport down');
+          }
+          method.apply(this, args);
+        },
+      },
+    },
+    new Writable({
+      write: (_chunk, _encoding, done) => {
+        done();
+      },
+    }),
+  );
+  return { logger, thrown: () => thrown };
 }

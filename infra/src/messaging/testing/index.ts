@@ -13,6 +13,19 @@ export {
   rabbitmqctl,
   setQueuePolicy,
 } from './rabbitmqctl.ts';
-export { Disposer, holds, TEST_TIERS, testMessaging, testTopology } from './fixtures.ts';
-export { marketTime, priceUpdated, ruleUpdated, userDeleted } from './events.ts';
+export {
+  Disposer,
+  holds,
+  loggerThrowingOnce,
+  TEST_TIERS,
+  testMessaging,
+  testTopology,
+} from './fixtures.ts';
+export {
+  marketTime,
+  priceUpdated,
+  ruleUpdated,
+  tickerPerPartition,
+  userDeleted,
+} from './events.ts';
 export { describeOnMongoTargets, type MongoTarget } from './mongo-targets.ts';
