@@ -49,6 +49,22 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads durations with their unit and numbers with decimals', () => {
+    const timing = {
+      POLL: setting(env.duration(1_000, 3_600_000), 'poll interval', { default: '15s' }),
+      RATIO: setting(env.number(0, 100), 'ratio', { default: '2.5' }),
+    };
+    expect(loadConfig(timing, {})).to.deep.equal({ POLL: 15_000, RATIO: 2.5 });
+    expect(loadConfig(timing, { POLL: '1.5m' }).POLL).to.equal(90_000);
+    expect(loadConfig(timing, { POLL: '2500ms' }).POLL).to.equal(2_500);
+    expect(() => loadConfig(timing, { POLL: '15', RATIO: 'x' })).to.throw(
+      ConfigError,
+      /POLL: expected a duration with a unit[^\n]*\n {2}RATIO: expected a number/,
+    );
+    expect(() => loadConfig(timing, { POLL: '500ms' })).to.throw(/POLL: must be at least 1s/);
+    expect(() => loadConfig(timing, { POLL: '2h' })).to.throw(/POLL: must be at most 1h/);
+  });
+
   it('rejects a URL with the wrong protocol', () => {
     expect(() => loadConfig(spec, { RABBITMQ_URL: 'http://h' })).to.throw(/protocol amqp or amqps/);
   });

@@ -48,6 +48,20 @@ export const env = {
       .transform(Number)
       .pipe(z.number().int().min(min).max(max)),
   port: () => env.int(0, 65535),
+  /** A duration such as `500ms`, `15s`, `5m`, `1h` (a unit is required), parsed to milliseconds. */
+  duration: (minMs = 0, maxMs = Number.MAX_SAFE_INTEGER) =>
+    z
+      .string()
+      .regex(DURATION, 'expected a duration with a unit, e.g. 500ms, 15s, 5m, 1h')
+      .transform(durationMs)
+      .pipe(z.number().min(minMs, tooShort(minMs)).max(maxMs, tooLong(maxMs))),
+  /** A decimal number such as `0.5` or `25`. */
+  number: (min = -Number.MAX_VALUE, max = Number.MAX_VALUE) =>
+    z
+      .string()
+      .regex(/^-?\d+(\.\d+)?$/, 'expected a number')
+      .transform(Number)
+      .pipe(z.number().min(min).max(max)),
   boolean: () =>
     z
       .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -66,6 +80,25 @@ export const env = {
         .filter(Boolean),
     ),
 } as const;
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+
+function durationMs(text: string): number {
+  const [, amount = '0', unit = 'ms'] = DURATION.exec(text) ?? [];
+  return Math.round(Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS]);
+}
+
+/** `90000` → `90s`, `300000` → `5m`: for the messages of a duration out of range. */
+function formatDuration(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms >= 1_000 && ms % 1_000 === 0) return `${ms / 1_000}s`;
+  return `${ms}ms`;
+}
+
+const tooShort = (minMs: number) => ({ message: `must be at least ${formatDuration(minMs)}` });
+const tooLong = (maxMs: number) => ({ message: `must be at most ${formatDuration(maxMs)}` });
 
 /**
  * Reads every setting of `spec` from `source`. Throws a ConfigError naming each missing or
