@@ -1,10 +1,105 @@
 /**
- * The collector process: polls quotes and publishes price.updated.
- * Wiring only: configuration → infrastructure → handlers. So far it runs the service lifecycle
- * (configuration check, /healthz, /readyz, graceful SIGTERM); the collector's own components are
- * started here and registered with `context.add` by its issue.
+ * The collector process: keeps the watchlist from rule, watch, lease and user events, polls
+ * quotes for it and publishes price.updated (README "Collector").
+ * Wiring only: configuration → infrastructure → watchlist consumer → source, breaker, poller.
+ * Components stop in reverse: the poller first (its cycle finishes), then messaging (drains the
+ * watchlist consumer, waits for confirms), then MongoDB.
  */
+import { QUEUES } from '@tickwatch/contracts';
+import { createMessaging } from '@tickwatch/infra/messaging';
+import { connectMongo } from '@tickwatch/infra/mongo';
 import { runMain } from '@tickwatch/infra/service';
+import { createBatchBreaker } from './breaker.ts';
+import { createCollectorCycle } from './collector-cycle.ts';
 import { settings } from './config.ts';
+import { noopMetrics } from './metrics.ts';
+import { startPoller } from './poller.ts';
+import { tickerStates } from './publishing/ticker-states.ts';
+import { createSource, followsCalendars } from './sources/create-source.ts';
+import { referenceStore } from './watchlist/references.ts';
+import { watchlistHandlers } from './watchlist/watchlist-handlers.ts';
 
-await runMain('collector', settings, 'COLLECTOR_OPS_PORT', () => Promise.resolve());
+/** Watchlist events handled at once: their writes go to MongoDB as one bulkWrite. */
+const WATCHLIST_PREFETCH = 50;
+
+await runMain('collector', settings, 'COLLECTOR_OPS_PORT', async (context, config) => {
+  const { logger } = context;
+  const metrics = noopMetrics;
+
+  const mongo = context.add(
+    await connectMongo({ url: config.MONGO_URL, service: 'collector', logger }),
+  );
+  const references = referenceStore(mongo.connection);
+  await references.ensureIndexes();
+  const states = tickerStates(mongo.connection);
+  await states.load();
+
+  const messaging = context.add(
+    createMessaging({ url: config.RABBITMQ_URL, service: 'collector', logger }),
+  );
+  await messaging.start();
+  await messaging.consume(QUEUES.collectorWatchlist, watchlistHandlers(references, logger), {
+    prefetch: WATCHLIST_PREFETCH,
+  });
+
+  const source = await createSource(config, logger);
+  context.add({ name: 'quote-source', stop: () => source.close() });
+  const breaker = createBatchBreaker(
+    source,
+    {
+      timeoutMs: config.BREAKER_TIMEOUT,
+      errorThresholdPercentage: config.BREAKER_ERROR_PERCENT,
+      volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
+      rollingWindowMs: config.BREAKER_ROLLING_WINDOW,
+      resetTimeoutMs: config.BREAKER_RESET_TIMEOUT,
+    },
+    logger,
+    metrics,
+  );
+  context.add({
+    name: 'breaker',
+    stop: () => {
+      breaker.shutdown();
+      return Promise.resolve();
+    },
+  });
+
+  const cycle = createCollectorCycle({
+    source,
+    breaker,
+    activeTickers: (now) => references.activeTickers(now),
+    states,
+    messaging,
+    metrics,
+    logger,
+    settings: {
+      defaultTickers: config.DEFAULT_TICKERS,
+      batchSize: config.QUOTE_BATCH_SIZE,
+      hygiene: {
+        jumpThresholdPercent: config.JUMP_THRESHOLD_PERCENT,
+        jumpWindowMs: config.JUMP_WINDOW,
+      },
+      unknownRecheckMs: config.UNKNOWN_TICKER_RECHECK,
+    },
+  });
+  context.add(
+    startPoller(
+      cycle,
+      states,
+      {
+        pollIntervalMs: config.POLL_INTERVAL,
+        pollIntervalClosedMs: config.POLL_INTERVAL_CLOSED,
+        followsCalendars: followsCalendars(config),
+      },
+      logger,
+    ),
+  );
+  logger.info(
+    {
+      source: config.MARKET_SOURCE,
+      defaultTickers: config.DEFAULT_TICKERS,
+      pollIntervalMs: config.POLL_INTERVAL,
+    },
+    'collecting',
+  );
+});
