@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { EventType, partitionOf } from '@tickwatch/contracts';
+import { nodeArguments } from '@tickwatch/infra/telemetry';
 import { describeEntryPoint, pollUntil } from '@tickwatch/infra/testing';
 import { Inbox, ruleEvent, startHarness, type Harness } from '../test/harness.ts';
 
@@ -55,7 +56,7 @@ describe('collector process', function () {
       { [EventType.priceUpdated]: partitions.record },
       { preferred: Array.from({ length: 16 }, (_, n) => n), takeoverDelayMs: 0 },
     );
-    const child = spawn(process.execPath, [entry.pathname], {
+    const child = spawn(process.execPath, nodeArguments(entry.pathname), {
       env: {
         PATH: process.env.PATH ?? '',
         ...env(),
