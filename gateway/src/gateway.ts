@@ -29,13 +29,14 @@ import { gatewaySchema } from './graphql/schema.ts';
 import { createApp } from './http/app.ts';
 import { listenHttp, type HttpServer } from './http/server.ts';
 import { unsubscribeRouter } from './http/unsubscribe.ts';
-import { instanceId as processInstanceId } from './instance.ts';
+import { instanceId as processInstanceId } from '@tickwatch/infra/telemetry';
 import { createInterestLeases } from './read/interest-leases.ts';
 import { startLiveFeed } from './read/live-feed.ts';
 import { createMarketMemory } from './read/market-memory.ts';
 import { ensureReadIndexes, readModels } from './read/models.ts';
 import { startProjector } from './read/projector.ts';
 import { createReadQueries } from './read/read-queries.ts';
+import { gaugeSources } from './metrics.ts';
 import { createAccounts } from './users/accounts.ts';
 import { createTombstones } from './users/tombstones.ts';
 import { userModel } from './users/user-model.ts';
@@ -172,6 +173,18 @@ export async function startGateway(
   context.add({ name: 'read-models', stop: () => projector.stop() });
   const live = await startLiveFeed(messaging, { instanceId, memory });
   context.add({ name: 'live-feed', stop: () => live.stop() });
+
+  gaugeSources.users = async () =>
+    (await users.estimatedDocumentCount()) -
+    (await users.countDocuments({ deletedAt: { $exists: true } }));
+  gaugeSources.outboxLagSeconds = async () => {
+    const oldest = await users
+      .findOne({ outboxPendingSince: { $exists: true } }, { outboxPendingSince: 1 })
+      .sort({ outboxPendingSince: 1 })
+      .lean();
+    const since = oldest?.outboxPendingSince;
+    return since ? (Date.now() - since.getTime()) / 1000 : 0;
+  };
 
   const services: GatewayServices = {
     store,

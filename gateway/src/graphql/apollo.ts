@@ -10,6 +10,7 @@ import type { Logger } from '@tickwatch/infra/log';
 import type { GatewayContext } from './context.ts';
 import { createFormatError } from './format-error.ts';
 import { parseOptions, validationRules } from './limits.ts';
+import { metricsPlugin } from './metrics-plugin.ts';
 
 export interface ApolloOptions {
   readonly schema: GraphQLSchema;
@@ -30,6 +31,10 @@ export function createApollo(options: ApolloOptions): ApolloServer<GatewayContex
     parseOptions,
     validationRules: validationRules({ exposeLimits: !production }),
     formatError: createFormatError({ logger: options.logger, production }),
-    plugins: [ApolloServerPluginLandingPageDisabled(), ...(options.plugins ?? [])],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      metricsPlugin<GatewayContext>(),
+      ...(options.plugins ?? []),
+    ],
   });
 }

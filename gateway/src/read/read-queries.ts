@@ -215,7 +215,11 @@ export function createReadQueries(options: {
 
     async movingAverages(tickerInput: string): Promise<MovingAverageRow[]> {
       const ticker = validTicker(tickerInput, 'ticker');
-      return models.averages.find({ ticker }).sort({ windowMinutes: 1 }).lean<MovingAverageRow[]>();
+      return models.averages
+        .find({ ticker })
+        .sort({ windowMinutes: 1 })
+        .lean<MovingAverageRow[]>()
+        .exec();
     },
 
     alerts(userId: string, first: number, after?: string | null): Promise<Page<AlertRow>> {
@@ -250,12 +254,13 @@ export function createReadQueries(options: {
       );
     },
 
-    /** The deliveries of one alert of `userId`. */
+    /** The deliveries of one alert of `userId` (exec: graphql must get a Promise, not a Query). */
     deliveriesOf(userId: string, alertId: string): Promise<NotificationRow[]> {
       return models.notifications
         .find({ alertId, userId })
         .sort({ channel: 1 })
-        .lean<NotificationRow[]>();
+        .lean<NotificationRow[]>()
+        .exec();
     },
 
     /** Which of these rule versions fired (for TRIGGERED). */

@@ -21,6 +21,7 @@ import {
   sameHash,
 } from '../auth/refresh-tokens.ts';
 import { badInput, conflict, forbidden, unauthenticated } from '../graphql/errors.ts';
+import { metrics } from '../metrics.ts';
 import { contractRule } from './rule-commands.ts';
 import { commandEvent, type UserStore } from './user-store.ts';
 import { MAX_SESSIONS, type UserDocument, type UserModel } from './user-model.ts';
@@ -182,7 +183,12 @@ export function createAccounts(options: AccountsOptions): Accounts {
 
     async login({ email: emailInput, password, ip }) {
       const email = emailInput.trim().toLowerCase();
-      await limiter.check(email, ip);
+      try {
+        await limiter.check(email, ip);
+      } catch (error) {
+        metrics.logins.inc({ outcome: 'rate_limited' });
+        throw error;
+      }
       const user = await users
         .findOne({ email, deletedAt: { $exists: false } })
         .select('+passwordHash')
@@ -192,9 +198,11 @@ export function createAccounts(options: AccountsOptions): Accounts {
         : await hasher.verifyNothing(password);
       if (!user || !valid) {
         await limiter.failed(email, ip);
+        metrics.logins.inc({ outcome: 'failure' });
         throw unauthenticated(WRONG_LOGIN);
       }
       await limiter.succeeded(email);
+      metrics.logins.inc({ outcome: 'success' });
       const { passwordHash: _hash, ...withoutHash } = user;
       return openSession(withoutHash);
     },
