@@ -1,8 +1,9 @@
 /**
  * Refresh tokens: opaque, random, rotated on every use. The client holds `<session id>.<secret>`;
  * the user document holds the session with a SHA-256 of the secret (a stolen database copy
- * cannot be replayed as tokens) and the hash of the previous secret: presenting a secret that
- * was already rotated away means two parties hold the token, so the whole session is revoked.
+ * cannot be replayed as tokens) and the hashes of the last secrets it replaced: presenting a
+ * secret that was already rotated away means two parties hold the token, so the whole session
+ * is revoked.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 

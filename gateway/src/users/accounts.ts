@@ -24,7 +24,12 @@ import { badInput, conflict, forbidden, unauthenticated } from '../graphql/error
 import { metrics } from '../metrics.ts';
 import { contractRule } from './rule-commands.ts';
 import { commandEvent, type UserStore } from './user-store.ts';
-import { MAX_SESSIONS, type UserDocument, type UserModel } from './user-model.ts';
+import {
+  KEEP_USED_SECRETS,
+  MAX_SESSIONS,
+  type UserDocument,
+  type UserModel,
+} from './user-model.ts';
 import { defaultPreferences } from './preference-commands.ts';
 
 export interface Session {
@@ -213,7 +218,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
         await endSession(user._id, session.id);
         throw unauthenticated('the session has expired: log in again');
       }
-      if (sameHash(presented, session.previousHash)) {
+      if ((session.usedHashes ?? []).some((used) => sameHash(presented, used))) {
         // A rotated-away token came back: someone else holds a copy. End the session for both.
         await endSession(user._id, session.id);
         logger.warn(
@@ -233,9 +238,15 @@ export function createAccounts(options: AccountsOptions): Accounts {
           sessions: { $elemMatch: { id: session.id, secretHash: session.secretHash } },
         },
         {
+          // The whole session in one positional path.
           $set: {
-            'sessions.$.secretHash': next.secretHash,
-            'sessions.$.previousHash': session.secretHash,
+            'sessions.$': {
+              ...session,
+              secretHash: next.secretHash,
+              usedHashes: [...(session.usedHashes ?? []), session.secretHash].slice(
+                -KEEP_USED_SECRETS,
+              ),
+            },
           },
         },
       );

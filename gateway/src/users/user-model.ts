@@ -29,8 +29,8 @@ export interface StoredWatch {
 export interface StoredSession {
   id: string;
   secretHash: string;
-  /** The secret before the last rotation: presenting it again revokes the session. */
-  previousHash?: string;
+  /** Secrets rotated away (the last few): presenting one again revokes the session. */
+  usedHashes?: string[];
   createdAt: Date;
   expiresAt: Date;
 }
@@ -73,6 +73,8 @@ export interface UserDocument extends OutboxFields {
 export const MAX_RULES = 100;
 export const MAX_WATCHES = 200;
 export const MAX_SESSIONS = 10;
+/** Rotated-away refresh secrets remembered per session (reuse detection). */
+export const KEEP_USED_SECRETS = 10;
 /** Request ids remembered per user (a client retries within minutes, not after 50 more commands). */
 export const KEEP_REQUESTS = 50;
 
@@ -80,7 +82,7 @@ export const KEEP_REQUESTS = 50;
 const sessionFields = {
   id: { type: String, required: true },
   secretHash: { type: String, required: true },
-  previousHash: String,
+  usedHashes: { type: [String], default: [] },
   createdAt: { type: Date, required: true },
   expiresAt: { type: Date, required: true },
 };

@@ -244,6 +244,29 @@ describeOnMongoTargets('outbox relay (real RabbitMQ)', (target) => {
     });
   });
 
+  it('runs two flushes of one document by the same relay one after the other: each entry published once', async () => {
+    const userId = newUserId();
+    const events = [1, 2, 3].map((v) => userEvent(v, userId));
+    await createAccount(userId, 3, events);
+    let publishing = 0;
+    let overlapped = false;
+    const published: string[] = [];
+    const slow = {
+      publishMessage: async (message: { properties: { messageId?: string } }) => {
+        publishing += 1;
+        if (publishing > 1) overlapped = true;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        published.push(String(message.properties.messageId));
+        publishing -= 1;
+      },
+    };
+    const relay = relayFor({ messaging: slow });
+    const [a, b] = await Promise.all([relay.flush(userId), relay.flush(userId)]);
+    expect(a.published + b.published).to.equal(3);
+    expect(overlapped).to.be.false;
+    expect(published).to.deep.equal(events.map((e) => e.id));
+  });
+
   it('lets two relays flush one document at once without losing or leaving anything', async () => {
     const Account = accountModel(target.connection());
     const userId = newUserId();

@@ -152,7 +152,7 @@ export function createOutboxRelay<T extends OutboxFields>(
     );
   };
 
-  const flush = async (id: unknown): Promise<FlushResult> => {
+  const flushNow = async (id: unknown): Promise<FlushResult> => {
     let published = 0;
     let failed = 0;
     for (;;) {
@@ -191,6 +191,22 @@ export function createOutboxRelay<T extends OutboxFields>(
       }
       if (await releaseIfDone(id)) return { published, failed };
     }
+  };
+
+  // The lease keeps other relays out, but this relay may re-enter its own lease: two flushes
+  // of one document in this process (a command's flush and the sweep, say) would publish the
+  // same entries twice. They run one after the other instead.
+  const flushing = new Map<string, Promise<FlushResult>>();
+  const flush = (id: unknown): Promise<FlushResult> => {
+    const key = String(id);
+    const previous = flushing.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => flushNow(id));
+    flushing.set(key, next);
+    const forget = (): void => {
+      if (flushing.get(key) === next) flushing.delete(key);
+    };
+    next.then(forget, forget);
+    return next;
   };
 
   const sweep = async (): Promise<number> => {
