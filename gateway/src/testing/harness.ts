@@ -10,8 +10,10 @@ import { createLogger } from '@tickwatch/infra/log';
 import type { DeliveryContext, Handlers, Messaging } from '@tickwatch/infra/messaging';
 import {
   createTestVhost,
+  startFaultProxy,
   testMessaging,
   testTopology,
+  type FaultProxy,
   type TestVhost,
 } from '@tickwatch/infra/messaging/testing';
 import { startEmbeddedMongo, type EmbeddedMongo } from '@tickwatch/infra/mongo/embedded';
@@ -41,6 +43,8 @@ export interface TestGateway {
   readonly gateway: Gateway;
   readonly config: GatewayConfig;
   readonly vhost: TestVhost;
+  /** Between the gateway and the broker when started with `faultProxy` (cut, refuse, resume). */
+  readonly proxy: FaultProxy | undefined;
   readonly mongo: EmbeddedMongo;
   /** A connection to the gateway's database, to look at what it wrote. */
   readonly db: mongoose.Connection;
@@ -77,16 +81,23 @@ export const TEST_PASSWORD = 'correct horse battery staple';
 let users = 0;
 
 export async function startTestGateway(
-  options: { env?: Record<string, string>; overrides?: GatewayOverrides } = {},
+  options: {
+    env?: Record<string, string>;
+    overrides?: GatewayOverrides;
+    faultProxy?: boolean;
+  } = {},
 ): Promise<TestGateway> {
   const mongo = await startEmbeddedMongo({ port: 0, ttlSweepIntervalMs: 100, logger: silent });
   const vhost = await createTestVhost('gateway');
   const dbName = `tickwatch_gateway_${randomBytes(3).toString('hex')}`;
+  const proxy = options.faultProxy
+    ? await startFaultProxy({ host: '127.0.0.1', port: 5672 })
+    : undefined;
   const config = loadConfig(settings, {
     GATEWAY_PORT: '0',
     GATEWAY_OPS_PORT: '0',
     MONGO_URL: mongo.uri,
-    RABBITMQ_URL: vhost.url,
+    RABBITMQ_URL: proxy ? vhost.urlVia(proxy.port) : vhost.url,
     PASSWORD_HASH_COST: '14',
     ...options.env,
   });
@@ -176,6 +187,7 @@ export async function startTestGateway(
     gateway: started,
     config,
     vhost,
+    proxy,
     mongo,
     db,
     messaging: observer,
@@ -200,6 +212,7 @@ export async function startTestGateway(
     },
     async stop() {
       await service.stop('test over');
+      await proxy?.close();
       await observer.close();
       await db.close();
       await vhost.delete();
