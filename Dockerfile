@@ -19,6 +19,8 @@ COPY gateway gateway
 COPY collector collector
 COPY alerter alerter
 COPY notifier notifier
+# The gateway's GraphiQL page is bundled here (esbuild), not committed.
+RUN node gateway/src/graphiql/build.ts
 USER node
 ENV OPS_HOST=0.0.0.0
 ENTRYPOINT ["node", "--import=@tickwatch/infra/telemetry/register"]

@@ -3,7 +3,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'bench/results/**', 'var/**', 'coverage/**'] },
+  {
+    ignores: ['**/node_modules/**', 'bench/results/**', 'var/**', 'coverage/**', 'gateway/dist/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -1,4 +1,5 @@
 import { EventType, partitionOf, type TickwatchEvent } from '@tickwatch/contracts';
+import { pollUntil } from '@tickwatch/infra/testing';
 import { expect } from 'chai';
 import { startTestGateway, type TestGateway } from './testing/harness.ts';
 
@@ -57,8 +58,10 @@ describe('gateway command side (HTTP, embedded MongoDB, real RabbitMQ)', () => {
       },
     });
     // The outbox is empty once the relay has published.
-    const doc = await gw.db.collection('users').findOne({ _id: user.id as never });
-    expect(doc?.pendingEvents).to.deep.equal([]);
+    await pollUntil('the relay removed the published entries', async () => {
+      const doc = await gw.db.collection('users').findOne({ _id: user.id as never });
+      return (doc?.pendingEvents as unknown[]).length === 0;
+    });
   });
 
   it('answers a repeated requestId with the first result and writes nothing new, also for 20 at once', async () => {

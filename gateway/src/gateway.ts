@@ -26,7 +26,9 @@ import { createApollo } from './graphql/apollo.ts';
 import type { GatewayServices } from './graphql/context.ts';
 import { rateLimited } from './graphql/errors.ts';
 import { gatewaySchema } from './graphql/schema.ts';
+import { ensureGraphiqlBundle } from './graphiql/build.ts';
 import { createApp } from './http/app.ts';
+import { graphiqlRoutes } from './http/graphiql.ts';
 import { listenHttp, type HttpServer } from './http/server.ts';
 import { unsubscribeRouter } from './http/unsubscribe.ts';
 import { instanceId as processInstanceId } from '@tickwatch/infra/telemetry';
@@ -210,11 +212,14 @@ export async function startGateway(
   });
   await apollo.start();
   const links = createLinkSigner({ key: config.LINK_SIGNING_KEY });
+  const bundle = await ensureGraphiqlBundle();
+  if (bundle.built) logger.info({ dir: bundle.dir }, 'GraphiQL bundled');
   const app = createApp({
     apollo,
     tokens,
     services,
     trustProxy: config.TRUST_PROXY,
+    graphiql: graphiqlRoutes(bundle.dir),
     routers: [unsubscribeRouter({ links, store, logger })],
   });
   const http = context.add(

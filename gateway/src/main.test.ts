@@ -17,6 +17,8 @@ describe('gateway process', () => {
 
   describeEntryPoint({
     entry: new URL('./main.ts', import.meta.url),
+    // Apollo, express and GraphQL take a few seconds to import on a busy machine.
+    startTimeoutMs: 30_000,
     validEnv: () => ({
       GATEWAY_OPS_PORT: '0',
       GATEWAY_PORT: '0',

@@ -18,6 +18,8 @@ export interface EntryPointSpec {
    * something the suite starts first (a database, a vhost), read when the test runs.
    */
   readonly validEnv: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
+  /** How long the service may take to log "started", ms (default 10 000). */
+  readonly startTimeoutMs?: number;
   /** Environment with several bad variables... */
   readonly invalidEnv: Readonly<Record<string, string>>;
   /** ...each of which must be named in the refusal. */
@@ -64,14 +66,18 @@ export function describeEntryPoint(spec: EntryPointSpec): void {
         expect(stderr).to.match(new RegExp(`\\b${variable}: `));
     });
 
-    it('serves /healthz, /readyz and /metrics, then stops cleanly on SIGTERM', async () => {
+    it('serves /healthz, /readyz and /metrics, then stops cleanly on SIGTERM', async function () {
+      const startTimeoutMs = spec.startTimeoutMs ?? 10_000;
+      this.timeout(startTimeoutMs + 20_000);
       const run = launch(
         spec.entry,
         typeof spec.validEnv === 'function' ? spec.validEnv() : spec.validEnv,
       );
       try {
-        const started = await pollUntil('the "started" log line', () =>
-          logLines(run.output().stdout).find((line) => line.msg === 'started'),
+        const started = await pollUntil(
+          'the "started" log line',
+          () => logLines(run.output().stdout).find((line) => line.msg === 'started'),
+          { timeoutMs: startTimeoutMs },
         );
         const base = `http://127.0.0.1:${String(started.port)}`;
         expect((await fetch(`${base}/healthz`)).status).to.equal(200);

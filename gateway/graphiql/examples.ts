@@ -1,0 +1,80 @@
+/**
+ * The example operations GraphiQL opens with (one tab each): what a new user does first.
+ * Tokens go in the headers editor: `{"Authorization": "Bearer <accessToken>"}`.
+ */
+export interface Example {
+  readonly query: string;
+  readonly variables?: string;
+}
+
+const json = (value: unknown): string => JSON.stringify(value, null, 2);
+
+export const EXAMPLES: readonly Example[] = [
+  {
+    query: `# 1. Create an account. Copy accessToken into the headers below:
+#    {"Authorization": "Bearer <accessToken>"}
+mutation Register($email: String!, $password: String!) {
+  register(email: $email, password: $password, timeZone: "Europe/London") {
+    accessToken
+    accessTokenExpiresAt
+    refreshToken
+    user { id email }
+  }
+}`,
+    variables: json({ email: 'ada@example.com', password: 'correct horse battery staple' }),
+  },
+  {
+    query: `# 2. Log in (access tokens last 15 minutes; refreshToken trades for new ones).
+mutation Login($email: String!, $password: String!) {
+  login(email: $email, password: $password) {
+    accessToken
+    refreshToken
+  }
+}`,
+    variables: json({ email: 'ada@example.com', password: 'correct horse battery staple' }),
+  },
+  {
+    query: `# 3. The classic high/low thresholds: an email while AAPL is outside [180, 240].
+mutation SetThresholds {
+  setThresholds(ticker: "AAPL", low: 180, high: 240) {
+    id
+    ticker
+    status
+    condition { type ... on OutsideRangeCondition { low high } }
+  }
+}`,
+  },
+  {
+    query: `# 4. Any condition: here, once, when NVDA rises above 150.
+mutation CreateRule {
+  createAlertRule(input: { ticker: "NVDA", condition: { above: { threshold: 150 } }, frequency: ONCE }) {
+    id
+    status
+    version
+  }
+}`,
+  },
+  {
+    query: `# 5. Latest quotes, from memory.
+query Quotes {
+  quotes(tickers: ["AAPL", "NVDA", "BRK-B"]) {
+    ticker
+    status
+    quote { price currency marketState marketTime delayMinutes changePercent }
+  }
+}`,
+  },
+  {
+    query: `# 6. Live prices over graphql-ws (served from the live subscriptions release on).
+subscription Prices {
+  priceUpdated(tickers: ["AAPL", "NVDA"]) {
+    ticker
+    price
+    currency
+    marketTime
+  }
+}`,
+  },
+];
+
+export const DEFAULT_HEADERS = json({ Authorization: 'Bearer <paste accessToken here>' });
