@@ -31,7 +31,7 @@ import { createApp } from './http/app.ts';
 import { graphiqlRoutes } from './http/graphiql.ts';
 import { listenHttp, type HttpServer } from './http/server.ts';
 import { unsubscribeRouter } from './http/unsubscribe.ts';
-import { instanceId as processInstanceId } from '@tickwatch/infra/telemetry';
+import { instanceId as processInstanceId, messagingMetrics } from '@tickwatch/infra/telemetry';
 import { createInterestLeases } from './read/interest-leases.ts';
 import { startLiveFeed } from './read/live-feed.ts';
 import { createMarketMemory } from './read/market-memory.ts';
@@ -96,6 +96,7 @@ export async function startGateway(
     url: config.RABBITMQ_URL,
     service: 'gateway',
     logger,
+    observer: messagingMetrics(),
     ...overrides.messaging,
     topology: withQueues(overrides.topology ?? tickwatchTopology(), [
       gatewayLiveQueueSpec(instanceId),
