@@ -26,6 +26,14 @@ export function derivedEventId(type: EventType, naturalKey: readonly (string | n
   return uuidv5(JSON.stringify([type, ...naturalKey]), EVENT_ID_NAMESPACE);
 }
 
+/**
+ * The id of one delivery (notification.* `deliveryId`): one per (alert id or request id,
+ * channel), so the notifier and the gateway's notification history agree on it without asking.
+ */
+export function deliveryId(sourceId: string, channel: string): string {
+  return uuidv5(JSON.stringify(['delivery', sourceId, channel]), EVENT_ID_NAMESPACE);
+}
+
 export interface EventOptions {
   /** The producing service, e.g. `tickwatch/gateway`. */
   readonly source: string;

@@ -17,7 +17,13 @@ export {
   type Event,
   type TickwatchEvent,
 } from './envelope.ts';
-export { createEvent, derivedEventId, serializeEvent, type EventOptions } from './create-event.ts';
+export {
+  createEvent,
+  deliveryId,
+  derivedEventId,
+  serializeEvent,
+  type EventOptions,
+} from './create-event.ts';
 export {
   EventValidationError,
   parseEvent,

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { EventType } from './catalogue.ts';
-import { createEvent, derivedEventId } from './create-event.ts';
+import { createEvent, deliveryId, derivedEventId } from './create-event.ts';
 import { exampleData } from './examples.ts';
 import { partitionOf } from './partition.ts';
 import { bindingPattern, parseRoutingKey, routingKey } from './routing.ts';
@@ -87,6 +87,18 @@ describe('derivedEventId', () => {
 
   it('refuses an empty key', () => {
     expect(() => derivedEventId(EventType.priceUpdated, [])).to.throw(RangeError);
+  });
+});
+
+describe('deliveryId', () => {
+  it('is one stable UUIDv5 per (alert or request id, channel), unlike any event id', () => {
+    const alertId = 'a1b2c3d4-e5f6-5a7b-8c9d-0e1f2a3b4c5d';
+    const email = deliveryId(alertId, 'EMAIL');
+    expect(deliveryId(alertId, 'EMAIL')).to.equal(email);
+    expect(deliveryId(alertId, 'WEBHOOK')).to.not.equal(email);
+    expect(derivedEventId(EventType.notificationSent, [alertId, 'EMAIL'])).to.not.equal(email);
+    // Pinned: the gateway computes it too.
+    expect(email).to.equal('654ef507-fedc-549f-b97b-2070269275f6');
   });
 });
 
