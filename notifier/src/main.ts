@@ -1,10 +1,43 @@
 /**
- * The notifier process: delivers triggered alerts by email and webhook.
- * Wiring only: configuration → infrastructure → handlers. So far it runs the service lifecycle
- * (configuration check, /healthz, /readyz, graceful SIGTERM); the notifier's own components are
- * started here and registered with `context.add` by its issue.
+ * The notifier process: delivers triggered alerts and test notifications by email and webhook,
+ * once (README "Notifier"). Wiring only: configuration → MongoDB and RabbitMQ → the notifier.
  */
+import { createMessaging } from '@tickwatch/infra/messaging';
+import { connectMongo } from '@tickwatch/infra/mongo';
 import { runMain } from '@tickwatch/infra/service';
 import { settings } from './config.ts';
+import { createNotifier } from './notifier.ts';
 
-await runMain('notifier', settings, 'NOTIFIER_OPS_PORT', () => Promise.resolve());
+await runMain('notifier', settings, 'NOTIFIER_OPS_PORT', async (context, config) => {
+  const { logger } = context;
+  const mongo = context.add(
+    await connectMongo({ url: config.MONGO_URL, service: 'notifier', logger }),
+  );
+  const messaging = context.add(
+    createMessaging({ url: config.RABBITMQ_URL, service: 'notifier', logger }),
+  );
+  await messaging.start();
+  const notifier = createNotifier({
+    connection: mongo.connection,
+    messaging,
+    logger,
+    smtp: {
+      url: config.SMTP_URL,
+      poolSize: config.SMTP_POOL_SIZE,
+      requireTls: config.SMTP_REQUIRE_TLS,
+      rejectUnauthorized: config.SMTP_TLS_REJECT_UNAUTHORIZED,
+      timeoutMs: config.SMTP_TIMEOUT_MS,
+    },
+    mailFrom: config.MAIL_FROM,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    linkSigningKey: config.LINK_SIGNING_KEY,
+    webhook: {
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    },
+    concurrency: config.NOTIFIER_CONCURRENCY,
+    defaultMaxAlertsPerHour: config.DEFAULT_MAX_ALERTS_PER_HOUR,
+  });
+  await notifier.start();
+  context.add({ name: 'notifier', stop: () => notifier.stop() });
+});

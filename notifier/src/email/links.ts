@@ -1,0 +1,62 @@
+/**
+ * Every link an email carries, on the gateway's public URL (PUBLIC_BASE_URL): the one-click
+ * unsubscribe link (a signed token the gateway verifies, RFC 8058 target too) and the "manage
+ * this rule" link, which opens the gateway's GraphiQL with the rule query filled in.
+ */
+import type { LinkSigner } from '@tickwatch/infra/signed-links';
+
+/** Unsubscribe links stay valid for a year: old emails keep working. */
+export const UNSUBSCRIBE_TTL_SECONDS = 365 * 86_400;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The GraphQL query the "manage this rule" link opens in GraphiQL. */
+export function manageRuleQuery(ruleId: string): string {
+  // Ids are UUIDs by schema; checked again because this one is written into a query.
+  if (!UUID.test(ruleId)) throw new TypeError(`not a rule id: ${ruleId}`);
+  return [
+    'query ManageRule {',
+    `  alertRule(id: "${ruleId}") {`,
+    '    id',
+    '    ticker',
+    '    status',
+    '    condition {',
+    '      type',
+    '    }',
+    '  }',
+    '}',
+  ].join('\n');
+}
+
+export interface Links {
+  /** `<base>/unsubscribe?token=<signed token for userId>` */
+  unsubscribe(userId: string): Promise<string>;
+  /** `<base>/graphql?query=<manageRuleQuery(ruleId)>` */
+  manageRule(ruleId: string): string;
+  /** The gateway's GraphiQL, where the user manages everything else. */
+  home(): string;
+}
+
+export function createLinks(options: {
+  readonly publicBaseUrl: string;
+  readonly signer: LinkSigner;
+}): Links {
+  const base = options.publicBaseUrl.endsWith('/')
+    ? options.publicBaseUrl
+    : `${options.publicBaseUrl}/`;
+  const at = (path: string, query: Record<string, string> = {}): string => {
+    const url = new URL(path, base);
+    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+    return url.toString();
+  };
+  return {
+    async unsubscribe(userId) {
+      const token = await options.signer.sign('unsubscribe', userId, {
+        ttlSeconds: UNSUBSCRIBE_TTL_SECONDS,
+      });
+      return at('unsubscribe', { token });
+    },
+    manageRule: (ruleId) => at('graphql', { query: manageRuleQuery(ruleId) }),
+    home: () => at('graphql'),
+  };
+}
