@@ -7,6 +7,7 @@ import { deliveryId, EventType, HEADERS } from '@tickwatch/contracts';
 import type { DeliveryContext, Handlers } from '@tickwatch/infra/messaging';
 import type { TraceContext } from '@tickwatch/infra/messaging/outbox';
 import type { Logger } from '@tickwatch/infra/log';
+import { continueTrace } from '@tickwatch/infra/telemetry';
 import type { AlertCap } from './cap/alert-cap.ts';
 import type { DeliveryAttempt, Deliverer } from './deliveries/deliver.ts';
 import { DeliveryKind } from './deliveries/delivery-model.ts';
@@ -45,7 +46,10 @@ export function notifierHandlers(options: NotifierHandlerOptions): Handlers {
   /** Every channel is tried; the message is retried if any channel must be (the rest are then duplicates). */
   const deliverAll = async (specs: DeliverySpec[], context: DeliveryContext): Promise<void> => {
     const attempt = attemptOf(context);
-    const results = await Promise.allSettled(specs.map((spec) => deliverer.deliver(spec, attempt)));
+    // Each delivery's span is a child of the alert's trace (the message's traceparent).
+    const results = await continueTrace(attempt.trace, () =>
+      Promise.allSettled(specs.map((spec) => deliverer.deliver(spec, attempt))),
+    );
     const failed = results.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
   };

@@ -16,12 +16,13 @@ import { createAlertCap } from './cap/alert-cap.ts';
 import { createDigestScheduler, type DigestScheduler } from './cap/digest-scheduler.ts';
 import { createDeliverer } from './deliveries/deliver.ts';
 import { deliveryModel, type DeliveryDocument } from './deliveries/delivery-model.ts';
-import type { DeliveryObserver } from './deliveries/delivery-observer.ts';
+import { combineObservers, type DeliveryObserver } from './deliveries/delivery-observer.ts';
 import { createDeliveryStore } from './deliveries/delivery-store.ts';
 import { createEmailComposer } from './email/compose-email.ts';
 import { createLinks } from './email/links.ts';
 import { createEmailSender, createSmtpTransport, type SmtpOptions } from './email/smtp-sender.ts';
 import { notifierHandlers } from './handlers.ts';
+import { metricsObserver } from './metrics.ts';
 import {
   createRecipients,
   recipientModel,
@@ -50,6 +51,7 @@ export interface NotifierOptions {
   readonly digestIntervalMs?: number;
   /** Sweep of outbox leftovers, ms (default 5 000). */
   readonly outboxSweepIntervalMs?: number;
+  /** Told about every attempt besides the metrics (tests). */
   readonly observer?: DeliveryObserver;
 }
 
@@ -123,7 +125,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
       });
     },
     logger,
-    ...(options.observer ? { observer: options.observer } : {}),
+    observer: options.observer
+      ? combineObservers(metricsObserver, options.observer)
+      : metricsObserver,
   });
   const digests = createDigestScheduler({
     store,

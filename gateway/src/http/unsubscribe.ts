@@ -12,7 +12,7 @@ import type { Request, Response, Router } from 'express';
 import express from 'express';
 import { LinkTokenError, type LinkSigner } from '@tickwatch/infra/signed-links';
 import type { Logger } from '@tickwatch/infra/log';
-import { currentTraceContext } from '../trace-context.ts';
+import { currentTraceContext } from '@tickwatch/infra/telemetry';
 import { unsubscribe } from '../users/preference-commands.ts';
 import type { UserStore } from '../users/user-store.ts';
 import { escapeHtml, page, PAGE_HEADERS } from './pages.ts';

@@ -30,6 +30,7 @@ export {
 } from './metrics-endpoint.ts';
 export { shutdownTelemetry } from './sdk-handle.ts';
 export { TELEMETRY_VARIABLES, type TelemetryVariable } from './variables.ts';
+export { continueTrace, currentTraceContext, type TraceCarrier } from './trace-context.ts';
 export {
   getTracer,
   markFailed,

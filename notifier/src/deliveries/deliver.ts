@@ -16,6 +16,7 @@
  *     from where a replay tries that delivery again.
  */
 import type { Logger } from '@tickwatch/infra/log';
+import { currentTraceContext, getTracer, withSpan } from '@tickwatch/infra/telemetry';
 import type { TraceContext } from '@tickwatch/infra/messaging/outbox';
 import type { AlertCap } from '../cap/alert-cap.ts';
 import { contentOf, type ChannelSenders } from '../channels.ts';
@@ -29,7 +30,11 @@ import {
 } from './delivery-model.ts';
 import type { DeliverySpec, DeliveryStore, Emitted } from './delivery-store.ts';
 import { failedEvent, sentEvent, type DeliveryRef } from './notification-events.ts';
-import { noopDeliveryObserver, type DeliveryObserver } from './delivery-observer.ts';
+import {
+  noopDeliveryObserver,
+  type AttemptOutcome,
+  type DeliveryObserver,
+} from './delivery-observer.ts';
 
 export interface DeliveryAttempt {
   /** After this attempt fails, does a retry follow? Given the claimed delivery. */
@@ -45,6 +50,12 @@ export interface DeliveryAttempt {
  * by another replica's attempt that got there first). dropped: the user is deleted.
  */
 export type DeliveryOutcome = 'sent' | 'failed' | 'capped' | 'duplicate' | 'dropped';
+
+/** What an attempt learned on its way, for its span and metrics. */
+interface AttemptNote {
+  attempts?: number;
+  failureCode?: string;
+}
 
 export interface Deliverer {
   /** Resolves with the outcome, or throws RetryLater when a retry must follow. */
@@ -106,6 +117,7 @@ function refusal(recipient: Recipient, delivery: DeliveryDocument): DeliveryFail
 export function createDeliverer(options: DelivererOptions): Deliverer {
   const { store, recipients, senders, cap, written, logger } = options;
   const observer = options.observer ?? noopDeliveryObserver;
+  const tracer = getTracer('notifier');
 
   const emitted = (events: Emitted['events'], trace: TraceContext): Emitted => ({ events, trace });
 
@@ -114,7 +126,9 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     delivery: DeliveryDocument,
     failure: DeliveryFailure,
     attempt: DeliveryAttempt,
+    note: AttemptNote,
   ): Promise<DeliveryOutcome> => {
+    note.failureCode = failure.code;
     const refs = refsOf(delivery);
     const final = failure.permanent || attempt.isLast(delivery);
     const events = refs.map((ref) => failedEvent(ref, delivery.attempts, failure, final));
@@ -141,7 +155,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       return 'failed';
     }
     logger.warn(log, final ? 'delivery failed on its last attempt' : 'delivery failed; will retry');
-    throw new RetryLater(`${failure.code}: ${failure.reason}`);
+    throw new RetryLater(failure.code, failure.reason);
   };
 
   /** Over the cap: CAPPED, to go out in the digest when the window opens. */
@@ -149,7 +163,9 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     delivery: DeliveryDocument,
     opensAt: Date,
     attempt: DeliveryAttempt,
+    note: AttemptNote,
   ): Promise<DeliveryOutcome> => {
+    note.failureCode = FailureCode.rateCapped;
     const failure: DeliveryFailure = {
       code: FailureCode.rateCapped,
       reason: `over the hourly cap; sent in a digest at ${opensAt.toISOString()}`,
@@ -161,6 +177,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     if (await store.markCapped(delivery._id, opensAt, emitted(events, attempt.trace))) {
       written(delivery._id);
     }
+    observer.capped(delivery.channel);
     return 'capped';
   };
 
@@ -168,13 +185,14 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     delivery: DeliveryDocument,
     recipient: Recipient,
     attempt: DeliveryAttempt,
+    note: AttemptNote,
   ): Promise<DeliveryOutcome> => {
     const { userId, channel } = delivery;
     let counted = false;
     if (delivery.kind === DeliveryKind.alert) {
       const limit = recipient.maxAlertsPerHour ?? options.defaultMaxAlertsPerHour;
       const verdict = await cap.take(userId, channel, limit);
-      if (verdict.capped) return holdForDigest(delivery, verdict.opensAt, attempt);
+      if (verdict.capped) return holdForDigest(delivery, verdict.opensAt, attempt, note);
       counted = true;
     }
     let messageId: string | null;
@@ -187,8 +205,10 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
         delivery,
         { code: failure.code, reason: failure.message, permanent: failure.permanent },
         attempt,
+        note,
       );
     }
+    const acceptedAt = Date.now();
     // The window: accepted by the server, not yet recorded. Nothing else happens in between.
     const events = refsOf(delivery).map((ref) => sentEvent(ref, delivery.attempts, messageId));
     if (await store.markSent(delivery._id, messageId, emitted(events, attempt.trace))) {
@@ -199,6 +219,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
         'delivery sent, but its document was gone or no longer SENDING',
       );
     }
+    if (delivery.alert) observer.accepted(channel, delivery.alert, acceptedAt);
     if (delivery.kind === DeliveryKind.digest) {
       await store.markDigested(
         refsOf(delivery).map((ref) => ref.deliveryId),
@@ -213,6 +234,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
   const attemptDelivery = async (
     spec: DeliverySpec,
     attempt: DeliveryAttempt,
+    note: AttemptNote,
   ): Promise<DeliveryOutcome> => {
     const lookup = await recipients.lookup(spec.userId);
     if (lookup.kind === 'deleted') {
@@ -222,36 +244,63 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     const claim = await store.claim(spec, { retryFailed: attempt.replay });
     if (!claim.claimed) {
       if (claim.delivery?.state === DeliveryState.sending) {
+        note.failureCode = FailureCode.busy;
         throw new RetryLater(
-          `delivery ${spec.id} is being sent by ${claim.delivery.lease?.owner ?? 'another replica'}`,
+          FailureCode.busy,
+          `being sent by ${claim.delivery.lease?.owner ?? 'another replica'}`,
         );
       }
       return 'duplicate';
     }
     const delivery = claim.delivery;
+    note.attempts = delivery.attempts;
     if (lookup.kind === 'unknown') {
       const failure: DeliveryFailure = {
         code: FailureCode.unknownRecipient,
         reason: 'no user.registered for this user yet',
         permanent: false,
       };
-      return fail(delivery, failure, attempt);
+      return fail(delivery, failure, attempt, note);
     }
     const refused = refusal(lookup.recipient, delivery);
-    if (refused) return fail(delivery, refused, attempt);
-    return send(delivery, lookup.recipient, attempt);
+    if (refused) return fail(delivery, refused, attempt, note);
+    return send(delivery, lookup.recipient, attempt, note);
   };
 
-  return {
-    async deliver(spec, attempt) {
-      try {
-        const outcome = await attemptDelivery(spec, attempt);
-        observer.attempted(spec.channel, spec.kind, outcome);
-        return outcome;
-      } catch (error) {
-        observer.attempted(spec.channel, spec.kind, 'retry');
-        throw error;
-      }
-    },
-  };
+  /** One attempt in its span (a child of the alert's trace): channel, kind, attempt, outcome. */
+  const deliver = (spec: DeliverySpec, attempt: DeliveryAttempt): Promise<DeliveryOutcome> =>
+    withSpan(
+      tracer,
+      'notifier deliver',
+      {
+        attributes: {
+          'tickwatch.delivery.id': spec.id,
+          'tickwatch.delivery.channel': spec.channel,
+          'tickwatch.delivery.kind': spec.kind,
+          ...(spec.alert ? { 'tickwatch.alert.id': spec.alert.alertId } : {}),
+        },
+      },
+      async (span) => {
+        const started = performance.now();
+        const note: AttemptNote = {};
+        // The events this attempt writes continue its span's trace (or the message's, untraced).
+        const current = currentTraceContext();
+        const traced = { ...attempt, trace: current.traceparent ? current : attempt.trace };
+        let outcome: AttemptOutcome = 'retry';
+        try {
+          outcome = await attemptDelivery(spec, traced, note);
+          return outcome;
+        } finally {
+          span.setAttribute('tickwatch.delivery.outcome', outcome);
+          if (note.attempts !== undefined) {
+            span.setAttribute('tickwatch.delivery.attempt', note.attempts);
+          }
+          if (note.failureCode) span.setAttribute('tickwatch.delivery.failure', note.failureCode);
+          const seconds = (performance.now() - started) / 1000;
+          observer.attempted(spec.channel, spec.kind, outcome, seconds, note.failureCode);
+        }
+      },
+    );
+
+  return { deliver };
 }

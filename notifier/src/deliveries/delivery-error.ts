@@ -13,6 +13,8 @@ export const FailureCode = {
   noWebhook: 'NO_WEBHOOK',
   unknownRecipient: 'UNKNOWN_RECIPIENT',
   rateCapped: 'RATE_CAPPED',
+  /** Another replica holds the delivery's lease (it is sending it now). */
+  busy: 'DELIVERY_BUSY',
   internal: 'INTERNAL_ERROR',
 } as const;
 export type FailureCode = (typeof FailureCode)[keyof typeof FailureCode];
@@ -40,8 +42,10 @@ export function asDeliveryError(error: unknown): DeliveryError {
  * `permanent` (that would send it to the DLQ at once): the delivery's own state says what failed.
  */
 export class RetryLater extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
+  readonly code: string;
+  constructor(code: string, reason: string) {
+    super(`${code}: ${reason}`);
     this.name = 'RetryLater';
+    this.code = code;
   }
 }

@@ -10,22 +10,34 @@ export const UNSUBSCRIBE_TTL_SECONDS = 365 * 86_400;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The GraphQL query the "manage this rule" link opens in GraphiQL. */
+/**
+ * The GraphQL query the "manage this rule" link opens in GraphiQL: the rule, its condition
+ * with its thresholds, and the latest quote. Kept valid against gateway/src/schema.graphql by
+ * links.test.ts.
+ */
 export function manageRuleQuery(ruleId: string): string {
   // Ids are UUIDs by schema; checked again because this one is written into a query.
   if (!UUID.test(ruleId)) throw new TypeError(`not a rule id: ${ruleId}`);
-  return [
-    'query ManageRule {',
-    `  alertRule(id: "${ruleId}") {`,
-    '    id',
-    '    ticker',
-    '    status',
-    '    condition {',
-    '      type',
-    '    }',
-    '  }',
-    '}',
-  ].join('\n');
+  return `query ManageRule {
+  alertRule(id: "${ruleId}") {
+    id
+    ticker
+    status
+    paused
+    frequency
+    channels
+    condition {
+      type
+      ... on AboveCondition { threshold }
+      ... on BelowCondition { threshold }
+      ... on OutsideRangeCondition { low high }
+      ... on PercentChangeCondition { percent direction }
+      ... on MovingAverageDeviationCondition { windowMinutes tolerancePercent }
+      ... on AverageMoveCondition { windowMinutes tolerancePercent }
+    }
+    quote { price currency marketTime delayMinutes }
+  }
+}`;
 }
 
 export interface Links {

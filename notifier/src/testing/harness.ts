@@ -14,6 +14,7 @@ import {
   createEvent,
   derivedEventId,
   EventType,
+  HEADERS,
   QUEUES,
   type Event,
   type EventData,
@@ -34,6 +35,7 @@ import {
 } from '@tickwatch/infra/messaging/testing';
 import { pollUntil } from '@tickwatch/infra/testing';
 import type { DeliveryOutcome } from '../deliveries/deliver.ts';
+import { noopDeliveryObserver } from '../deliveries/delivery-observer.ts';
 import type { Channel, DeliveryKind } from '../deliveries/delivery-model.ts';
 import { createNotifier, type Notifier, type NotifierOptions } from '../notifier.ts';
 
@@ -67,7 +69,10 @@ export interface NotifierHarness {
   readonly attempts: readonly AttemptRecord[];
   readonly sent: readonly Event<typeof EventType.notificationSent>[];
   readonly failed: readonly Event<typeof EventType.notificationFailed>[];
-  publish(event: TickwatchEvent): Promise<void>;
+  /** Publishes as the gateway would, optionally as part of a trace. */
+  publish(event: TickwatchEvent, trace?: { traceparent: string }): Promise<void>;
+  /** The traceparent a notification.* event arrived with. */
+  traceparentOf(eventId: string): string | undefined;
   /** A user with the given preferences (default: verified, Europe/London), once projected. */
   addUser(preferences?: Partial<Preferences>): Promise<string>;
   /** A preferences change (a newer version), once projected. */
@@ -92,6 +97,7 @@ export function useNotifierHarness(
   const sent: Event<typeof EventType.notificationSent>[] = [];
   const failed: Event<typeof EventType.notificationFailed>[] = [];
   const versions = new Map<string, Preferences>();
+  const traceparents = new Map<string, string>();
   let sink: MailSink | undefined;
   let vhost: TestVhost | undefined;
   let gateway: Messaging | undefined;
@@ -129,8 +135,8 @@ export function useNotifierHarness(
       digestIntervalMs: 3_600_000,
       outboxSweepIntervalMs: 200,
       observer: {
+        ...noopDeliveryObserver,
         attempted: (channel, kind, outcome) => attempts.push({ channel, kind, outcome }),
-        digested: () => undefined,
       },
       ...options.notifier,
     });
@@ -164,8 +170,10 @@ export function useNotifierHarness(
     gateway = testMessaging(vhost.url, { service: 'test-gateway', topology });
     await gateway.start();
     await gateway.consume(QUEUES.gatewayReadModels, {
-      [EventType.notificationSent]: async (event) => {
+      [EventType.notificationSent]: async (event, context) => {
         sent.push(event);
+        const traceparent = context.headers[HEADERS.traceparent];
+        if (typeof traceparent === 'string') traceparents.set(event.id, traceparent);
         await Promise.resolve();
       },
       [EventType.notificationFailed]: async (event) => {
@@ -200,7 +208,8 @@ export function useNotifierHarness(
     attempts,
     sent,
     failed,
-    publish: (event) => required(gateway, 'gateway').publish(event),
+    publish: (event, trace) => required(gateway, 'gateway').publish(event, trace),
+    traceparentOf: (eventId) => traceparents.get(eventId),
     async addUser(preferences = {}) {
       const userId = randomUUID();
       await publishPreferences({

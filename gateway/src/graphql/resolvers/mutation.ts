@@ -3,7 +3,7 @@
  * through the user store (one write: change, events, request id), as the caller.
  */
 import type { Channel } from '@tickwatch/contracts';
-import { currentTraceContext } from '../../trace-context.ts';
+import { currentTraceContext } from '@tickwatch/infra/telemetry';
 import type { AlertRuleInput } from '../../users/rule-input.ts';
 import * as rules from '../../users/rule-commands.ts';
 import * as watches from '../../users/watch-commands.ts';
