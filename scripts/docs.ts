@@ -19,6 +19,7 @@ import {
 } from '@tickwatch/infra/telemetry';
 import '../alerter/src/metrics.ts';
 import '../gateway/src/metrics.ts';
+import '../notifier/src/metrics.ts';
 import { SERVICE_PROCESSES } from './services.ts';
 import { startSettings } from './start/settings.ts';
 
@@ -37,6 +38,9 @@ const metricScopes: Readonly<Record<string, string>> = {
   collector: 'collector',
   alerter: 'alerter',
   notifier: 'notifier',
+  // End-to-end figures measured where the alert arrives (notifier/src/metrics.ts).
+  alert: 'notifier',
+  quote: 'notifier',
 };
 messagingMetrics();
 

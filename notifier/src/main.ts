@@ -5,6 +5,7 @@
 import { createMessaging } from '@tickwatch/infra/messaging';
 import { connectMongo } from '@tickwatch/infra/mongo';
 import { runMain } from '@tickwatch/infra/service';
+import { messagingMetrics } from '@tickwatch/infra/telemetry';
 import { settings } from './config.ts';
 import { createNotifier } from './notifier.ts';
 
@@ -14,7 +15,12 @@ await runMain('notifier', settings, 'NOTIFIER_OPS_PORT', async (context, config)
     await connectMongo({ url: config.MONGO_URL, service: 'notifier', logger }),
   );
   const messaging = context.add(
-    createMessaging({ url: config.RABBITMQ_URL, service: 'notifier', logger }),
+    createMessaging({
+      url: config.RABBITMQ_URL,
+      service: 'notifier',
+      logger,
+      observer: messagingMetrics(),
+    }),
   );
   await messaging.start();
   const notifier = createNotifier({
