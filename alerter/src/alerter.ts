@@ -21,6 +21,7 @@ import { createOutboxRelay, type OutboxRelay } from '@tickwatch/infra/messaging/
 import type { Component } from '@tickwatch/infra/service';
 import {
   createPartitionProcessor,
+  type BatchHooks,
   type BatchReport,
   type PartitionProcessor,
 } from './partition-processor.ts';
@@ -40,6 +41,7 @@ export interface AlerterOptions {
   /** Outbox relay sweep period, ms (default 5 000). */
   readonly sweepIntervalMs?: number;
   readonly batchDone?: (report: BatchReport) => void;
+  readonly hooks?: BatchHooks;
 }
 
 export interface Alerter extends Component {
@@ -115,6 +117,7 @@ export async function startAlerter(options: AlerterOptions): Promise<Alerter> {
     models,
     logger,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.hooks ? { hooks: options.hooks } : {}),
     publish: async (events) => {
       await Promise.all(events.map((event) => messaging.publish(event)));
     },

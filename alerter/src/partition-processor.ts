@@ -47,6 +47,13 @@ export interface PartitionProcessorOptions {
   readonly alertsWritten: (tickers: readonly string[]) => void;
   /** Wall clock, ms (expiry; tests set it). */
   readonly now?: () => number;
+  /** Test seams: run just before and just after the batch's write (crash tests stop there). */
+  readonly hooks?: BatchHooks;
+}
+
+export interface BatchHooks {
+  readonly beforeWrite?: (events: readonly TickwatchEvent[]) => Promise<void>;
+  readonly afterWrite?: (events: readonly TickwatchEvent[]) => Promise<void>;
 }
 
 export interface PartitionProcessor {
@@ -169,7 +176,9 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
       evaluationSeconds = (performance.now() - evaluationStarted) / 1000;
       if (averages.length > 0) await publish(averages);
       const tickers: TickerBook[] = book.takeChangedTickers();
+      await options.hooks?.beforeWrite?.(events);
       await writeBatch(models, loaded, { tickers, alerts, rules: book.takeRuleWrites() });
+      await options.hooks?.afterWrite?.(events);
     } catch (error) {
       // The memory may be ahead of the database now: start again from what was written.
       partitions.delete(partition);

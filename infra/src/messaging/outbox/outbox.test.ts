@@ -267,6 +267,21 @@ describeOnMongoTargets('outbox relay (real RabbitMQ)', (target) => {
     expect(published).to.deep.equal(events.map((e) => e.id));
   });
 
+  it('also runs the sweep after a flush of the same document: each entry published once', async () => {
+    const userId = newUserId();
+    const events = [1, 2, 3].map((v) => userEvent(v, userId));
+    await createAccount(userId, 3, events);
+    const relay = relayFor();
+    // The lease admits its own holder: without serialising, each of these would publish all three.
+    const results = await Promise.all([relay.flush(userId), relay.sweep(), relay.flush(userId)]);
+    const published = results.reduce<number>(
+      (sum, result) => sum + (typeof result === 'number' ? result : result.published),
+      0,
+    );
+    expect(published).to.equal(3);
+    await pollUntil('all three delivered', () => events.every((e) => delivered(e.id).length >= 1));
+  });
+
   it('lets two relays flush one document at once without losing or leaving anything', async () => {
     const Account = accountModel(target.connection());
     const userId = newUserId();
