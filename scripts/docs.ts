@@ -83,9 +83,7 @@ export function renderEnvExample(): string {
     );
     lines.push('');
   }
-  lines.push(
-    '# Telemetry (standard OpenTelemetry variables, read by every process; README "Telemetry")',
-  );
+  lines.push('# Telemetry (read by every process; README "Telemetry")');
   lines.push('');
   const plain = (text: string) => text.replaceAll('`', '').replace(/^\((.*)\)$/, '$1');
   for (const variable of TELEMETRY_VARIABLES) {

@@ -56,8 +56,14 @@ export function instrumentations() {
     new UndiciInstrumentation(),
     new ExpressInstrumentation(),
     // One span per operation (parse, validate, execute), not per resolved field: a list of
-    // quotes would otherwise make hundreds of spans. Argument values never reach a span.
-    new GraphQLInstrumentation({ ignoreResolveSpans: true, mergeItems: true, allowValues: false }),
+    // quotes would otherwise make hundreds of spans (TICKWATCH_GRAPHQL_RESOLVE_SPANS=true when
+    // hunting a slow resolver). Argument values never reach a span.
+    new GraphQLInstrumentation({
+      ignoreResolveSpans: process.env.TICKWATCH_GRAPHQL_RESOLVE_SPANS !== 'true',
+      ignoreTrivialResolveSpans: true,
+      mergeItems: true,
+      allowValues: false,
+    }),
     // Statements are recorded with their values replaced by `?` (no personal data in spans).
     new MongoDBInstrumentation({ enhancedDatabaseReporting: false }),
     // A mongoose span and, below it, no second span for the same driver command.

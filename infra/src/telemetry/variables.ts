@@ -1,7 +1,8 @@
 /**
- * The standard OpenTelemetry variables tickwatch honours, declared once for the README table
- * and `.env.example` (scripts/docs.ts). The SDK reads them itself (tracing-settings.ts decides
- * from the first few whether to start it); this is their documentation, not their parser.
+ * The variables that configure tracing, declared once for the README table and `.env.example`
+ * (scripts/docs.ts): the standard OpenTelemetry ones tickwatch honours, which the SDK reads
+ * itself (tracing-settings.ts decides from the first few whether to start it), and tickwatch's
+ * own (read in tracing.ts). This is their documentation, not their parser.
  */
 export interface TelemetryVariable {
   readonly name: string;
@@ -71,6 +72,12 @@ export const TELEMETRY_VARIABLES: readonly TelemetryVariable[] = [
     default: '5000',
     description:
       'Milliseconds between batch exports (queued spans are also flushed on graceful shutdown)',
+  },
+  {
+    name: 'TICKWATCH_GRAPHQL_RESOLVE_SPANS',
+    default: 'false',
+    description:
+      '`true` adds a span per resolved GraphQL field (trivial property reads excepted), to find a slow resolver',
   },
   {
     name: 'OTEL_LOG_LEVEL',
