@@ -18,6 +18,7 @@ import {
   type MetricDescription,
 } from '@tickwatch/infra/telemetry';
 import '../alerter/src/metrics.ts';
+import '../collector/src/metrics.ts';
 import '../gateway/src/metrics.ts';
 import '../notifier/src/metrics.ts';
 import { SERVICE_PROCESSES } from './services.ts';

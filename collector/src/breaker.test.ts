@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { createLogger } from '@tickwatch/infra/log';
 import { createYahooReplay } from '../test/yahoo-replay.ts';
 import { createBatchBreaker, type BreakerSettings } from './breaker.ts';
-import { CIRCUIT_STATE, noopMetrics, type CircuitState } from './metrics.ts';
+import { CIRCUIT_STATE, noopMetrics, type CircuitState } from './metric-hooks.ts';
 import type { QuoteSource } from './quotes/source.ts';
 import { createYahooSource } from './sources/yahoo/yahoo-source.ts';
 

@@ -9,7 +9,7 @@ import CircuitBreaker from 'opossum';
 import type { Logger } from '@tickwatch/infra/log';
 import type { BatchResult, QuoteSource } from './quotes/source.ts';
 import { YahooHttpError } from './sources/yahoo/yahoo-http.ts';
-import type { CircuitState, CollectorMetrics, FetchFailureReason } from './metrics.ts';
+import type { CircuitState, CollectorMetrics, FetchFailureReason } from './metric-hooks.ts';
 
 export interface BreakerSettings {
   readonly timeoutMs: number;

@@ -4,10 +4,14 @@ import { derivedEventId, EventType, partitionOf, QUEUES } from '@tickwatch/contr
 import { tickwatchTopology, type Messaging } from '@tickwatch/infra/messaging';
 import { startFaultProxy, testMessaging } from '@tickwatch/infra/messaging/testing';
 import { pollUntil } from '@tickwatch/infra/testing';
+import { createMetricsRegistry } from '@tickwatch/infra/telemetry';
+import { startInMemoryTracing } from '@tickwatch/infra/telemetry/testing';
 import { Inbox, silent, startHarness, type Harness } from '../test/harness.ts';
 import { RecordingMetrics } from '../test/recording-metrics.ts';
 import { createBatchBreaker, type BatchBreaker } from './breaker.ts';
 import { createCollectorCycle, type CycleSettings } from './collector-cycle.ts';
+import type { CollectorMetrics } from './metric-hooks.ts';
+import { prometheusMetrics } from './metrics.ts';
 import { tickerStates } from './publishing/ticker-states.ts';
 import type { BatchResult, QuoteSource, SourceQuote } from './quotes/source.ts';
 import { referenceStore, type ReferenceStore } from './watchlist/references.ts';
@@ -107,10 +111,16 @@ describe('collector cycle (real broker, embedded MongoDB)', function () {
 
   /** A collector as main.ts wires it, over its own database; `restart()` builds it anew. */
   async function collector(
-    options: { defaultTickers?: string[]; now?: () => number; messaging?: Messaging } = {},
+    options: {
+      defaultTickers?: string[];
+      now?: () => number;
+      messaging?: Messaging;
+      metrics?: CollectorMetrics;
+    } = {},
   ) {
     const source = new ScriptedSource();
     const metrics = new RecordingMetrics();
+    const reported = options.metrics ?? metrics;
     const breakers: BatchBreaker[] = [];
     const build = async () => {
       const states = tickerStates(harness.connection);
@@ -125,7 +135,7 @@ describe('collector cycle (real broker, embedded MongoDB)', function () {
           resetTimeoutMs: 60_000,
         },
         silent,
-        metrics,
+        reported,
       );
       breakers.push(breaker);
       return {
@@ -136,7 +146,7 @@ describe('collector cycle (real broker, embedded MongoDB)', function () {
           activeTickers: (at) => references.activeTickers(at),
           states,
           messaging: options.messaging ?? publisher,
-          metrics,
+          metrics: reported,
           logger: silent,
           settings: { ...settings, defaultTickers: options.defaultTickers ?? [] },
           clock: options.now,
@@ -388,6 +398,44 @@ describe('collector cycle (real broker, embedded MongoDB)', function () {
       expect(c.metrics.fetches.at(-1)?.failure).to.equal('circuit-open');
     } finally {
       c.shutdown();
+    }
+  });
+
+  it('traces each batch fetch (symbols, breaker state, outcome) and counts in its Prometheus metrics', async () => {
+    const tracing = startInMemoryTracing();
+    const registry = createMetricsRegistry();
+    const c = await collector({ defaultTickers: ['SPAN1'], metrics: prometheusMetrics(registry) });
+    try {
+      c.source.set('SPAN1', 10, 60);
+      await c.run();
+      await c.run();
+      c.source.failing = true;
+      await c.run();
+      const fetches = tracing.spans().filter((span) => span.name === 'fetch quotes');
+      expect(fetches.map((span) => span.attributes['tickwatch.quotes.outcome'])).to.deep.equal([
+        'ok',
+        'ok',
+        'other',
+      ]);
+      expect(fetches[0]?.attributes).to.include({
+        'tickwatch.quotes.source': 'yahoo',
+        'tickwatch.circuit.state': 'closed',
+        'tickwatch.quotes.returned': 1,
+      });
+      expect(fetches[0]?.attributes['tickwatch.quotes.symbols']).to.be.a('number');
+      expect(fetches[2]?.status.code, 'a failed fetch is an error span').to.equal(2);
+      const text = await registry.registry.metrics();
+      expect(text).to.match(/^tickwatch_collector_quotes_published_total 1$/m);
+      expect(text).to.match(/^tickwatch_collector_quotes_dropped_total\{reason="duplicate"\} 1$/m);
+      expect(text).to.match(/^tickwatch_collector_fetch_failures_total\{reason="other"\} 1$/m);
+      expect(text).to.match(/^tickwatch_collector_batch_fetches_total\{outcome="ok"\} 2$/m);
+      expect(text).to.match(/^tickwatch_collector_circuit_state 0$/m);
+      expect(text).to.match(
+        /^tickwatch_collector_fetch_duration_seconds_count\{outcome="ok"\} 2$/m,
+      );
+    } finally {
+      c.shutdown();
+      await tracing.stop();
     }
   });
 });

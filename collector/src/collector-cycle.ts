@@ -8,8 +8,9 @@
  */
 import type { Messaging } from '@tickwatch/infra/messaging';
 import type { Logger } from '@tickwatch/infra/log';
+import { getTracer, markFailed, withSpan } from '@tickwatch/infra/telemetry';
 import type { BatchBreaker } from './breaker.ts';
-import type { CollectorMetrics } from './metrics.ts';
+import type { CollectorMetrics } from './metric-hooks.ts';
 import { priceUpdatedEvent, tickerRejectedEvent } from './publishing/events.ts';
 import type { Published, TickerState, TickerStates } from './publishing/ticker-states.ts';
 import {
@@ -58,6 +59,7 @@ export function createCollectorCycle(deps: CycleDependencies): CollectorCycle {
   const { source, breaker, states, messaging, metrics, settings } = deps;
   const logger = deps.logger.child({ component: 'cycle' });
   const clock = deps.clock ?? Date.now;
+  const tracer = getTracer('collector');
   /** Implausible jumps waiting for the next quote to confirm them. */
   const held = new Map<string, PriceData>();
 
@@ -173,6 +175,56 @@ export function createCollectorCycle(deps: CycleDependencies): CollectorCycle {
     return publishAll(prices);
   };
 
+  /**
+   * One batch through the breaker, in a span (symbols, breaker state, outcome). Its publishing
+   * starts inside the span, so the price events' publish spans (and everything downstream:
+   * the alerter, the email) continue this trace; `handled` resolves to the confirmed count.
+   */
+  const fetchBatch = (
+    batch: readonly string[],
+    now: number,
+  ): Promise<{ handled?: Promise<number> }> =>
+    withSpan(
+      tracer,
+      'fetch quotes',
+      {
+        attributes: {
+          'tickwatch.quotes.source': source.name,
+          'tickwatch.quotes.symbols': batch.length,
+          'tickwatch.circuit.state': breaker.state(),
+        },
+      },
+      async (span) => {
+        const fetchStarted = performance.now();
+        const outcome = await breaker.fetch(batch);
+        const durationMs = performance.now() - fetchStarted;
+        span.setAttribute('tickwatch.quotes.outcome', outcome.ok ? 'ok' : outcome.reason);
+        if (!outcome.ok) {
+          metrics.batchFetched({ durationMs, quotes: 0, failure: outcome.reason });
+          if (outcome.reason !== 'circuit-open') {
+            markFailed(span, outcome.error);
+            logger.warn(
+              { err: outcome.error, reason: outcome.reason, tickers: batch.length },
+              'batch fetch failed',
+            );
+          }
+          return {};
+        }
+        span.setAttribute('tickwatch.quotes.returned', outcome.result.quotes.length);
+        metrics.batchFetched({ durationMs, quotes: outcome.result.quotes.length });
+        const handled = handleBatch(outcome.result, now).catch((error: unknown) => {
+          // The broker or the database failed us: nothing was recorded, so the same quotes
+          // (same event ids) go out again next cycle.
+          logger.error(
+            { err: error, tickers: batch.length },
+            'batch not published; retried next cycle',
+          );
+          return 0;
+        });
+        return { handled };
+      },
+    );
+
   return {
     async run() {
       const started = performance.now();
@@ -185,32 +237,12 @@ export function createCollectorCycle(deps: CycleDependencies): CollectorCycle {
       for (let offset = 0; offset < tickers.length; offset += settings.batchSize) {
         const batch = tickers.slice(offset, offset + settings.batchSize);
         if (breaker.state() !== 'open') await source.pace();
-        const fetchStarted = performance.now();
-        const outcome = await breaker.fetch(batch);
-        const durationMs = performance.now() - fetchStarted;
-        if (!outcome.ok) {
+        const { handled } = await fetchBatch(batch, now);
+        if (!handled) {
           failedBatches += 1;
-          metrics.batchFetched({ durationMs, quotes: 0, failure: outcome.reason });
-          if (outcome.reason !== 'circuit-open') {
-            logger.warn(
-              { err: outcome.error, reason: outcome.reason, tickers: batch.length },
-              'batch fetch failed',
-            );
-          }
           continue;
         }
-        metrics.batchFetched({ durationMs, quotes: outcome.result.quotes.length });
-        inFlight.push(
-          handleBatch(outcome.result, now).catch((error: unknown) => {
-            // The broker or the database failed us: nothing was recorded, so the same quotes
-            // (same event ids) go out again next cycle.
-            logger.error(
-              { err: error, tickers: batch.length },
-              'batch not published; retried next cycle',
-            );
-            return 0;
-          }),
-        );
+        inFlight.push(handled);
         if (inFlight.length >= MAX_BATCHES_IN_FLIGHT) published += await (inFlight.shift() ?? 0);
       }
       for (const batch of inFlight) published += await batch;

@@ -7,12 +7,13 @@
  */
 import { QUEUES } from '@tickwatch/contracts';
 import { createMessaging } from '@tickwatch/infra/messaging';
+import { messagingMetrics } from '@tickwatch/infra/telemetry';
 import { connectMongo } from '@tickwatch/infra/mongo';
 import { runMain } from '@tickwatch/infra/service';
 import { createBatchBreaker } from './breaker.ts';
 import { createCollectorCycle } from './collector-cycle.ts';
 import { settings } from './config.ts';
-import { noopMetrics } from './metrics.ts';
+import { collectorMetrics } from './metrics.ts';
 import { startPoller } from './poller.ts';
 import { tickerStates } from './publishing/ticker-states.ts';
 import { createSource, followsCalendars } from './sources/create-source.ts';
@@ -24,7 +25,7 @@ const WATCHLIST_PREFETCH = 50;
 
 await runMain('collector', settings, 'COLLECTOR_OPS_PORT', async (context, config) => {
   const { logger } = context;
-  const metrics = noopMetrics;
+  const metrics = collectorMetrics;
 
   const mongo = context.add(
     await connectMongo({ url: config.MONGO_URL, service: 'collector', logger }),
@@ -35,7 +36,12 @@ await runMain('collector', settings, 'COLLECTOR_OPS_PORT', async (context, confi
   await states.load();
 
   const messaging = context.add(
-    createMessaging({ url: config.RABBITMQ_URL, service: 'collector', logger }),
+    createMessaging({
+      url: config.RABBITMQ_URL,
+      service: 'collector',
+      logger,
+      observer: messagingMetrics(),
+    }),
   );
   await messaging.start();
   await messaging.consume(QUEUES.collectorWatchlist, watchlistHandlers(references, logger), {

@@ -4,7 +4,7 @@ import type {
   CollectorMetrics,
   DroppedReason,
   FetchFailureReason,
-} from '../src/metrics.ts';
+} from '../src/metric-hooks.ts';
 import type { RejectionReason } from '../src/quotes/hygiene.ts';
 
 export class RecordingMetrics implements CollectorMetrics {
