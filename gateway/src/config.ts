@@ -54,6 +54,11 @@ export const settings = {
     'scrypt cost as log2(N) (15: N = 32768, r = 8, p = 1, about 50-100 ms per hash)',
     { default: '15' },
   ),
+  REGISTRATIONS_PER_IP_HOUR: setting(
+    env.int(1, 1_000_000),
+    'Accounts one client address may register per hour',
+    { default: '20' },
+  ),
   REQUIRE_EMAIL_VERIFICATION: setting(
     env.boolean(),
     'Addresses must be verified by link before alerts reach them (false: verified at registration, until the account issue)',

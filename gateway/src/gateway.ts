@@ -137,7 +137,10 @@ export async function startGateway(
   const tombstones = context.add(createTombstones({ users, relay, logger }));
   tombstones.start();
 
-  const limiter = createLoginLimiter(mongo.connection, overrides.loginLimits);
+  const limiter = createLoginLimiter(mongo.connection, {
+    registrationsPerIpHour: config.REGISTRATIONS_PER_IP_HOUR,
+    ...overrides.loginLimits,
+  });
   const tokens = createAccessTokens({
     key: config.AUTH_TOKEN_KEY,
     ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,

@@ -44,6 +44,8 @@ export interface CommandRequest {
   readonly args: unknown;
   readonly requestId?: string | null;
   readonly trace?: TraceContext;
+  /** The user as the caller just loaded it: the first attempt decides on it (one read less). */
+  readonly loaded?: UserDocument;
 }
 
 export interface UserStore {
@@ -96,7 +98,7 @@ export function createUserStore(options: {
       const { userId, requestId } = request;
       const print = requestId ? fingerprint(request.operation, request.args) : '';
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-        const user = await load(userId);
+        const user = attempt === 1 && request.loaded ? request.loaded : await load(userId);
         if (requestId) {
           const seen = user.requests.find((r) => r.id === requestId);
           if (seen && seen.fingerprint !== print) {

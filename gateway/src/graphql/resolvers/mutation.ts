@@ -30,7 +30,14 @@ async function command<R>(
   const user = await viewerUser(context);
   const { requestId, ...rest } = args;
   return context.services.store.run(
-    { userId: user._id, operation, args: rest, requestId, trace: currentTraceContext() },
+    {
+      userId: user._id,
+      operation,
+      args: rest,
+      requestId,
+      trace: currentTraceContext(),
+      loaded: user,
+    },
     decide,
   );
 }
