@@ -12,6 +12,7 @@ export {
   type Subscription,
 } from './messaging.ts';
 export { ConnectionState } from './connection.ts';
+export { readEventLog, type EventLogSummary, type ReadEventLogOptions } from './event-log.ts';
 export type {
   BatchHandler,
   BatchItem,
