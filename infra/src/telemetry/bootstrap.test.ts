@@ -123,6 +123,18 @@ describe('telemetry bootstrap (node --import, a real child process)', function (
     }
   });
 
+  it('logs a failed export as a telemetry error and still stops cleanly', async () => {
+    const unreachable = await startOtlpReceiver();
+    await unreachable.close();
+    const { lines } = await runService(
+      { ...exportTo(unreachable), OTEL_EXPORTER_OTLP_TIMEOUT: '500' },
+      ['/relay'],
+    );
+    const failure = lines.find((line) => line.component === 'telemetry');
+    expect(failure).to.include({ level: 'error', service: 'traced-service' });
+    expect((failure?.err as { message?: string } | undefined)?.message).to.match(/ECONNREFUSED/);
+  });
+
   const untraced = [
     { when: 'no endpoint is configured', env: () => ({}) },
     {

@@ -97,7 +97,15 @@ export function startTracing(options: TracingOptions): Tracing {
     logRecordProcessors: [],
   });
   sdk.start();
-  return { shutdown: () => sdk.shutdown() };
+  return {
+    shutdown: () =>
+      sdk.shutdown().catch((error: unknown) => {
+        options.logger.error(
+          { err: error, component: 'telemetry' },
+          'queued spans could not be exported at shutdown',
+        );
+      }),
+  };
 }
 
 function diagToPino(logger: Logger): DiagLogger {
@@ -105,7 +113,13 @@ function diagToPino(logger: Logger): DiagLogger {
   const write =
     (level: 'error' | 'warn' | 'info' | 'debug' | 'trace') =>
     (message: string, ...args: unknown[]) => {
-      log[level](args.length > 0 ? { details: args } : {}, message);
+      const fields = args.length > 0 ? { details: args } : {};
+      // The SDK's error handler passes an exception serialised to JSON: log it as `err`.
+      const error = jsonObject(message);
+      if (error) {
+        const text = typeof error.message === 'string' ? error.message : 'telemetry error';
+        log[level]({ ...fields, err: error }, text);
+      } else log[level](fields, message);
     };
   return {
     error: write('error'),
@@ -114,4 +128,16 @@ function diagToPino(logger: Logger): DiagLogger {
     debug: write('debug'),
     verbose: write('trace'),
   };
+}
+
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  if (!text.startsWith('{')) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
