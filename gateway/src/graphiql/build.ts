@@ -2,8 +2,8 @@
  * Bundles the GraphiQL page (gateway/graphiql/app.tsx) with esbuild into gateway/dist/graphiql:
  * app.js + app.css, Monaco's fonts, and Monaco's three workers as entry points of their own
  * (editor, JSON, GraphQL). Not committed: built when the gateway starts if missing or stale
- * (a stamp of the sources and the versions of what they bundle), or by
- * `npm run build:graphiql -w gateway`.
+ * (a stamp of the sources and the versions of what they bundle), and by
+ * `npm run build:graphiql -w gateway` (which `npm ci` runs; `-- --force` rebuilds regardless).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -82,8 +82,12 @@ export async function ensureGraphiqlBundle(
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const started = performance.now();
-  const { dir } = await ensureGraphiqlBundle({ force: true });
+  const { dir, built } = await ensureGraphiqlBundle({ force: process.argv.includes('--force') });
+  const where = path.relative(process.cwd(), dir);
+  const ms = Math.round(performance.now() - started);
   console.log(
-    `GraphiQL bundled into ${path.relative(process.cwd(), dir)} in ${Math.round(performance.now() - started)} ms`,
+    built
+      ? `GraphiQL bundled into ${where} in ${ms} ms`
+      : `GraphiQL bundle in ${where} is up to date`,
   );
 }
