@@ -3,7 +3,7 @@
  * alert.triggered (through the outbox) and average.updated out; deletions, racing rule
  * updates, restarts from the persisted state.
  */
-import { derivedEventId, EventType, type Rule } from '@tickwatch/contracts';
+import { alerterPartitionQueue, derivedEventId, EventType, type Rule } from '@tickwatch/contracts';
 import { createLogger } from '@tickwatch/infra/log';
 import type { Messaging } from '@tickwatch/infra/messaging';
 import {
@@ -16,10 +16,17 @@ import {
 import { processMetrics } from '@tickwatch/infra/telemetry';
 import { pollUntil } from '@tickwatch/infra/testing';
 import { expect } from 'chai';
-import { ownershipObserver, startAlerter, type Alerter } from './alerter.ts';
+import { ownershipObserver, startAlerter, type Alerter, type AlerterOptions } from './alerter.ts';
 import { makeRule } from './domain/testing.ts';
 import { alerterModels } from './store/models.ts';
-import { quote, ruleEvent, startProbe } from './testing/fixtures.ts';
+import { quote, ruleEvent, startProbe, tickersOf } from './testing/fixtures.ts';
+
+/** A promise a hook can wait on until the test opens it. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => (open = resolve));
+  return { wait, open };
+}
 
 const logger = createLogger({ name: 'alerter-test', level: 'silent' });
 
@@ -32,7 +39,9 @@ describeOnMongoTargets('alerter (real RabbitMQ)', (target) => {
   /** A fresh ticker per test, so tests do not see each other's state. */
   const newTicker = () => `T${++tickerCount}X`;
 
-  async function runAlerter(): Promise<Alerter> {
+  async function runAlerter(
+    tuning: Pick<AlerterOptions, 'hooks' | 'batchSize'> = {},
+  ): Promise<Alerter> {
     const ownership = ownershipObserver();
     const messaging = disposer.add(
       testMessaging(vhost.url, { service: 'alerter', observer: ownership.observer }),
@@ -48,6 +57,7 @@ describeOnMongoTargets('alerter (real RabbitMQ)', (target) => {
         takeoverDelayMs: 0,
         ownership: ownership.signal,
         sweepIntervalMs: 100,
+        ...tuning,
       }),
       (a) => a.stop(),
     );
@@ -148,29 +158,69 @@ describeOnMongoTargets('alerter (real RabbitMQ)', (target) => {
     expect(probe.alertsOf(deleted.id)).to.deep.equal([]);
   });
 
-  it('applies a rule update and a quote racing on one partition in queue order', async () => {
-    await runAlerter();
-    const ticker = newTicker();
-    const v1 = makeRule({ type: 'ABOVE', threshold: 100 }, { ticker });
-    const v2: Rule = { ...v1, condition: { type: 'ABOVE', threshold: 200 }, version: 2 };
-    await publish(ruleEvent('created', v1), quote(ticker, 95, 0));
-    // Quote first: it is judged by version 1 and fires; the update then re-arms nothing.
-    await publish(quote(ticker, 150, 1), ruleEvent('updated', v2), quote(ticker, 160, 2));
-    await pollUntil('version 1 fired', () => probe.alertsOf(v1.id).length === 1);
-    const other = newTicker();
-    const w1 = makeRule({ type: 'ABOVE', threshold: 100 }, { ticker: other });
-    const w2: Rule = { ...w1, condition: { type: 'ABOVE', threshold: 200 }, version: 2 };
-    await publish(ruleEvent('created', w1), quote(other, 95, 0));
-    // Update first: the quote at 150 is judged by version 2 and fires nothing; 210 does.
-    await publish(ruleEvent('updated', w2), quote(other, 150, 1), quote(other, 210, 2));
-    await pollUntil('version 2 fired', () => probe.alertsOf(w1.id).length === 1);
-    expect(
-      probe.alertsOf(v1.id).map((a) => [a.data.ruleVersion, a.data.sequence, a.data.price]),
-    ).to.deep.equal([[1, 1, 150]]);
-    expect(
-      probe.alertsOf(w1.id).map((a) => [a.data.ruleVersion, a.data.sequence, a.data.price]),
-    ).to.deep.equal([[2, 1, 210]]);
-  });
+  for (const mode of ['one message at a time', 'inside one batch'] as const) {
+    it(`applies rule updates and quotes racing on one partition in queue order, ${mode}`, async () => {
+      const partition = 9;
+      const [ticker = '', other = ''] = tickersOf(partition, 2, `R${++tickerCount}X`);
+      const v1 = makeRule({ type: 'ABOVE', threshold: 100 }, { ticker });
+      const v2: Rule = { ...v1, condition: { type: 'ABOVE', threshold: 200 }, version: 2 };
+      const w1 = makeRule({ type: 'ABOVE', threshold: 100 }, { ticker: other });
+      const w2: Rule = { ...w1, condition: { type: 'ABOVE', threshold: 200 }, version: 2 };
+      const setUp = quote(other, 95, 0);
+      // Inside one batch: the batch holding the set-up waits until the race is queued behind it.
+      const hold = gate();
+      const batches: string[][] = [];
+      await runAlerter({
+        batchSize: mode === 'inside one batch' ? 100 : 1,
+        hooks: {
+          beforeWrite: async (events) => {
+            batches.push(events.map((event) => event.id));
+            if (mode === 'inside one batch' && events.some((e) => e.id === setUp.id)) {
+              await hold.wait;
+            }
+          },
+        },
+      });
+      await publish(
+        ruleEvent('created', v1),
+        quote(ticker, 95, 0),
+        ruleEvent('created', w1),
+        setUp,
+      );
+      await pollUntil('the set-up handled (or held)', () =>
+        batches.some((batch) => batch.includes(setUp.id)),
+      );
+      const race = [
+        // Quote first: it is judged by version 1 and fires; the update then re-arms nothing.
+        quote(ticker, 150, 1),
+        ruleEvent('updated', v2),
+        quote(ticker, 160, 2),
+        // Update first: the quote at 150 is judged by version 2 and fires nothing; 210 does.
+        ruleEvent('updated', w2),
+        quote(other, 150, 1),
+        quote(other, 210, 2),
+      ];
+      await publish(...race);
+      await pollUntil(
+        'the race queued',
+        async () => (await vhost.messageCount(alerterPartitionQueue(partition))) === 0,
+      );
+      hold.open();
+      await pollUntil(
+        'both fired',
+        () => probe.alertsOf(w1.id).length === 1 && probe.alertsOf(v1.id).length === 1,
+      );
+      expect(
+        probe.alertsOf(v1.id).map((a) => [a.data.ruleVersion, a.data.sequence, a.data.price]),
+      ).to.deep.equal([[1, 1, 150]]);
+      expect(
+        probe.alertsOf(w1.id).map((a) => [a.data.ruleVersion, a.data.sequence, a.data.price]),
+      ).to.deep.equal([[2, 1, 210]]);
+      const ids = race.map((event) => event.id);
+      if (mode === 'inside one batch') expect(batches).to.deep.include(ids);
+      else expect(Math.max(...batches.map((batch) => batch.length))).to.equal(1);
+    });
+  }
 
   it('restarts from the persisted state: no repeat, no miss, numbers stay numbers', async () => {
     const first = await runAlerter();

@@ -1,7 +1,8 @@
 /**
- * The alerter as a service component: consumes its partition queues in order (preferred ones
- * at once, the others as a standby after the takeover delay), hands each delivery to the
- * partition processor, and runs the outbox relay that publishes the alerts it wrote.
+ * The alerter as a service component: consumes its partition queues in ordered batches
+ * (preferred ones at once, the others as a standby after the takeover delay), hands each batch
+ * to the partition processor (one round of writes for the whole batch, then one ack), and runs
+ * the outbox relay that publishes the alerts it wrote.
  */
 import {
   alerterPartitionQueue,
@@ -12,7 +13,6 @@ import {
 import type { Logger } from '@tickwatch/infra/log';
 import {
   noopObserver,
-  type Handlers,
   type Messaging,
   type MessagingObserver,
   type Subscription,
@@ -25,6 +25,7 @@ import {
   type BatchReport,
   type PartitionProcessor,
 } from './partition-processor.ts';
+import { DEFAULT_BATCH_SIZE } from './config.ts';
 import { alerterMetrics } from './metrics.ts';
 import type { AlerterModels } from './store/models.ts';
 
@@ -35,6 +36,8 @@ export interface AlerterOptions {
   /** Partitions consumed at once; the others after `takeoverDelayMs`. */
   readonly preferredPartitions: readonly number[];
   readonly takeoverDelayMs: number;
+  /** Messages of one partition evaluated and written together, at most (default 100). */
+  readonly batchSize?: number;
   /** Reconnects of `messaging` (see `ownershipObserver`): partitions may have moved. */
   readonly ownership: OwnershipSignal;
   readonly now?: () => number;
@@ -93,6 +96,14 @@ export function ownershipObserver(next: MessagingObserver = noopObserver): {
   };
 }
 
+/** What the partition queues carry: quotes and rule changes, in publish order per ticker. */
+const PARTITION_EVENT_TYPES = [
+  EventType.priceUpdated,
+  EventType.ruleCreated,
+  EventType.ruleUpdated,
+  EventType.ruleDeleted,
+];
+
 const QUEUE_PARTITION = new Map(
   Array.from({ length: PARTITIONS }, (_, p) => [alerterPartitionQueue(p), p] as const),
 );
@@ -130,28 +141,31 @@ export async function startAlerter(options: AlerterOptions): Promise<Alerter> {
     processor.forgetAll();
   });
 
-  const handle = async (event: TickwatchEvent, queue: string): Promise<void> => {
+  const handle = async (queue: string, events: readonly TickwatchEvent[]): Promise<void> => {
     const partition = QUEUE_PARTITION.get(queue);
     if (partition === undefined) throw new Error(`${queue} is not an alerter partition`);
     const started = performance.now();
-    const report = await processor.process(partition, [event]);
+    const report = await processor.process(partition, events);
     alerterMetrics.batch(report, (performance.now() - started) / 1000);
     options.batchDone?.(report);
-  };
-  const handlers: Handlers = {
-    [EventType.priceUpdated]: (event, context) => handle(event, context.queue),
-    [EventType.ruleCreated]: (event, context) => handle(event, context.queue),
-    [EventType.ruleUpdated]: (event, context) => handle(event, context.queue),
-    [EventType.ruleDeleted]: (event, context) => handle(event, context.queue),
   };
   const release = alerterMetrics.hold(() => processor.loaded());
   relay.start();
   let subscription: Subscription;
   try {
-    subscription = await messaging.consumePartitions(handlers, {
-      preferred: options.preferredPartitions,
-      takeoverDelayMs: options.takeoverDelayMs,
-    });
+    subscription = await messaging.consumePartitionBatches(
+      ({ queue, items }) =>
+        handle(
+          queue,
+          items.map((item) => item.event),
+        ),
+      {
+        types: PARTITION_EVENT_TYPES,
+        maxBatch: options.batchSize ?? DEFAULT_BATCH_SIZE,
+        preferred: options.preferredPartitions,
+        takeoverDelayMs: options.takeoverDelayMs,
+      },
+    );
   } catch (error) {
     release();
     await relay.stop();

@@ -10,6 +10,9 @@ import {
 } from '@tickwatch/infra/service-settings';
 import { z } from 'zod';
 
+/** A batch big enough to amortise the write, small enough to keep one write short. */
+export const DEFAULT_BATCH_SIZE = 100;
+
 /** `all`, `none` (a standby only), or partition numbers and ranges: `0-3,8`. */
 const partitionList = z.string().transform((raw, context) => {
   if (raw.trim() === 'all') return Array.from({ length: PARTITIONS }, (_, p) => p);
@@ -39,12 +42,17 @@ export const settings = {
   MONGO_URL: mongoUrlSetting,
   ALERTER_PARTITIONS: setting(
     partitionList,
-    'Partitions this replica consumes at once (0-7, all, none); it stands by for the others and takes them over after ALERTER_TAKEOVER_DELAY_MS',
+    `Partitions this replica consumes at once (0-${PARTITIONS - 1}, ranges like 0-3,8, all, none); it stands by for the others and takes them over after ALERTER_TAKEOVER_DELAY_MS`,
     { default: 'all' },
   ),
   ALERTER_TAKEOVER_DELAY_MS: setting(
     env.int(0, 3_600_000),
     'Delay before subscribing to the partitions outside ALERTER_PARTITIONS, as a standby for a replica that dies (ms)',
     { default: '10000' },
+  ),
+  ALERTER_BATCH_SIZE: setting(
+    env.int(1, 1000),
+    'Messages of one partition evaluated together and written with one bulkWrite, then acked with one ack, at most (1 = one at a time); twice as many are prefetched per partition',
+    { default: String(DEFAULT_BATCH_SIZE) },
   ),
 };

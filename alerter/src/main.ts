@@ -34,6 +34,7 @@ await runMain('alerter', settings, 'ALERTER_OPS_PORT', async (context, config) =
       logger,
       preferredPartitions: config.ALERTER_PARTITIONS,
       takeoverDelayMs: config.ALERTER_TAKEOVER_DELAY_MS,
+      batchSize: config.ALERTER_BATCH_SIZE,
       ownership: ownership.signal,
     }),
   );

@@ -40,6 +40,11 @@ const metrics = defineMetrics('alerter', {
     help: 'One delivery batch from delivery to written: load if needed, evaluate, publish averages, bulkWrite',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
   }),
+  batchMessages: histogram({
+    name: 'batch_messages',
+    help: 'Messages in one delivery batch (at most ALERTER_BATCH_SIZE): they grow with the backlog',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+  }),
   rulesExamined: counter({
     name: 'rules_examined_total',
     help: 'Rules the index handed to the state machine (crossed or due); stays small as rules grow',
@@ -86,6 +91,7 @@ export const alerterMetrics = {
     metrics.alertsTriggered.inc({}, report.alerts);
     metrics.evaluationDuration.observe({}, report.evaluationSeconds);
     metrics.batchDuration.observe({}, seconds);
+    metrics.batchMessages.observe({}, report.quotes + report.ruleEvents);
   },
   alertPublished(): void {
     metrics.alertsPublished.inc({});

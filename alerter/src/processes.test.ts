@@ -1,8 +1,8 @@
 /**
- * Alerters as real processes, killed with SIGKILL: in the middle of a batch (before its write,
- * or between its write and its ack) and while owning every partition (a standby process takes
- * over). Each time: no alert repeated, none missed, and the sequence of the rule's alerts goes
- * on from the persisted state.
+ * Alerters as real processes, killed with SIGKILL: in the middle of a delivery batch of several
+ * messages and tickers (before its write, or between its write and its ack) and while owning
+ * every partition (a standby process takes over). Each time: no alert repeated, none missed,
+ * and the sequence of each rule's alerts goes on from the persisted state.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -17,9 +17,10 @@ import {
 import { pollUntil } from '@tickwatch/infra/testing';
 import { expect } from 'chai';
 import type { Messaging } from '@tickwatch/infra/messaging';
+import { alerterPartitionQueue } from '@tickwatch/contracts';
 import { makeRule } from './domain/testing.ts';
 import { alerterModels } from './store/models.ts';
-import { quote, ruleEvent, startProbe } from './testing/fixtures.ts';
+import { quote, ruleEvent, startProbe, tickersOf } from './testing/fixtures.ts';
 
 const CHILD = new URL('./testing/alerter-child.ts', import.meta.url).pathname;
 
@@ -32,11 +33,11 @@ describeOnMongoTargets('alerter processes killed (real RabbitMQ)', (target) => {
   const newTicker = () => `K${++tickerCount}X`;
 
   /** Starts a child alerter; resolves once it printed `standby`. `lines` collects its stdout. */
-  async function child(preferred: 'all' | 'none', delayMs: number, stop = '') {
+  async function child(preferred: 'all' | 'none', delayMs: number, ...directives: string[]) {
     const process_ = spawn(
       process.execPath,
-      [CHILD, target.uri(), target.dbName, vhost.url, preferred, String(delayMs), stop],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      [CHILD, target.uri(), target.dbName, vhost.url, preferred, String(delayMs), ...directives],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
     );
     disposer.add(process_, kill);
     const lines: string[] = [];
@@ -74,32 +75,57 @@ describeOnMongoTargets('alerter processes killed (real RabbitMQ)', (target) => {
   const SLOW = 60_000;
 
   for (const stopAt of ['before-write', 'after-write'] as const) {
-    it(`killed ${stopAt === 'before-write' ? 'before its write' : 'between its write and its ack'}: the alert is published once`, async function () {
+    it(`killed ${stopAt === 'before-write' ? 'before the write' : 'between the write and the ack'} of a batch of two tickers: each alert is published once`, async function () {
       this.timeout(SLOW);
-      const ticker = newTicker();
-      const rule = makeRule({ type: 'ABOVE', threshold: 100 }, { ticker });
-      const crossing = quote(ticker, 105, 1);
-      const crashing = await child('all', 0, `${stopAt}:${crossing.id}`);
-      await publish(
-        ruleEvent('created', rule),
-        quote(ticker, 95, 0),
-        crossing,
-        quote(ticker, 106, 2),
+      const partition = 3;
+      const tickers = tickersOf(partition, 2, `K${++tickerCount}X`);
+      const rules = tickers.map((ticker) =>
+        makeRule({ type: 'ABOVE', threshold: 100 }, { ticker }),
       );
-      await pollUntil('the child stopped in the batch', () =>
-        crashing.lines.includes(`stopped ${stopAt} ${crossing.id}`),
+      const held = quote(tickers[0] ?? '', 95, 0);
+      const crossings = tickers.map((ticker) => quote(ticker, 105, 1));
+      const [crossing] = crossings;
+      const crashing = await child('all', 0, `hold:${held.id}`, `${stopAt}:${crossing?.id}`);
+      await publish(...rules.map((rule) => ruleEvent('created', rule)), held);
+      await pollUntil('the first batch held', () => crashing.lines.includes(`held ${held.id}`));
+      // Published while a batch is held: they reach the child and make up its next batch.
+      const batch = [...crossings, ...tickers.map((ticker) => quote(ticker, 106, 2))];
+      await publish(...tickers.map((ticker) => quote(ticker, 95, 0)).slice(1), ...batch);
+      await pollUntil(
+        'the child has them all',
+        async () => (await vhost.messageCount(alerterPartitionQueue(partition))) === 0,
+      );
+      crashing.process.stdin.write('release\n');
+      const stopped = await pollUntil('the child stopped in the batch', () =>
+        crashing.lines.find((line) => line.startsWith(`stopped ${stopAt} ${crossing?.id} `)),
       );
       await kill(crashing.process);
-      const pending = await alerterModels(target.connection()).tickers.findById(ticker).lean();
-      expect(pending?.pendingEvents.length ?? 0).to.equal(stopAt === 'after-write' ? 1 : 0);
+      expect(stopped.split(' ')[3]?.split(',')).to.include.members(batch.map((e) => e.id));
+      const tickerDocs = alerterModels(target.connection()).tickers;
+      if (stopAt === 'after-write') {
+        // Written before the kill: in the outbox still, or already swept out by its relay.
+        await pollUntil('both alerts written', async () => {
+          const docs = await tickerDocs.find({ _id: { $in: tickers } }).lean();
+          const pending = docs.reduce((sum, doc) => sum + doc.pendingEvents.length, 0);
+          return pending + rules.flatMap((rule) => probe.alertsOf(rule.id)).length === 2;
+        });
+      } else {
+        const docs = await tickerDocs.find({ _id: { $in: tickers } }).lean();
+        expect(docs.flatMap((doc) => doc.pendingEvents)).to.deep.equal([]);
+      }
 
       await child('all', 0);
-      // The crossing is redelivered; 106 is still above (disarmed); then a new crossing.
-      await publish(quote(ticker, 95, 3), quote(ticker, 107, 4));
-      await pollUntil('the second crossing', () => probe.alertsOf(rule.id).length >= 2, {
-        timeoutMs: 20_000,
-      });
-      expect(summary(rule.id)).to.deep.equal(['#1@105', '#2@107']);
+      // The batch is redelivered; 106 is still above (disarmed); then new crossings.
+      await publish(
+        ...tickers.map((ticker) => quote(ticker, 95, 3)),
+        ...tickers.map((ticker) => quote(ticker, 107, 4)),
+      );
+      await pollUntil(
+        'the second crossings',
+        () => rules.every((rule) => probe.alertsOf(rule.id).length >= 2),
+        { timeoutMs: 20_000 },
+      );
+      for (const rule of rules) expect(summary(rule.id)).to.deep.equal(['#1@105', '#2@107']);
     });
   }
 

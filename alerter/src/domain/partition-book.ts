@@ -4,6 +4,13 @@
  * only when their version is newer than the one known (a redelivery or a late copy changes
  * nothing); a deleted rule is kept as a tombstone so an older copy of it cannot bring it back,
  * and it leaves the index at once, so a quote queued behind the deletion finds nothing to fire.
+ *
+ * A batch's ticker documents are written before its rule copies (partition-store.ts), so a
+ * crash between the two leaves trigger states of a rule version the rule copies do not have
+ * yet. On restore such a rule is not indexed (the rule event that replaced it comes again
+ * before any newer quote), its state is kept aside, and the redelivered rule event takes it
+ * up: the version goes on from its persisted state (sequence, armed sides, cooldown) instead
+ * of starting afresh and deriving again the ids of alerts already sent.
  */
 import type { Rule } from '@tickwatch/contracts';
 import { TickerBook, type Tick, type TickOutcome, type TickerSnapshot } from './ticker-book.ts';
@@ -28,6 +35,8 @@ export class PartitionBook {
   readonly partition: number;
   readonly #tickers = new Map<string, TickerBook>();
   readonly #rules = new Map<string, RuleCopy>();
+  /** Persisted trigger states of rule versions newer than the copy known (see above). */
+  readonly #statesAhead = new Map<string, TriggerState>();
   /** Rule copies changed since `takeRuleWrites`. */
   #ruleWrites = new Map<string, RuleCopy>();
   /** Tickers touched since `takeChangedTickers`. */
@@ -55,12 +64,20 @@ export class PartitionBook {
       book.#rules.set(copy.rule.id, copy);
       if (copy.deleted) continue;
       const state = stored.get(copy.rule.ticker)?.get(copy.rule.id);
+      // Superseded by a version whose rule event is on its way again: not indexed till then.
+      if (state && state.version > copy.rule.version) continue;
       const list = live.get(copy.rule.ticker) ?? [];
       list.push({
         rule: copy.rule,
         stored: state?.version === copy.rule.version ? state : undefined,
       });
       live.set(copy.rule.ticker, list);
+    }
+    for (const states of stored.values()) {
+      for (const [ruleId, state] of states) {
+        const copy = book.#rules.get(ruleId);
+        if (!copy || state.version > copy.rule.version) book.#statesAhead.set(ruleId, state);
+      }
     }
     for (const [ticker, list] of live) book.tickerBook(ticker).addRules(list, now);
     return book;
@@ -80,8 +97,13 @@ export class PartitionBook {
     const copy: RuleCopy = { rule, deleted: change === 'deleted' };
     this.#rules.set(rule.id, copy);
     this.#ruleWrites.set(rule.id, copy);
+    const ahead = this.#statesAhead.get(rule.id);
+    this.#statesAhead.delete(rule.id);
     if (copy.deleted) this.tickerBook(rule.ticker).removeRule(rule.id);
-    else this.tickerBook(rule.ticker).addRule(rule, undefined, now);
+    else {
+      const stored = ahead?.version === rule.version ? ahead : undefined;
+      this.tickerBook(rule.ticker).addRule(rule, stored, now);
+    }
     return true;
   }
 

@@ -159,14 +159,16 @@ export class TickerBook {
   }
 
   /**
-   * Starts watching a rule version. `stored` is its persisted trigger state, if any (a reload);
-   * without it the version starts afresh. Paused, expired and retired rules are not indexed.
+   * Starts watching a rule version. `stored` is its persisted trigger state, if any (written
+   * ahead of its rule copy, partition-book.ts); without it the version starts afresh. The state
+   * is written either way: a removal of the previous version pending in this batch must not
+   * erase it. Paused, expired and retired rules are not indexed.
    */
   addRule(rule: Rule, stored: TriggerState | undefined, now: number): void {
     this.#changed = true;
     const levels = levelsOf(rule);
     const state = stored ?? freshState(rule, levels, this.#lastValues[levels.signal] ?? Number.NaN);
-    if (!stored) this.#stateWrites.set(rule.id, state);
+    this.#stateWrites.set(rule.id, state);
     if (!this.#isActive(rule, state, now)) return;
     const indexed = this.#place(rule, levels, state);
     const book = this.#signalBook(levels.signal);

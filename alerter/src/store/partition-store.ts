@@ -1,13 +1,14 @@
 /**
  * Loading a partition's state and writing a delivery batch's effects.
  *
- * A batch is written with one `bulkWrite` of the tickers collection: per ticker it touched,
- * its last quote, signals, windows, changed trigger states and new alerts (outbox entries),
- * guarded by the `rev` it was loaded at. Batches that carried rule events also write the rule
- * copies, after the tickers: a crash between the two leaves rule events that the redelivery
- * applies again (their version is still newer), while the quotes are not applied twice (their
- * market time is no longer newer), so no quote is ever evaluated against a rule that came
- * after it.
+ * A batch is written with one `bulkWrite` of the tickers collection, whatever the number of
+ * tickers it touched: per ticker, its last quote, signals, windows, changed trigger states and
+ * new alerts (outbox entries), guarded by the `rev` it was loaded at. Batches that carried rule
+ * events also write the rule copies (a second `bulkWrite`, another collection), after the
+ * tickers: a crash between the two leaves rule events that the redelivery applies again (their
+ * version is still newer), while the quotes are not applied twice (their market time is no
+ * longer newer), so no quote is ever evaluated against a rule that came after it; the rule
+ * version then goes on from the trigger state written ahead of it (partition-book.ts).
  */
 import type { EventType } from '@tickwatch/contracts';
 import { type Event } from '@tickwatch/contracts';

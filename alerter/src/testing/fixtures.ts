@@ -6,6 +6,7 @@ import {
   createEvent,
   derivedEventId,
   EventType,
+  partitionOf,
   QUEUES,
   type Event,
   type Rule,
@@ -47,6 +48,15 @@ export function quote(ticker: string, price: number, minute: number, previousClo
       id: derivedEventId(EventType.priceUpdated, [ticker, marketTime]),
     },
   );
+}
+
+/** `count` tickers named `<prefix><n>` that all hash to `partition`. */
+export function tickersOf(partition: number, count: number, prefix: string): string[] {
+  const tickers: string[] = [];
+  for (let n = 0; tickers.length < count; n++) {
+    if (partitionOf(`${prefix}${n}`) === partition) tickers.push(`${prefix}${n}`);
+  }
+  return tickers;
 }
 
 /** Collects the alerts (notifier's queue) and averages (gateway's queue) the alerter publishes. */

@@ -1,0 +1,144 @@
+/**
+ * The partition processor against MongoDB over the wire (no broker: the batches are handed to
+ * it as the messaging layer would): one round of writes per batch whatever its tickers, and a
+ * crash between the ticker documents' write and the rule copies' write.
+ */
+import type { EventType } from '@tickwatch/contracts';
+import { type Event, type Rule, type TickwatchEvent } from '@tickwatch/contracts';
+import { createLogger } from '@tickwatch/infra/log';
+import { describeOnMongoTargets } from '@tickwatch/infra/messaging/testing';
+import { expect } from 'chai';
+import mongoose from 'mongoose';
+import { makeRule } from './domain/testing.ts';
+import { createPartitionProcessor, type PartitionProcessor } from './partition-processor.ts';
+import { alerterModels, type AlerterModels } from './store/models.ts';
+import { quote, ruleEvent, tickersOf } from './testing/fixtures.ts';
+
+const logger = createLogger({ name: 'processor-test', level: 'silent' });
+const PARTITION = 5;
+type AlertEvent = Event<typeof EventType.alertTriggered>;
+
+describeOnMongoTargets('alerter partition processor (MongoDB over the wire)', (target) => {
+  let connection: mongoose.Connection;
+  let models: AlerterModels;
+  /** Write commands the driver sent, as `<command> <collection>`. */
+  const writes: string[] = [];
+  let prefixCount = 0;
+  /** Fresh tickers of PARTITION per test. */
+  const newTickers = (count: number) => tickersOf(PARTITION, count, `P${++prefixCount}X`);
+
+  before(async () => {
+    connection = await mongoose
+      .createConnection(target.uri(), { dbName: target.dbName, monitorCommands: true })
+      .asPromise();
+    connection.getClient().on('commandStarted', (event) => {
+      if (['insert', 'update', 'delete'].includes(event.commandName)) {
+        writes.push(`${event.commandName} ${String(event.command[event.commandName])}`);
+      }
+    });
+    models = alerterModels(connection);
+    await Promise.all([models.rules.init(), models.tickers.init()]);
+  });
+  after(() => connection.close());
+
+  /** A processor as a fresh process would have it: nothing in memory. */
+  const processor = (using: AlerterModels = models): PartitionProcessor =>
+    createPartitionProcessor({
+      models: using,
+      logger,
+      publish: () => Promise.resolve(),
+      alertsWritten: () => undefined,
+    });
+
+  /** The alerts written to a ticker's outbox (no relay runs here), as `v<version>#<sequence>@<price>`. */
+  async function outbox(ticker: string): Promise<string[]> {
+    const doc = await models.tickers.findById(ticker).lean();
+    return (doc?.pendingEvents ?? []).map((entry) => {
+      const { data } = entry.event as AlertEvent;
+      return `v${data.ruleVersion}#${data.sequence}@${data.price}`;
+    });
+  }
+
+  it('writes a batch with one bulkWrite of the ticker documents, however many tickers it touched', async () => {
+    const tickers = newTickers(12);
+    const rules = tickers.map((ticker) => makeRule({ type: 'ABOVE', threshold: 100 }, { ticker }));
+    const partition = processor();
+    const created = rules.map((rule) => ruleEvent('created', rule));
+    writes.length = 0;
+    await partition.process(PARTITION, created);
+    expect(writes).to.deep.equal(['update tickers', 'update rules']);
+
+    // Three quotes per ticker, interleaved: the middle one crosses 100 everywhere.
+    const quotes: TickwatchEvent[] = [];
+    for (const [minute, price] of [95, 101, 102].entries()) {
+      for (const ticker of tickers) quotes.push(quote(ticker, price, minute));
+    }
+    writes.length = 0;
+    const report = await partition.process(PARTITION, quotes);
+    expect(writes).to.deep.equal(['update tickers']);
+    expect(report).to.include({ quotes: 36, staleQuotes: 0, alerts: 12 });
+    for (const ticker of tickers) expect(await outbox(ticker)).to.deep.equal(['v1#1@101']);
+  });
+
+  describe('killed between the ticker documents’ write and the rule copies’ write', () => {
+    /** Rule copies cannot be written: what a crash right after the ticker write leaves. */
+    const crashingBeforeRules = (): AlerterModels => ({
+      tickers: models.tickers,
+      // Loading reads through; the write fails.
+      rules: {
+        find: models.rules.find.bind(models.rules),
+        bulkWrite: () => Promise.reject(new Error('killed before the rule copies were written')),
+      } as unknown as AlerterModels['rules'],
+    });
+
+    async function crashThenRedeliver(
+      batch: readonly TickwatchEvent[],
+    ): Promise<PartitionProcessor> {
+      const crashed = await processor(crashingBeforeRules())
+        .process(PARTITION, batch)
+        .then(
+          () => 'written',
+          (error: unknown) => String(error),
+        );
+      expect(crashed).to.include('killed before the rule copies');
+      const restarted = processor();
+      const report = await restarted.process(PARTITION, batch);
+      expect(report.staleQuotes).to.equal(report.quotes);
+      return restarted;
+    }
+
+    it('a new rule goes on from the trigger state written with its first alert', async () => {
+      const [ticker = ''] = newTickers(1);
+      const rule = makeRule({ type: 'ABOVE', threshold: 100 }, { ticker });
+      const restarted = await crashThenRedeliver([
+        ruleEvent('created', rule),
+        quote(ticker, 95, 0),
+        quote(ticker, 105, 1),
+      ]);
+      expect(await outbox(ticker)).to.deep.equal(['v1#1@105']);
+      await restarted.process(PARTITION, [quote(ticker, 95, 2), quote(ticker, 107, 3)]);
+      // Sequence 2: a fresh state would have derived alert #1's id again (dropped downstream).
+      expect(await outbox(ticker)).to.deep.equal(['v1#1@105', 'v1#2@107']);
+    });
+
+    it('an updated rule is judged by its new version, from the state written with it', async () => {
+      const [ticker = ''] = newTickers(1);
+      const v1 = makeRule({ type: 'ABOVE', threshold: 100 }, { ticker });
+      const v2: Rule = { ...v1, version: 2, condition: { type: 'ABOVE', threshold: 200 } };
+      await processor().process(PARTITION, [ruleEvent('created', v1), quote(ticker, 95, 0)]);
+      const restarted = await crashThenRedeliver([
+        ruleEvent('updated', v2),
+        quote(ticker, 150, 1),
+        quote(ticker, 210, 2),
+      ]);
+      await restarted.process(PARTITION, [
+        quote(ticker, 150, 3),
+        quote(ticker, 150, 4),
+        quote(ticker, 220, 5),
+      ]);
+      expect(await outbox(ticker)).to.deep.equal(['v2#1@210', 'v2#2@220']);
+      const copy = await models.rules.findById(v1.id).lean();
+      expect(copy?.version).to.equal(2);
+    });
+  });
+});
