@@ -52,7 +52,7 @@ export const settings = {
   ),
   ALERTER_BATCH_SIZE: setting(
     env.int(1, 1000),
-    'Messages of one partition evaluated together and written with one bulkWrite, then acked with one ack, at most (1 = one at a time); twice as many are prefetched per partition',
+    'Messages of a partition handled as one batch at most: one bulkWrite, one ack (1 = one at a time); twice as many are prefetched',
     { default: String(DEFAULT_BATCH_SIZE) },
   ),
 };
