@@ -133,7 +133,7 @@ describe('alerter index vs a scan of every rule (property)', () => {
                   key({ ruleId: f.rule.id, sequence: f.state.sequence, side: f.side }),
                 )
                 .sort();
-              const scanned = scan.applyTick(tick, ORIGIN).map(key).sort();
+              const scanned = scan.applyTick('AAPL', tick, ORIGIN).map(key).sort();
               expect(indexed, `quote at minute ${minutes}, price ${step.price}`).to.deep.equal(
                 scanned,
               );

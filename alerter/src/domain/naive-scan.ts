@@ -1,7 +1,8 @@
 /**
- * The obvious evaluator: every rule, every quote, no index. It is the oracle the ticker book is
- * checked against (same firings, property test) and the baseline the benchmark measures it
- * against; the original systems compared each price with each user's thresholds this way.
+ * The obvious evaluator: every rule of every user looked at for every quote, no index. It is
+ * the oracle the ticker book is checked against (same firings, property test) and the baseline
+ * the benchmark measures it against; the original systems compared each price with each
+ * user's thresholds this way. Holding one ticker's rules, it is a scan of that ticker's rules.
  */
 import type { Rule } from '@tickwatch/contracts';
 import { levelsOf, type Levels } from './conditions.ts';
@@ -16,6 +17,13 @@ interface ScannedRule {
   state: TriggerState;
 }
 
+/** What the scan keeps per ticker between quotes. */
+interface ScannedTicker {
+  readonly lastValues: Float64Array;
+  readonly windows: MovingWindows;
+  lastMarketTime: number;
+}
+
 export interface ScanFiring {
   readonly ruleId: string;
   readonly sequence: number;
@@ -24,14 +32,12 @@ export interface ScanFiring {
 
 export class NaiveScan {
   readonly #rules = new Map<string, ScannedRule>();
-  readonly #lastValues = new Float64Array(SIGNALS.length).fill(Number.NaN);
-  readonly #windows = new MovingWindows();
+  readonly #tickers = new Map<string, ScannedTicker>();
   readonly #signals = emptySignalValues();
-  #lastMarketTime = Number.NEGATIVE_INFINITY;
 
   addRule(rule: Rule): void {
     const levels = levelsOf(rule);
-    const value = this.#lastValues[levels.signal] ?? Number.NaN;
+    const value = this.#ticker(rule.ticker).lastValues[levels.signal] ?? Number.NaN;
     this.#rules.set(rule.id, { rule, levels, state: freshState(rule, levels, value) });
   }
 
@@ -39,27 +45,42 @@ export class NaiveScan {
     this.#rules.delete(ruleId);
   }
 
-  applyTick(tick: Tick, now: number): ScanFiring[] {
-    if (tick.marketTime <= this.#lastMarketTime) return [];
-    this.#lastMarketTime = tick.marketTime;
-    const averages = this.#windows.add(tick.marketTime, tick.price);
+  applyTick(ticker: string, tick: Tick, now: number): ScanFiring[] {
+    const known = this.#ticker(ticker);
+    if (tick.marketTime <= known.lastMarketTime) return [];
+    known.lastMarketTime = tick.marketTime;
+    const averages = known.windows.add(tick.marketTime, tick.price);
     const { values } = computeSignals(this.#signals, tick.price, tick.previousClose, averages);
     const horizon = Math.max(tick.marketTime, now);
+    const moment = { time: tick.marketTime, timeZone: tick.timeZone };
     const firings: ScanFiring[] = [];
     for (const scanned of this.#rules.values()) {
       const { rule, levels } = scanned;
+      if (rule.ticker !== ticker) continue;
       const value = values[levels.signal] ?? Number.NaN;
       if (rule.paused || Number.isNaN(value)) continue;
       if (rule.expiresAt !== null && Date.parse(rule.expiresAt) <= horizon) continue;
-      const previous = this.#lastValues[levels.signal] ?? Number.NaN;
-      const moment = { time: tick.marketTime, timeZone: tick.timeZone };
+      const previous = known.lastValues[levels.signal] ?? Number.NaN;
       const { state, fired } = step(rule, levels, scanned.state, previous, value, moment);
       scanned.state = state;
       if (fired) firings.push({ ruleId: rule.id, sequence: state.sequence, side: fired });
     }
     values.forEach((value, signal) => {
-      if (!Number.isNaN(value)) this.#lastValues[signal] = value;
+      if (!Number.isNaN(value)) known.lastValues[signal] = value;
     });
     return firings;
+  }
+
+  #ticker(ticker: string): ScannedTicker {
+    let known = this.#tickers.get(ticker);
+    if (!known) {
+      known = {
+        lastValues: new Float64Array(SIGNALS.length).fill(Number.NaN),
+        windows: new MovingWindows(),
+        lastMarketTime: Number.NEGATIVE_INFINITY,
+      };
+      this.#tickers.set(ticker, known);
+    }
+    return known;
   }
 }
