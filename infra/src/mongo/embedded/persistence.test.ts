@@ -2,7 +2,6 @@
  * Persistence of the embedded server with a data directory: restart, SIGKILL of a server
  * process mid-traffic, a torn journal tail, corruption refused, compaction into snapshots.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import {
   appendFileSync,
@@ -14,14 +13,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { expect } from 'chai';
 import { MongoClient, type Document, type IndexDescription, type MongoServerError } from 'mongodb';
 import { pino } from 'pino';
 import { pollUntil } from '../../testing/poll-until.ts';
 import { startEmbeddedMongo, type EmbeddedMongo } from './index.ts';
+import { spawnServer } from './testing/spawn-server.ts';
 
-const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 const silent = pino({ level: 'silent' });
 
 interface Doc extends Document {
@@ -242,28 +240,4 @@ function latest(dir: string, kind: 'journal' | 'snapshot'): string {
   const file = files[files.length - 1];
   if (!file) throw new Error(`no ${kind} file in ${dir}`);
   return path.join(dir, file);
-}
-
-/** Runs the CLI (scripts/mongo-embedded.ts) as a separate Node 24 process and reads its URI. */
-async function spawnServer(dataDir: string): Promise<{ uri: string; process: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    ['scripts/mongo-embedded.ts', '--port', '0', '--data', dataDir],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const lines = createInterface({ input: child.stdout });
-  const uri = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => {
-      reject(new Error(`server process exited early (${String(code)})`));
-    });
-    lines.on('line', (line) => {
-      const url = (JSON.parse(line) as { MONGO_URL?: string }).MONGO_URL;
-      if (url) resolve(url);
-    });
-  });
-  return { uri, process: child };
 }

@@ -36,7 +36,7 @@ const REFUSED_STAGES = new Set([
   '$geoNear',
 ]);
 
-function aggregate(command: Document, context: CommandContext): Document {
+async function aggregate(command: Document, context: CommandContext): Promise<Document> {
   const source: unknown = command.aggregate;
   if (typeof source !== 'string') {
     throw fail(
@@ -71,7 +71,7 @@ function aggregate(command: Document, context: CommandContext): Document {
   const first = body[0];
   const leadingMatch =
     first && '$match' in first && isPlainObject(first.$match) ? first.$match : undefined;
-  const input = runQuery(collection, leadingMatch ?? {}, { variables });
+  const input = await runQuery(collection, leadingMatch ?? {}, context.operation, { variables });
   const rest = leadingMatch ? body.slice(1) : body;
   const results =
     rest.length === 0

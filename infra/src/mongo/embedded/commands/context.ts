@@ -1,12 +1,14 @@
 /**
- * What a command handler sees: the server's shared state and the request's database and
- * connection. Handlers are synchronous on purpose: a command runs to completion without
- * yielding, so each one is atomic with respect to every other connection.
+ * What a command handler sees: the server's shared state, the request's database and
+ * connection, and its Operation (deadline and event-loop turns). A handler returns its reply,
+ * or a promise of it when its work may be long: such work yields in slices (server/operation.ts),
+ * so other connections are answered meanwhile.
  */
 import type { Document } from 'bson';
 import type { Logger } from 'pino';
 import type { Catalog } from '../engine/catalog.ts';
 import type { CursorRegistry } from '../query/cursor-registry.ts';
+import type { Operation } from '../server/operation.ts';
 
 export interface ServerState {
   readonly catalog: Catalog;
@@ -22,8 +24,12 @@ export interface CommandContext {
   /** The request's `$db`. */
   readonly db: string;
   readonly connectionId: number;
+  readonly operation: Operation;
   /** Set by handshake commands: the legacy `isMaster` spelling answers `ismaster: true`. */
   readonly legacyHello?: boolean;
 }
 
-export type CommandHandler = (command: Document, context: CommandContext) => Document;
+export type CommandHandler = (
+  command: Document,
+  context: CommandContext,
+) => Document | Promise<Document>;

@@ -16,7 +16,7 @@ import {
 import type { CommandContext, CommandHandler } from './context.ts';
 import { checkHint } from './hint.ts';
 
-function count(command: Document, context: CommandContext): Document {
+async function count(command: Document, context: CommandContext): Promise<Document> {
   const name = targetCollection(command, context.db);
   const filter = asFilter(command.query, 'count.query');
   const skip = optionalInteger(command, 'skip') ?? 0;
@@ -28,11 +28,12 @@ function count(command: Document, context: CommandContext): Document {
     const total = Math.max(0, (collection?.docs.size ?? 0) - skip);
     return { n: limit > 0 ? Math.min(total, limit) : total, ok: 1 };
   }
-  return { n: runQuery(collection, filter, { skip, limit }).length, ok: 1 };
+  const matched = await runQuery(collection, filter, context.operation, { skip, limit });
+  return { n: matched.length, ok: 1 };
 }
 
 /** Distinct values at `key` among matching documents; array values count element by element. */
-function distinct(command: Document, context: CommandContext): Document {
+async function distinct(command: Document, context: CommandContext): Promise<Document> {
   const name = targetCollection(command, context.db);
   const key = required(command, 'key', optionalString);
   const filter = asFilter(command.query, 'distinct.query');
@@ -41,7 +42,9 @@ function distinct(command: Document, context: CommandContext): Document {
   const values = new Map<string, unknown>();
   const parts = pathParts(key);
   const found: unknown[] = [];
-  for (const doc of runQuery(collection, filter, { variables: optionalDocument(command, 'let') })) {
+  const variables = optionalDocument(command, 'let');
+  for (const doc of await runQuery(collection, filter, context.operation, { variables })) {
+    if (context.operation.due()) await context.operation.yieldTurn();
     found.length = 0;
     distinctValuesAt(doc, parts, found);
     for (const value of found) values.set(encodeKey(value), value);

@@ -9,6 +9,7 @@ import { fail, MongoCommandError } from '../errors.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
 import { nestsDeeperThan } from '../engine/nesting-depth.ts';
 import { Limits } from '../wire/constants.ts';
+import { Operation } from '../server/operation.ts';
 import { aggregateCommands } from './aggregate.ts';
 import { commandName } from './args.ts';
 import { collectionCommands } from './collections.ts';
@@ -68,7 +69,23 @@ function checkWriteConcern(concern: unknown): void {
   }
 }
 
-export function dispatch(command: Document, server: ServerState, connectionId: number): Dispatched {
+/** maxTimeMS as max_time_ms_parser.cpp reads it: a whole number of ms in [0, 2^31 - 1]. */
+function maxTimeMS(command: Document): number {
+  const value: unknown = command.maxTimeMS;
+  if (value === undefined || value === null) return 0;
+  if (typeof value !== 'number') throw fail('BadValue', 'maxTimeMS must be a number');
+  const whole = Math.trunc(value);
+  if (whole < 0 || whole > 2 ** 31 - 1)
+    throw fail('BadValue', `${String(whole)} value for maxTimeMS is out of range [0, 2147483647]`);
+  if (whole !== value) throw fail('BadValue', 'maxTimeMS has non-integral value');
+  return whole;
+}
+
+export async function dispatch(
+  command: Document,
+  server: ServerState,
+  connectionId: number,
+): Promise<Dispatched> {
   const name = commandName(command);
   try {
     const db: unknown = command.$db;
@@ -94,8 +111,9 @@ export function dispatch(command: Document, server: ServerState, connectionId: n
     const handler = HANDLERS.get(name);
     if (!handler) throw fail('CommandNotFound', `no such command: '${name}'`);
     checkWriteConcern(command.writeConcern);
-    const context: CommandContext = { server, db, connectionId };
-    return { reply: handler(command, context), name };
+    const operation = new Operation(maxTimeMS(command));
+    const context: CommandContext = { server, db, connectionId, operation };
+    return { reply: await handler(command, context), name };
   } catch (error) {
     if (error instanceof MongoCommandError) return { reply: error.toReply(), name };
     server.logger.error({ err: error, command: name, connectionId }, 'command failed unexpectedly');

@@ -12,7 +12,7 @@ import type { CommandContext, CommandHandler } from './context.ts';
 import { parseAndRunFind } from './find.ts';
 import { SERVER_VERSION } from './handshake.ts';
 
-function explain(command: Document, context: CommandContext): Document {
+async function explain(command: Document, context: CommandContext): Promise<Document> {
   const inner: unknown = command.explain;
   if (!isPlainObject(inner))
     throw fail(
@@ -27,7 +27,7 @@ function explain(command: Document, context: CommandContext): Document {
   }
   const stats = newPlanStats();
   const started = performance.now();
-  const { collection, filter, docs } = parseAndRunFind(inner, context, stats);
+  const { collection, filter, docs } = await parseAndRunFind(inner, context, stats);
   const scan =
     stats.stage === 'COLLSCAN' || stats.stage === 'EOF'
       ? { stage: stats.stage }

@@ -15,7 +15,7 @@ import type { CommandContext, CommandHandler } from './context.ts';
 import { checkHint } from './hint.ts';
 import { executeDelete, executeUpdate } from './write-ops.ts';
 
-function findAndModify(command: Document, context: CommandContext): Document {
+async function findAndModify(command: Document, context: CommandContext): Promise<Document> {
   const name = targetCollection(command, context.db);
   const filter = asFilter(command.query, 'findAndModify.query');
   const sort = parseSort(command.sort);
@@ -42,20 +42,28 @@ function findAndModify(command: Document, context: CommandContext): Document {
   const shown = (doc: Document | undefined) => (doc ? project(doc) : null);
 
   if (remove) {
-    const [removed] = executeDelete(target, filter, 1, variables, sort);
+    const [removed] = await executeDelete(target, filter, context.operation, {
+      limit: 1,
+      variables,
+      sort,
+    });
     return { lastErrorObject: { n: removed ? 1 : 0 }, value: shown(removed), ok: 1 };
   }
-  const result = executeUpdate(target, {
-    filter,
-    update: parseUpdate(
-      command.update,
-      optionalArray(command, 'arrayFilters') as Document[] | undefined,
-    ),
-    multi: false,
-    upsert,
-    variables,
-    sort,
-  });
+  const result = await executeUpdate(
+    target,
+    {
+      filter,
+      update: parseUpdate(
+        command.update,
+        optionalArray(command, 'arrayFilters') as Document[] | undefined,
+      ),
+      multi: false,
+      upsert,
+      variables,
+      sort,
+    },
+    context.operation,
+  );
   const upsertedId: unknown = result.upserted?._id;
   const lastErrorObject = result.upserted
     ? { n: 1, updatedExisting: false, upserted: upsertedId }

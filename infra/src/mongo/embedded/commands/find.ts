@@ -39,11 +39,11 @@ export interface ParsedFind {
   readonly docs: Document[];
 }
 
-export function parseAndRunFind(
+export async function parseAndRunFind(
   command: Document,
   context: CommandContext,
-  stats?: Parameters<typeof runQuery>[3],
-): ParsedFind {
+  stats?: Parameters<typeof runQuery>[4],
+): Promise<ParsedFind> {
   const name = targetCollection(command, context.db);
   for (const option of UNSUPPORTED) {
     if (command[option] !== undefined && command[option] !== false) {
@@ -60,12 +60,18 @@ export function parseAndRunFind(
   const variables = optionalDocument(command, 'let');
   const collection = context.server.catalog.collection(context.db, name);
   checkHint(collection, command.hint);
-  const docs = runQuery(collection, filter, { sort, skip, limit, variables }, stats);
+  const docs = await runQuery(
+    collection,
+    filter,
+    context.operation,
+    { sort, skip, limit, variables },
+    stats,
+  );
   return { collection: name, filter, docs };
 }
 
-function find(command: Document, context: CommandContext): Document {
-  const { collection, filter, docs } = parseAndRunFind(command, context);
+async function find(command: Document, context: CommandContext): Promise<Document> {
+  const { collection, filter, docs } = await parseAndRunFind(command, context);
   const project = compileProjection(command.projection, filter);
   const batchSize = optionalInteger(command, 'batchSize');
   // A negative limit is the legacy spelling of "one batch only".

@@ -11,12 +11,14 @@ import type { CommandContext, CommandHandler } from './context.ts';
 import { prepareForInsert } from './prepare-document.ts';
 import { runWriteBatch } from './write-batch.ts';
 
-function insert(command: Document, context: CommandContext): Document {
+async function insert(command: Document, context: CommandContext): Promise<Document> {
   const name = targetCollection(command, context.db);
   // Created once the batch passed its checks (as before the first insert), then reused.
   let collection: Collection | undefined;
   let n = 0;
-  const failures = runWriteBatch(command, 'documents', (raw) => {
+  const failures = await runWriteBatch(command, 'documents', context.operation, (raw) => {
+    // Looked up again after a yield: the collection may have been dropped meanwhile.
+    if (collection?.dropped) collection = undefined;
     collection ??= context.server.catalog.ensureCollection(context.db, name);
     collection.insert(prepareForInsert(raw));
     n++;

@@ -20,42 +20,51 @@ function statementDocument(raw: unknown, kind: string): Document {
   return raw;
 }
 
-function update(command: Document, context: CommandContext): Document {
+async function update(command: Document, context: CommandContext): Promise<Document> {
   const name = targetCollection(command, context.db);
   const variables = optionalDocument(command, 'let');
   const target: Target = { catalog: context.server.catalog, db: context.db, collection: name };
   let n = 0;
   let nModified = 0;
   const upserted: Document[] = [];
-  const failures = runWriteBatch(command, 'updates', (raw, index) => {
-    const statement = statementDocument(raw, 'update');
-    const arrayFilters = optionalArray(statement, 'arrayFilters') as Document[] | undefined;
-    checkHint(context.server.catalog.collection(context.db, name), statement.hint);
-    const result = executeUpdate(target, {
-      filter: asFilter(statement.q, 'update.updates.q'),
-      update: parseUpdate(statement.u, arrayFilters),
-      multi: optionalBoolean(statement, 'multi') ?? false,
-      upsert: optionalBoolean(statement, 'upsert') ?? false,
-      variables: optionalDocument(statement, 'c') ?? variables,
-      sort: parseSort(statement.sort),
-    });
-    n += result.matched;
-    nModified += result.modified;
-    if (result.upserted) {
-      n += 1;
-      const id: unknown = result.upserted._id;
-      upserted.push({ index, _id: id });
-    }
-  });
+  const failures = await runWriteBatch(
+    command,
+    'updates',
+    context.operation,
+    async (raw, index) => {
+      const statement = statementDocument(raw, 'update');
+      const arrayFilters = optionalArray(statement, 'arrayFilters') as Document[] | undefined;
+      checkHint(context.server.catalog.collection(context.db, name), statement.hint);
+      const result = await executeUpdate(
+        target,
+        {
+          filter: asFilter(statement.q, 'update.updates.q'),
+          update: parseUpdate(statement.u, arrayFilters),
+          multi: optionalBoolean(statement, 'multi') ?? false,
+          upsert: optionalBoolean(statement, 'upsert') ?? false,
+          variables: optionalDocument(statement, 'c') ?? variables,
+          sort: parseSort(statement.sort),
+        },
+        context.operation,
+      );
+      n += result.matched;
+      nModified += result.modified;
+      if (result.upserted) {
+        n += 1;
+        const id: unknown = result.upserted._id;
+        upserted.push({ index, _id: id });
+      }
+    },
+  );
   return { n, nModified, ...(upserted.length > 0 ? { upserted } : {}), ...failures, ok: 1 };
 }
 
-function deleteCommand(command: Document, context: CommandContext): Document {
+async function deleteCommand(command: Document, context: CommandContext): Promise<Document> {
   const name = targetCollection(command, context.db);
   const variables = optionalDocument(command, 'let');
   const target: Target = { catalog: context.server.catalog, db: context.db, collection: name };
   let n = 0;
-  const failures = runWriteBatch(command, 'deletes', (raw) => {
+  const failures = await runWriteBatch(command, 'deletes', context.operation, async (raw) => {
     const statement = statementDocument(raw, 'delete');
     const limit: unknown = statement.limit;
     if (limit !== 0 && limit !== 1) {
@@ -65,7 +74,8 @@ function deleteCommand(command: Document, context: CommandContext): Document {
       );
     }
     checkHint(context.server.catalog.collection(context.db, name), statement.hint);
-    n += executeDelete(target, asFilter(statement.q, 'delete.deletes.q'), limit, variables).length;
+    const filter = asFilter(statement.q, 'delete.deletes.q');
+    n += (await executeDelete(target, filter, context.operation, { limit, variables })).length;
   });
   return { n, ...failures, ok: 1 };
 }

@@ -7,6 +7,7 @@
 import type { Document } from 'bson';
 import { fail, MongoCommandError } from '../errors.ts';
 import { Limits } from '../wire/constants.ts';
+import type { Operation } from '../server/operation.ts';
 import { optionalArray, optionalBoolean, required } from './args.ts';
 
 function checkBatchSize(count: number): void {
@@ -19,26 +20,30 @@ function checkBatchSize(count: number): void {
 }
 
 /**
- * Runs `apply` on each statement of `command[field]`. Command-level problems (missing field,
- * batch size) throw; a statement's MongoCommandError becomes its write error. Returns the
- * `writeErrors` part of the reply (empty when there were none).
+ * Runs `apply` on each statement of `command[field]`, yielding to other connections between
+ * statements when the slice is used up. Command-level problems (missing field, batch size)
+ * throw; a statement's MongoCommandError becomes its write error. Running out of time
+ * (MaxTimeMSExpired) is the error of the statement it interrupted and ends the batch, ordered
+ * or not. Returns the `writeErrors` part of the reply (empty when there were none).
  */
-export function runWriteBatch(
+export async function runWriteBatch(
   command: Document,
   field: string,
-  apply: (statement: unknown, index: number) => void,
-): { writeErrors?: Document[] } {
+  operation: Operation,
+  apply: (statement: unknown, index: number) => void | Promise<void>,
+): Promise<{ writeErrors?: Document[] }> {
   const statements = required(command, field, optionalArray);
   checkBatchSize(statements.length);
   const ordered = optionalBoolean(command, 'ordered') ?? true;
   const writeErrors: Document[] = [];
   for (const [index, statement] of statements.entries()) {
     try {
-      apply(statement, index);
+      if (operation.due()) await operation.yieldTurn();
+      await apply(statement, index);
     } catch (error) {
       if (!(error instanceof MongoCommandError)) throw error;
       writeErrors.push(error.toWriteError(index));
-      if (ordered) break;
+      if (ordered || error.codeName === 'MaxTimeMSExpired') break;
     }
   }
   return writeErrors.length > 0 ? { writeErrors } : {};

@@ -1,16 +1,23 @@
 /**
  * The update and delete steps shared by the update, delete and findAndModify commands: select
- * the targets (through the planner), then update and store them one at a time. A failure
- * part-way (E11000 or a type error on the third document of a multi-update) throws, leaving the
- * documents before it updated and the rest untouched, as the server does: a multi-document write
- * is not a transaction. Like the server, the failed statement then reports only its error.
+ * the targets (through the planner), then update and store them one at a time. Between two
+ * documents a long statement may yield to other connections (server/operation.ts), so each
+ * target is re-read when its turn comes: a document deleted meanwhile is skipped, one changed
+ * meanwhile is updated as it is now, if it still matches, exactly like mongod re-checks a
+ * document after a yield. Each document's update is atomic; a multi-document statement is not.
+ * A failure part-way (E11000 or a type error on the third document of a multi-update) throws,
+ * leaving the documents before it updated and the rest untouched, as the server does. Like the
+ * server, the failed statement then reports only its error.
  */
 import type { Document } from 'bson';
 import type { Catalog } from '../engine/catalog.ts';
+import type { Collection } from '../engine/collection.ts';
 import { encodeKey } from '../engine/key-encoding.ts';
-import { runQuery } from '../query/execute.ts';
+import { checkNotDropped, runQuery } from '../query/execute.ts';
+import { compileFilter, type Matcher } from '../query/matcher.ts';
 import type { SortField } from '../query/sort.ts';
 import { prepareUpdate, type UpdateSpec } from '../query/update.ts';
+import type { Operation } from '../server/operation.ts';
 import { checkStorable } from './prepare-document.ts';
 
 export interface Target {
@@ -39,9 +46,13 @@ export interface UpdateResult {
   after?: Document;
 }
 
-export function executeUpdate(target: Target, statement: UpdateStatement): UpdateResult {
+export async function executeUpdate(
+  target: Target,
+  statement: UpdateStatement,
+  operation: Operation,
+): Promise<UpdateResult> {
   const collection = target.catalog.collection(target.db, target.collection);
-  const targets = runQuery(collection, statement.filter, {
+  const targets = await runQuery(collection, statement.filter, operation, {
     sort: statement.sort,
     limit: statement.multi ? 0 : 1,
     variables: statement.variables,
@@ -57,7 +68,10 @@ export function executeUpdate(target: Target, statement: UpdateStatement): Updat
     return { matched: 0, modified: 0, upserted: doc, after: doc };
   }
   const result: UpdateResult = { matched: 0, modified: 0 };
-  for (const stored of targets) {
+  const current = currentTargets(collection, statement.filter, statement.variables, operation);
+  for (const scanned of targets) {
+    const stored = await current(scanned);
+    if (!stored) continue;
     const outcome = update.apply(stored);
     result.matched++;
     if (!result.before) {
@@ -71,16 +85,44 @@ export function executeUpdate(target: Target, statement: UpdateStatement): Updat
   return result;
 }
 
-export function executeDelete(
+export async function executeDelete(
   target: Target,
   filter: Document,
-  limit: 0 | 1,
-  variables?: Document,
-  sort?: readonly SortField[],
-): Document[] {
+  operation: Operation,
+  options: { limit: 0 | 1; variables?: Document; sort?: readonly SortField[] },
+): Promise<Document[]> {
   const collection = target.catalog.collection(target.db, target.collection);
   if (!collection) return [];
-  const victims = runQuery(collection, filter, { limit, variables, sort });
-  for (const doc of victims) collection.delete(encodeKey(doc._id));
-  return victims;
+  const victims = await runQuery(collection, filter, operation, options);
+  const current = currentTargets(collection, filter, options.variables, operation);
+  const deleted: Document[] = [];
+  for (const scanned of victims) {
+    const stored = await current(scanned);
+    if (stored && collection.delete(encodeKey(stored._id))) deleted.push(stored);
+  }
+  return deleted;
+}
+
+/**
+ * Returns, for each scanned target in turn, the document as it is now, or undefined when it was
+ * deleted or no longer matches. Yields between targets when the slice is used up; nothing
+ * yields between this returning and the caller's synchronous write.
+ */
+function currentTargets(
+  collection: Collection,
+  filter: Document,
+  variables: Document | undefined,
+  operation: Operation,
+): (scanned: Document) => Promise<Document | undefined> {
+  let matches: Matcher | undefined;
+  return async (scanned) => {
+    if (operation.due()) {
+      await operation.yieldTurn();
+      checkNotDropped(collection);
+    }
+    const stored = collection.get(encodeKey(scanned._id));
+    if (!stored || stored === scanned) return stored;
+    matches ??= compileFilter(filter, variables);
+    return matches(stored) ? stored : undefined;
+  };
 }

@@ -97,8 +97,10 @@ export class Catalog {
   }
 
   #dropped(collections: readonly Collection[]): void {
-    for (const collection of collections)
+    for (const collection of collections) {
+      collection.dropped = true;
       for (const listener of this.#dropListeners) listener(collection);
+    }
   }
 
   /** Re-applies a logged change (recovery); the log is detached meanwhile so nothing is re-logged. */

@@ -25,6 +25,8 @@ export class Collection {
   readonly docs = new Map<string, Document>();
   readonly #indexes = new Map<string, Index>();
   readonly #log: ChangeLog;
+  /** Set when the collection stops existing; an operation that yielded checks it. */
+  dropped = false;
 
   constructor(db: string, name: string, options: Document, uuid: UUID, log: ChangeLog) {
     this.db = db;

@@ -156,7 +156,7 @@ export class Index {
     // met first and which last when walking the index forwards.
     const ascending = (this.fields[k]?.direction ?? 1) === 1;
     const [first, last] = ascending ? [aboveLower, belowUpper] : [belowUpper, aboveLower];
-    const entries = reverse
+    let entries = reverse
       ? this.#entries.until((e) => {
           const order = prefixOrder(e.key);
           return order < 0 || (order === 0 && last(e.key[k]));
@@ -166,8 +166,20 @@ export class Index {
           return order > 0 || (order === 0 && first(e.key[k]));
         });
     const keepGoing = reverse ? first : last;
-    for (const entry of entries) {
+    // The consumer may yield to other connections between two entries; if the index changed
+    // meanwhile, continue from the last entry returned rather than from stale positions.
+    let version = this.#entries.version;
+    let previous: Entry | undefined;
+    for (;;) {
+      if (previous && this.#entries.version !== version) {
+        entries = reverse ? this.#entries.before(previous) : this.#entries.after(previous);
+        version = this.#entries.version;
+      }
+      const next = entries.next();
+      if (next.done) return;
+      const entry = next.value;
       if (prefixOrder(entry.key) !== 0 || !keepGoing(entry.key[k])) return;
+      previous = entry;
       yield entry.id;
     }
   }

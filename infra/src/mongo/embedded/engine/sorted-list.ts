@@ -9,6 +9,7 @@ export class SortedList<T> {
   readonly #chunkSize: number;
   #chunks: T[][] = [];
   #size = 0;
+  #version = 0;
 
   constructor(compare: (a: T, b: T) => number, chunkSize = 512) {
     this.#compare = compare;
@@ -19,8 +20,14 @@ export class SortedList<T> {
     return this.#size;
   }
 
+  /** Changes with every insert and delete: an iteration that outlived a change must re-seek. */
+  get version(): number {
+    return this.#version;
+  }
+
   insert(item: T): void {
     this.#size++;
+    this.#version++;
     if (this.#chunks.length === 0) {
       this.#chunks.push([item]);
       return;
@@ -50,6 +57,7 @@ export class SortedList<T> {
     chunk.splice(index, 1);
     if (chunk.length === 0) this.#chunks.splice(chunkIndex, 1);
     this.#size--;
+    this.#version++;
     return true;
   }
 
@@ -95,6 +103,17 @@ export class SortedList<T> {
   clear(): void {
     this.#chunks = [];
     this.#size = 0;
+    this.#version++;
+  }
+
+  /** Items after `item` (strictly), in order; for resuming an iteration after a change. */
+  after(item: T): Generator<T> {
+    return this.from((x) => this.#compare(x, item) > 0);
+  }
+
+  /** Items before `item` (strictly), in reverse order. */
+  before(item: T): Generator<T> {
+    return this.until((x) => this.#compare(x, item) < 0);
   }
 
   /** Index of the first chunk whose last item satisfies the monotone predicate. */

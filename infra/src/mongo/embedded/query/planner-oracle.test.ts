@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import type { Document } from 'bson';
 import { Catalog } from '../engine/catalog.ts';
 import { parseIndexSpec } from '../engine/index-keys.ts';
+import { Operation } from '../server/operation.ts';
 import { runQuery, newPlanStats } from './execute.ts';
 import type { SortField } from './sort.ts';
 
@@ -63,7 +64,7 @@ describe('embedded MongoDB planner vs a scan oracle', () => {
     [{ path: 'price', direction: -1 }],
   ];
 
-  it('agrees on 500 random queries', () => {
+  it('agrees on 500 random queries', async () => {
     let indexedPlans = 0;
     for (let round = 0; round < 500; round++) {
       const filter = pick(filters());
@@ -71,9 +72,9 @@ describe('embedded MongoDB planner vs a scan oracle', () => {
       const limit = pick([0, 1, 5, 20]);
       const skip = pick([0, 0, 3]);
       const options = { sort, limit, skip };
-      const expected = runQuery(plain, filter, options);
+      const expected = await runQuery(plain, filter, new Operation(), options);
       const stats = newPlanStats();
-      const actual = runQuery(indexed, filter, options, stats);
+      const actual = await runQuery(indexed, filter, new Operation(), options, stats);
       if (stats.stage !== 'COLLSCAN') indexedPlans++;
       const describe = JSON.stringify({ filter, sort, limit, skip, plan: stats.stage });
       if (sort) {
@@ -91,20 +92,20 @@ describe('embedded MongoDB planner vs a scan oracle', () => {
     expect(indexedPlans).to.be.above(250);
   });
 
-  it('stops at the limit when the index gives the order', () => {
+  it('stops at the limit when the index gives the order', async () => {
     const stats = newPlanStats();
-    const latest = runQuery(
+    const latest = await runQuery(
       indexed,
       { ticker: 'B' },
+      new Operation(),
       { sort: [{ path: 't', direction: -1 }], limit: 1 },
       stats,
     );
     expect(stats).to.include({ stage: 'IXSCAN', indexName: 'ticker_1_t_-1', docsExamined: 1 });
-    const [expected] = runQuery(
-      plain,
-      { ticker: 'B' },
-      { sort: [{ path: 't', direction: -1 }], limit: 1 },
-    );
+    const [expected] = await runQuery(plain, { ticker: 'B' }, new Operation(), {
+      sort: [{ path: 't', direction: -1 }],
+      limit: 1,
+    });
     expect(latest[0]?.t).to.equal(expected?.t);
   });
 });

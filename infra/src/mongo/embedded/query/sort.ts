@@ -11,6 +11,7 @@ import { fail } from '../errors.ts';
 import { compareBson } from '../engine/bson-order.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
 import { keyValuesAt, pathParts } from './path.ts';
+import type { Operation } from '../server/operation.ts';
 
 export interface SortField {
   readonly path: string;
@@ -39,21 +40,138 @@ export function parseSort(value: unknown): SortField[] | undefined {
   return fields.length > 0 ? fields : undefined;
 }
 
+/** A comparator over documents for `fields` (their sort keys computed once per document). */
+interface Keyed<T> {
+  readonly doc: T;
+  readonly keys: readonly unknown[];
+}
+
+function keyedComparator<T>(fields: readonly SortField[]): (a: Keyed<T>, b: Keyed<T>) => number {
+  return (a, b) => {
+    for (let i = 0; i < fields.length; i++) {
+      const order = compareBson(a.keys[i], b.keys[i]);
+      if (order !== 0) return order * (fields[i] as SortField).direction;
+    }
+    return 0;
+  };
+}
+
+const keyed = <T extends Document>(doc: T, fields: readonly SortField[]): Keyed<T> => ({
+  doc,
+  keys: fields.map((f) => sortKey(doc, f)),
+});
+
+/** Sorts in one go: for small inputs, or where yielding is not possible. */
 export function sortDocuments<T extends Document>(
   docs: readonly T[],
   fields: readonly SortField[],
 ): T[] {
   if (fields[0]?.path === '$natural')
     return fields[0].direction === 1 ? [...docs] : docs.toReversed();
-  const decorated = docs.map((doc) => ({ doc, keys: fields.map((f) => sortKey(doc, f)) }));
-  decorated.sort((a, b) => {
-    for (let i = 0; i < fields.length; i++) {
-      const order = compareBson(a.keys[i], b.keys[i]);
-      if (order !== 0) return order * (fields[i] as SortField).direction;
+  return docs
+    .map((doc) => keyed(doc, fields))
+    .sort(keyedComparator(fields))
+    .map((entry) => entry.doc);
+}
+
+/** Documents per run sorted in one step (a few milliseconds of work). */
+const RUN = 2048;
+
+/**
+ * Sorts in slices that yield to other connections: runs of RUN documents are sorted one at a
+ * time, then merged pairwise, checking the operation between elements. Stable, like Array#sort.
+ * With `keep`, only the first `keep` documents are wanted: a bounded heap keeps them (mongod's
+ * top-k sort), so `sort().limit(10)` over a million documents neither sorts nor holds them all.
+ */
+export async function sortInSlices<T extends Document>(
+  docs: readonly T[],
+  fields: readonly SortField[],
+  operation: Operation,
+  keep = Infinity,
+): Promise<T[]> {
+  if (fields[0]?.path === '$natural') return sortDocuments(docs, fields).slice(0, keep);
+  const compare = keyedComparator<T>(fields);
+  if (keep < docs.length && keep <= RUN) return topK(docs, fields, compare, keep, operation);
+  let items: Keyed<T>[] = [];
+  for (const doc of docs) {
+    if (operation.due()) await operation.yieldTurn();
+    items.push(keyed(doc, fields));
+  }
+  for (let start = 0; start < items.length; start += RUN) {
+    const run = items.slice(start, start + RUN).sort(compare);
+    for (let i = 0; i < run.length; i++) items[start + i] = run[i] as Keyed<T>;
+    if (operation.due(64)) await operation.yieldTurn();
+  }
+  for (let width = RUN; width < items.length; width *= 2) {
+    const merged: Keyed<T>[] = [];
+    for (let left = 0; left < items.length; left += 2 * width) {
+      const middle = Math.min(left + width, items.length);
+      const right = Math.min(left + 2 * width, items.length);
+      let i = left;
+      let j = middle;
+      while (i < middle || j < right) {
+        if (operation.due()) await operation.yieldTurn();
+        const takeLeft =
+          j >= right || (i < middle && compare(items[i] as Keyed<T>, items[j] as Keyed<T>) <= 0);
+        merged.push((takeLeft ? items[i++] : items[j++]) as Keyed<T>);
+      }
     }
-    return 0;
-  });
-  return decorated.map((entry) => entry.doc);
+    items = merged;
+  }
+  return items.slice(0, keep).map((entry) => entry.doc);
+}
+
+/** The `keep` first documents in sort order, through a max-heap of `keep` entries. */
+async function topK<T extends Document>(
+  docs: readonly T[],
+  fields: readonly SortField[],
+  compare: (a: Keyed<T>, b: Keyed<T>) => number,
+  keep: number,
+  operation: Operation,
+): Promise<T[]> {
+  if (keep <= 0) return [];
+  // Ties are broken by arrival so the result is the stable sort's prefix.
+  const order = (a: Keyed<T> & { seq: number }, b: Keyed<T> & { seq: number }) =>
+    compare(a, b) || a.seq - b.seq;
+  const heap: (Keyed<T> & { seq: number })[] = [];
+  let seq = 0;
+  for (const doc of docs) {
+    if (operation.due()) await operation.yieldTurn();
+    const entry = { ...keyed(doc, fields), seq: seq++ };
+    if (heap.length < keep) {
+      heap.push(entry);
+      siftUp(heap, heap.length - 1, order);
+    } else if (order(entry, heap[0] as Keyed<T> & { seq: number }) < 0) {
+      heap[0] = entry;
+      siftDown(heap, 0, order);
+    }
+  }
+  return heap.sort(order).map((entry) => entry.doc);
+}
+
+/** Max-heap helpers: the root is the entry that sorts last. */
+function siftUp<E>(heap: E[], index: number, order: (a: E, b: E) => number): void {
+  let i = index;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (order(heap[i] as E, heap[parent] as E) <= 0) return;
+    [heap[i], heap[parent]] = [heap[parent] as E, heap[i] as E];
+    i = parent;
+  }
+}
+
+function siftDown<E>(heap: E[], index: number, order: (a: E, b: E) => number): void {
+  let i = index;
+  for (;;) {
+    const left = 2 * i + 1;
+    const right = left + 1;
+    let largest = i;
+    if (left < heap.length && order(heap[left] as E, heap[largest] as E) > 0) largest = left;
+    if (right < heap.length && order(heap[right] as E, heap[largest] as E) > 0) largest = right;
+    if (largest === i) return;
+    [heap[i], heap[largest]] = [heap[largest] as E, heap[i] as E];
+    i = largest;
+  }
 }
 
 /**

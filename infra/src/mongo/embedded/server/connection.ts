@@ -97,7 +97,7 @@ export class Connection {
   async #handleMsg(frame: Buffer): Promise<void> {
     const request = decodeOpMsg(frame);
     const before = this.#durability.appended;
-    const { reply } = dispatch(request.command, this.#state, this.id);
+    const { reply } = await dispatch(request.command, this.#state, this.id);
     if (this.#durability.appended !== before)
       await this.#durability.commit(wantsJournal(request.command));
     if (request.moreToCome) return;
@@ -111,7 +111,7 @@ export class Connection {
     let reply: Document;
     if (request.fullCollectionName.endsWith('.$cmd') && HANDSHAKE_COMMANDS.has(name)) {
       const db = request.fullCollectionName.slice(0, -'.$cmd'.length);
-      reply = dispatch({ ...request.query, $db: db }, this.#state, this.id).reply;
+      reply = (await dispatch({ ...request.query, $db: db }, this.#state, this.id)).reply;
     } else {
       reply = fail(
         'UnsupportedOpQueryCommand',
@@ -119,7 +119,6 @@ export class Connection {
       ).toReply();
     }
     this.#send(encodeOpReply, request.requestId, reply);
-    return Promise.resolve();
   }
 
   #send(
