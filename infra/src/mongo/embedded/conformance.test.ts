@@ -2,6 +2,7 @@
  * The conformance suite: one suite over each target (embedded, and MONGO_URL when set; see
  * conformance/target.ts). Run just this file against a real server with `npm run test:mongo`.
  */
+import { aggregationResultCases } from './conformance/aggregation-results.ts';
 import { arrayPathCases } from './conformance/array-paths.ts';
 import { crudSpecCases } from './conformance/crud-spec.ts';
 import { engineGapCases } from './conformance/engine-gaps.ts';
@@ -34,6 +35,9 @@ describeOnTargets('MongoDB conformance', (target) => {
   });
   describe('reads, aggregation and document shape', () => {
     readsAndShapesCases(target);
+  });
+  describe('aggregation results and memory limits', () => {
+    aggregationResultCases(target);
   });
   describe('mongoose models', () => {
     mongooseCases(target);

@@ -75,6 +75,7 @@ export async function startEmbeddedMongo(
     startedAt: new Date(),
     logger,
     address: () => address,
+    metrics: { scanned: 0, scannedObjects: 0 },
   };
   let listening;
   try {

@@ -175,6 +175,7 @@ describe('embedded MongoDB durability ordering', () => {
       startedAt: new Date(),
       logger: pino({ level: 'silent' }),
       address: () => 'test',
+      metrics: { scanned: 0, scannedObjects: 0 },
     };
     const listening = await listen({ host: '127.0.0.1', port: 0, state, durability });
     const client = await new MongoClient(`mongodb://127.0.0.1:${String(listening.port)}`).connect();

@@ -1,16 +1,18 @@
 /**
- * aggregate: pipelines run by mingo over the collection's documents. A leading `$match` goes
- * through the planner first, so indexed pipelines do not scan; `$lookup`, `$graphLookup` and
- * `$unionWith` read sibling collections of the same database; a final `$out` replaces its
- * target collection through the engine (journaled, indexed) instead of mingo's in-memory sink.
- * Stages that would need server internals are refused with NotImplemented.
+ * aggregate: pipelines run by query/pipeline/executor.ts over the collection's documents. A
+ * leading `$match` goes through the planner first, so indexed pipelines do not scan; `$lookup`,
+ * `$graphLookup` and `$unionWith` read sibling collections of the same database through it too;
+ * a final `$out` replaces its target collection through the engine (journaled, indexed). `let`
+ * values are evaluated once. Stages that would need server internals are refused with
+ * NotImplemented.
  */
 import { Long, UUID, type Document } from 'bson';
 import { fail } from '../errors.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
 import { runQuery } from '../query/execute.ts';
-import { PIPELINE_STAGES, runPipeline } from '../query/aggregation.ts';
-import { withMingo } from '../query/mingo-errors.ts';
+import { PIPELINE_STAGES } from '../query/mingo-context.ts';
+import { aggregateDocuments } from '../query/pipeline/executor.ts';
+import { evaluateVariables } from '../query/variables.ts';
 import { assertSupportedValues } from '../query/supported-values.ts';
 import { optionalDocument, optionalInteger, required, optionalArray } from './args.ts';
 import type { CommandContext, CommandHandler } from './context.ts';
@@ -60,7 +62,7 @@ async function aggregate(command: Document, context: CommandContext): Promise<Do
     );
   const stages = pipeline.map((stage, i) => checkStage(stage, i, pipeline.length));
   assertSupportedValues(stages, 'the pipeline');
-  const variables = optionalDocument(command, 'let');
+  const variables = evaluateVariables(optionalDocument(command, 'let'));
   const { catalog } = context.server;
   const collection = catalog.collection(context.db, name);
   checkHint(collection, command.hint);
@@ -76,14 +78,12 @@ async function aggregate(command: Document, context: CommandContext): Promise<Do
   const results =
     rest.length === 0
       ? input
-      : withMingo(() =>
-          runPipeline(rest, input, {
-            variables,
-            collection: (other) => [
-              ...(catalog.collection(context.db, other)?.docs.values() ?? []),
-            ],
-          }),
-        );
+      : await aggregateDocuments(rest, input, {
+          operation: context.operation,
+          variables: variables ?? {},
+          catalog,
+          db: context.db,
+        });
 
   if (out) {
     writeOut(context, out, results);

@@ -17,6 +17,8 @@ export interface ServerState {
   readonly logger: Logger;
   /** host:port clients reach us at, for `me` style fields. */
   readonly address: () => string;
+  /** Totals serverStatus reports (mongod's metrics.queryExecutor). */
+  readonly metrics: { scanned: number; scannedObjects: number };
 }
 
 export interface CommandContext {

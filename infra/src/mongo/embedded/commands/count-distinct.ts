@@ -13,6 +13,7 @@ import {
   required,
   targetCollection,
 } from './args.ts';
+import { evaluateVariables } from '../query/variables.ts';
 import type { CommandContext, CommandHandler } from './context.ts';
 import { checkHint } from './hint.ts';
 
@@ -42,7 +43,7 @@ async function distinct(command: Document, context: CommandContext): Promise<Doc
   const values = new Map<string, unknown>();
   const parts = pathParts(key);
   const found: unknown[] = [];
-  const variables = optionalDocument(command, 'let');
+  const variables = evaluateVariables(optionalDocument(command, 'let'));
   for (const doc of await runQuery(collection, filter, context.operation, { variables })) {
     if (context.operation.due()) await context.operation.yieldTurn();
     found.length = 0;

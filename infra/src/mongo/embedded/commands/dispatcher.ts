@@ -113,7 +113,12 @@ export async function dispatch(
     checkWriteConcern(command.writeConcern);
     const operation = new Operation(maxTimeMS(command));
     const context: CommandContext = { server, db, connectionId, operation };
-    return { reply: await handler(command, context), name };
+    try {
+      return { reply: await handler(command, context), name };
+    } finally {
+      server.metrics.scanned += operation.examined.keys;
+      server.metrics.scannedObjects += operation.examined.docs;
+    }
   } catch (error) {
     if (error instanceof MongoCommandError) return { reply: error.toReply(), name };
     server.logger.error({ err: error, command: name, connectionId }, 'command failed unexpectedly');

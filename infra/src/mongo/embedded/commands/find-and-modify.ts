@@ -11,6 +11,7 @@ import { compileProjection } from '../query/projection.ts';
 import { parseSort } from '../query/sort.ts';
 import { parseUpdate } from '../query/update.ts';
 import { optionalArray, optionalBoolean, optionalDocument, targetCollection } from './args.ts';
+import { evaluateVariables } from '../query/variables.ts';
 import type { CommandContext, CommandHandler } from './context.ts';
 import { checkHint } from './hint.ts';
 import { executeDelete, executeUpdate } from './write-ops.ts';
@@ -22,7 +23,7 @@ async function findAndModify(command: Document, context: CommandContext): Promis
   const remove = optionalBoolean(command, 'remove') ?? false;
   const returnNew = optionalBoolean(command, 'new') ?? false;
   const upsert = optionalBoolean(command, 'upsert') ?? false;
-  const variables = optionalDocument(command, 'let');
+  const variables = evaluateVariables(optionalDocument(command, 'let'));
   const hasUpdate = command.update !== undefined && command.update !== null;
   if (remove && hasUpdate)
     throw fail('FailedToParse', 'Cannot specify both an update and remove=true');

@@ -19,6 +19,7 @@ import {
   required,
   targetCollection,
 } from './args.ts';
+import { evaluateVariables } from '../query/variables.ts';
 import type { CommandContext, CommandHandler } from './context.ts';
 import { checkHint } from './hint.ts';
 
@@ -57,7 +58,7 @@ export async function parseAndRunFind(
   const sort = parseSort(command.sort);
   const skip = optionalInteger(command, 'skip');
   const limit = optionalLimit(command);
-  const variables = optionalDocument(command, 'let');
+  const variables = evaluateVariables(optionalDocument(command, 'let'));
   const collection = context.server.catalog.collection(context.db, name);
   checkHint(collection, command.hint);
   const docs = await runQuery(

@@ -88,6 +88,12 @@ function serverStatus(_command: Document, context: CommandContext): Document {
     uptimeMillis,
     localTime: now,
     storageEngine: { name: 'embedded' },
+    metrics: {
+      queryExecutor: {
+        scanned: context.server.metrics.scanned,
+        scannedObjects: context.server.metrics.scannedObjects,
+      },
+    },
     ok: 1,
   };
 }

@@ -10,6 +10,7 @@ import { asFilter } from '../query/matcher.ts';
 import { parseSort } from '../query/sort.ts';
 import { parseUpdate } from '../query/update.ts';
 import { optionalArray, optionalBoolean, optionalDocument, targetCollection } from './args.ts';
+import { evaluateVariables } from '../query/variables.ts';
 import type { CommandContext, CommandHandler } from './context.ts';
 import { checkHint } from './hint.ts';
 import { runWriteBatch } from './write-batch.ts';
@@ -22,7 +23,7 @@ function statementDocument(raw: unknown, kind: string): Document {
 
 async function update(command: Document, context: CommandContext): Promise<Document> {
   const name = targetCollection(command, context.db);
-  const variables = optionalDocument(command, 'let');
+  const variables = evaluateVariables(optionalDocument(command, 'let'));
   const target: Target = { catalog: context.server.catalog, db: context.db, collection: name };
   let n = 0;
   let nModified = 0;
@@ -42,7 +43,7 @@ async function update(command: Document, context: CommandContext): Promise<Docum
           update: parseUpdate(statement.u, arrayFilters),
           multi: optionalBoolean(statement, 'multi') ?? false,
           upsert: optionalBoolean(statement, 'upsert') ?? false,
-          variables: optionalDocument(statement, 'c') ?? variables,
+          variables: evaluateVariables(optionalDocument(statement, 'c')) ?? variables,
           sort: parseSort(statement.sort),
         },
         context.operation,
@@ -61,7 +62,7 @@ async function update(command: Document, context: CommandContext): Promise<Docum
 
 async function deleteCommand(command: Document, context: CommandContext): Promise<Document> {
   const name = targetCollection(command, context.db);
-  const variables = optionalDocument(command, 'let');
+  const variables = evaluateVariables(optionalDocument(command, 'let'));
   const target: Target = { catalog: context.server.catalog, db: context.db, collection: name };
   let n = 0;
   const failures = await runWriteBatch(command, 'deletes', context.operation, async (raw) => {

@@ -48,6 +48,8 @@ export async function runQuery(
     matched.push(doc);
     if (matched.length >= enough) break;
   }
+  operation.examined.keys += stats.keysExamined;
+  operation.examined.docs += stats.docsExamined;
   const end = limit > 0 ? skip + limit : undefined;
   const ordered =
     options.sort && !plan.sorted

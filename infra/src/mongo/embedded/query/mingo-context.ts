@@ -16,6 +16,7 @@ import * as window from 'mingo/operators/window';
 import { $type } from './bson-type.ts';
 import { leafOperators } from './leaf-operators.ts';
 import { inSourceOrder } from './field-order.ts';
+import { expressionOverrides } from './expression-operators.ts';
 
 type PipelineOperator = typeof pipeline.$project;
 
@@ -38,14 +39,26 @@ function operators<T extends object>(module: T): T {
 
 const queryOperators = { ...operators(query), $type, ...leafOperators } as typeof query;
 
+type ExpressionOperators = NonNullable<
+  NonNullable<Parameters<typeof Context.init>[0]>['expression']
+>;
+
+/** mingo's expression operators, with the server's semantics where they differ. */
+const expressionOperators: ExpressionOperators = {
+  ...operators(expression),
+  ...expressionOverrides,
+};
+
 export const queryContext = Context.init({
-  expression: operators(expression),
+  // Accumulators too: `$expr: {$gt: [{$sum: '$items.qty'}, 5]}` uses $sum as an expression.
+  accumulator: operators(accumulator),
+  expression: expressionOperators,
   query: queryOperators,
 });
 
 export const pipelineContext = Context.init({
   accumulator: operators(accumulator),
-  expression: operators(expression),
+  expression: expressionOperators,
   pipeline: { ...operators(pipeline), $project },
   projection: operators(projection),
   query: queryOperators,

@@ -61,6 +61,17 @@ const keyed = <T extends Document>(doc: T, fields: readonly SortField[]): Keyed<
   keys: fields.map((f) => sortKey(doc, f)),
 });
 
+/** Compares two documents by `fields` (computing their sort keys on each call). */
+export function sortComparator(fields: readonly SortField[]): (a: Document, b: Document) => number {
+  return (a, b) => {
+    for (const field of fields) {
+      const order = compareBson(sortKey(a, field), sortKey(b, field));
+      if (order !== 0) return order * field.direction;
+    }
+    return 0;
+  };
+}
+
 /** Sorts in one go: for small inputs, or where yielding is not possible. */
 export function sortDocuments<T extends Document>(
   docs: readonly T[],

@@ -22,6 +22,8 @@ export const SLICE_MS = 4;
 const CHECK_EVERY = 1;
 
 export class Operation {
+  /** Index keys and documents this operation examined (serverStatus metrics.queryExecutor). */
+  readonly examined = { keys: 0, docs: 0 };
   readonly #deadline: number;
   #sliceEnd: number;
   #countdown = CHECK_EVERY;
