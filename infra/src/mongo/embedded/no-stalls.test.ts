@@ -194,7 +194,7 @@ describe('embedded MongoDB: nothing stalls the server', function () {
   it('$lookup by let/pipeline $expr $eq, and by localField, uses the index on the foreign field', async () => {
     const db = scanner.db('yield');
     await db
-      .collection('orders')
+      .collection<{ _id: number; sku: number }>('orders')
       .insertMany(Array.from({ length: 200 }, (_, i) => ({ _id: i, sku: i * 100 })));
     const stock = db.collection('stock');
     await fill(stock, 20_000);
