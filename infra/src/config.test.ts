@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { ConfigError, env, loadConfig, loggableUrl, setting } from './config.ts';
+import { mongoUrlSetting } from './service-settings.ts';
 
 const spec = {
   PORT: setting(env.port(), 'HTTP port', { default: '4000' }),
@@ -68,12 +69,42 @@ describe('loadConfig', () => {
   it('rejects a URL with the wrong protocol', () => {
     expect(() => loadConfig(spec, { RABBITMQ_URL: 'http://h' })).to.throw(/protocol amqp or amqps/);
   });
+
+  it('reports an unparseable URL as a bad variable (not a crash), with one reason', () => {
+    expect(() => loadConfig(spec, { RABBITMQ_URL: 'not a url' }))
+      .to.throw(ConfigError)
+      .with.property('problems')
+      .that.deep.equals(['RABBITMQ_URL: Invalid URL']);
+  });
+});
+
+describe('mongoUrlSetting', () => {
+  const load = (MONGO_URL: string) => loadConfig({ MONGO_URL: mongoUrlSetting }, { MONGO_URL });
+
+  it('accepts a replica set connection string with several hosts, and SRV', () => {
+    const replicaSet =
+      'mongodb://u:p@db-0:27017,db-1:27017,db-2:27017/?replicaSet=rs0&authSource=admin';
+    expect(load(replicaSet).MONGO_URL).to.equal(replicaSet);
+    expect(load('mongodb+srv://u:p@cluster.example.com/').MONGO_URL).to.be.a('string');
+  });
+
+  it('refuses what the driver would refuse, naming the variable', () => {
+    for (const bad of ['http://db:27017', 'mongodb://', 'db:27017']) {
+      expect(() => load(bad), bad).to.throw(
+        ConfigError,
+        /^invalid configuration:\n {2}MONGO_URL: expected mongodb:\/\//,
+      );
+    }
+  });
 });
 
 describe('loggableUrl', () => {
   it('masks the password and keeps the rest', () => {
     expect(loggableUrl('amqp://guest:guest@127.0.0.1:5672/vh')).to.equal(
       'amqp://guest:***@127.0.0.1:5672/vh',
+    );
+    expect(loggableUrl('mongodb://u:s3cret@db-0:27017,db-1:27017/?replicaSet=rs0')).to.equal(
+      'mongodb://u:***@db-0:27017,db-1:27017/?replicaSet=rs0',
     );
     expect(loggableUrl('not a url')).to.equal('<unparseable url>');
   });

@@ -67,9 +67,12 @@ export const env = {
       .enum(['true', 'false', '1', '0', 'yes', 'no'])
       .transform((v) => ['true', '1', 'yes'].includes(v)),
   url: (protocols: readonly string[]) =>
-    z.url().refine((v) => protocols.includes(new URL(v).protocol.replace(/:$/, '')), {
-      message: `expected a URL with protocol ${protocols.join(' or ')}`,
-    }),
+    z
+      .url()
+      // An unparseable value is z.url()'s to report (zod runs every check, even after a failure).
+      .refine((v) => !URL.canParse(v) || protocols.includes(new URL(v).protocol.slice(0, -1)), {
+        message: `expected a URL with protocol ${protocols.join(' or ')}`,
+      }),
   oneOf: <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values),
   /** Comma-separated list; empty entries are dropped. */
   list: () =>
@@ -132,11 +135,13 @@ export function loadConfig<S extends SettingsSpec>(
 
 /** `amqp://user:secret@host` → `amqp://user:***@host`, for logs. */
 export function loggableUrl(url: string): string {
-  try {
+  if (URL.canParse(url)) {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
     return parsed.toString();
-  } catch {
-    return '<unparseable url>';
   }
+  // Not a WHATWG URL, e.g. a MongoDB replica set's `mongodb://u:p@h1:27017,h2:27017/`.
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(url)
+    ? url.replace(/^([^:]+:\/\/[^:@/]*):[^@/]*@/, '$1:***@')
+    : '<unparseable url>';
 }

@@ -1,4 +1,6 @@
 /** Settings every service process shares: logging, its operations HTTP server, the broker, MongoDB. */
+import { ConnectionString } from 'mongodb-connection-string-url';
+import { z } from 'zod';
 import { env, setting } from './config.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -27,9 +29,25 @@ export const rabbitmqUrlSetting = setting(
   { default: 'amqp://guest:guest@127.0.0.1:5672', secret: true },
 );
 
+/** A MongoDB connection string, parsed as the driver parses it (several hosts for a replica set). */
+const mongoConnectionString = z.string().refine(
+  (value) => {
+    try {
+      new ConnectionString(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  {
+    message:
+      'expected mongodb://[user:password@]host[:port][,host[:port]...][/db][?options] (or mongodb+srv://)',
+  },
+);
+
 /** The MongoDB server; each service uses its own database on it (tickwatch_<service>). */
 export const mongoUrlSetting = setting(
-  env.url(['mongodb', 'mongodb+srv']),
+  mongoConnectionString,
   'MongoDB URL; each service uses its own database tickwatch_<service> on it',
   { default: 'mongodb://127.0.0.1:27017' },
 );

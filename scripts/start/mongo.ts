@@ -4,6 +4,7 @@
  * data in ./var/mongo across restarts.
  */
 import path from 'node:path';
+import { ConnectionString } from 'mongodb-connection-string-url';
 import type { Logger } from 'pino';
 import { loggableUrl } from '../../infra/src/config.ts';
 import { pollUntil } from '../../infra/src/testing/poll-until.ts';
@@ -29,9 +30,11 @@ export interface EmbeddedMongoProcess {
   readonly startTimeoutMs?: number;
 }
 
+/** The server at MONGO_URL, once its first host answers (SRV names are left to the driver). */
 export async function useExternalMongo(url: string): Promise<Mongo> {
-  const { hostname, port } = new URL(url);
   const shown = loggableUrl(url);
+  const [first = ''] = new ConnectionString(url).hosts;
+  const { hostname, port } = new URL(`mongodb://${first}`);
   if (!url.startsWith('mongodb+srv:') && !(await answers(hostname, Number(port || 27017)))) {
     throw new StartError(
       `nothing answers at MONGO_URL=${shown}.\nUnset MONGO_URL to run the embedded MongoDB server.`,
