@@ -37,6 +37,12 @@ export const startSettings = {
 
 export type StartConfig = ConfigOf<typeof startSettings>;
 
+/** Service settings npm start gives another default than the services' own. */
+const EMBEDDED_DEFAULTS: Readonly<Record<string, string>> = {
+  MARKET_SOURCE: 'simulated',
+  SIMULATED_HOURS: 'always',
+};
+
 export interface ServicePlan {
   readonly service: ServiceProcess;
   /** Every port variable of the service (operations first) → the port it gets. */
@@ -89,6 +95,10 @@ export async function planStart(
     const ops = `http://${reachable(source.OPS_HOST)}:${String(ports.get(service.opsPortVariable))}`;
     services.push({ service, ports, ops });
   }
+  // The embedded default's market: simulated, trading around the clock (so a demo on a Sunday
+  // still sees prices move). A variable the user set wins.
+  for (const [name, value] of Object.entries(EMBEDDED_DEFAULTS))
+    decided[name] = source[name] || value;
   const graphqlUrl = `http://${reachable(source.GATEWAY_HOST)}:${decided.GATEWAY_PORT ?? ''}/graphql`;
   // Links in emails must reach this gateway, on whatever port it got.
   decided.PUBLIC_BASE_URL = source.PUBLIC_BASE_URL || new URL(graphqlUrl).origin;
