@@ -10,7 +10,8 @@ import type { Supervisor } from './start/supervisor.ts';
 /** Filled in once loaded: what a signal stops, and the last resort for a second signal. */
 const loaded: { supervisor?: Supervisor; killEverything?: () => void } = {};
 let signals = 0;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+// SIGHUP: the terminal npm start ran in was closed.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     signals += 1;
     const { supervisor, killEverything } = loaded;

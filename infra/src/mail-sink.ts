@@ -43,6 +43,11 @@ export interface MailSinkOptions {
   readonly port?: number;
   /** Also write each message to `<directory>/<time>-<n>.eml`. */
   readonly directory?: string;
+  /**
+   * Keep every message in `messages` (the default, for tests). A long-running sink (npm start)
+   * turns it off: the files are the record, and memory stays flat.
+   */
+  readonly retain?: boolean;
   readonly logger?: Logger;
 }
 
@@ -75,7 +80,7 @@ function smtpError(reply: SmtpReply): Error {
 }
 
 export async function startMailSink(options: MailSinkOptions = {}): Promise<MailSink> {
-  const { host = '127.0.0.1', directory, logger } = options;
+  const { host = '127.0.0.1', directory, logger, retain = true } = options;
   const messages: CapturedMail[] = [];
   const rejected = new Map<string, SmtpReply>();
   let transactionFailure: SmtpReply | null = null;
@@ -93,7 +98,9 @@ export async function startMailSink(options: MailSinkOptions = {}): Promise<Mail
       await writeFile(file, raw);
     }
     const parsed = await simpleParser(raw);
-    messages.push({ envelope: { from, to }, raw, parsed, receivedAt, ...(file ? { file } : {}) });
+    if (retain) {
+      messages.push({ envelope: { from, to }, raw, parsed, receivedAt, ...(file ? { file } : {}) });
+    }
     logger?.info({ from, to, subject: parsed.subject, file }, 'mail sink received a message');
   };
 

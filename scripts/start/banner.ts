@@ -12,13 +12,17 @@ export interface ReadyFacts {
   readonly services: readonly { readonly name: string; readonly ops: string }[];
   readonly mongo: string;
   readonly broker: string;
+  readonly mail: string;
+  /** Where the emails land, when npm start keeps them. */
+  readonly mailDir?: string;
   readonly dataDir: string;
 }
 
 export function readyBanner(facts: ReadyFacts): string {
-  const relative = path.relative(process.cwd(), facts.dataDir);
-  const dataDir =
-    relative.startsWith('..') || path.isAbsolute(relative) ? facts.dataDir : `./${relative}`;
+  const shown = (dir: string) => {
+    const relative = path.relative(process.cwd(), dir);
+    return relative.startsWith('..') || path.isAbsolute(relative) ? dir : `./${relative}`;
+  };
   const width = Math.max(...facts.services.map(({ name }) => name.length));
   return [
     '',
@@ -28,13 +32,14 @@ export function readyBanner(facts: ReadyFacts): string {
       ({ name, ops }, index) =>
         `  ${index === 0 ? 'metrics ' : '        '}  ${name.padEnd(width)}  ${ops}/metrics`,
     ),
+    `  emails    ${facts.mailDir ? `${shown(facts.mailDir)}/ (${facts.mail})` : facts.mail}`,
     `  MongoDB   ${facts.mongo}`,
     `  RabbitMQ  ${facts.broker}`,
-    `  data      ${dataDir}/`,
+    `  data      ${shown(facts.dataDir)}/`,
     '',
     'Try it:',
-    `  curl -s ${facts.graphql} -H 'content-type: application/json' \\`,
-    `    -d '{"query":"mutation { register(email: \\"me@example.com\\", password: \\"correct-horse-42\\") { user { id } } }"}'`,
+    '  npm run demo      a demo user, rules near the live prices, then its alerts and emails as they come',
+    `  open ${facts.graphql}   GraphiQL, with example operations`,
     '',
     'Ctrl-C stops everything.',
     '',

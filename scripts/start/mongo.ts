@@ -7,27 +7,14 @@ import path from 'node:path';
 import { ConnectionString } from 'mongodb-connection-string-url';
 import type { Logger } from 'pino';
 import { loggableUrl } from '../../infra/src/config.ts';
-import { pollUntil } from '../../infra/src/testing/poll-until.ts';
+import { startEmbeddedServer } from './embedded-server.ts';
 import { answers } from './network.ts';
-import { supervise } from './supervised.ts';
 import { StartError } from './start-error.ts';
 
 export interface Mongo {
   readonly url: string;
   readonly description: string;
   stop(): Promise<void>;
-}
-
-export interface EmbeddedMongoProcess {
-  /** The node arguments running `scripts/mongo-embedded.ts` (with the telemetry bootstrap). */
-  readonly nodeArgs: readonly string[];
-  readonly cwd: URL;
-  readonly env: NodeJS.ProcessEnv;
-  readonly port: number;
-  readonly dir: string;
-  readonly logger: Logger;
-  readonly onLine: (line: string, stream: 'stdout' | 'stderr') => void;
-  readonly startTimeoutMs?: number;
 }
 
 /** The server at MONGO_URL, once its first host answers (SRV names are left to the driver). */
@@ -43,36 +30,24 @@ export async function useExternalMongo(url: string): Promise<Mongo> {
   return { url, description: `MongoDB at ${shown}`, stop: () => Promise.resolve() };
 }
 
-export async function startEmbeddedMongoProcess(options: EmbeddedMongoProcess): Promise<Mongo> {
-  const { port, logger, startTimeoutMs = 60_000 } = options;
+export async function startEmbeddedMongo(options: {
+  readonly port: number;
+  readonly dir: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly logger: Logger;
+  readonly onLine: (line: string, stream: 'stdout' | 'stderr') => void;
+}): Promise<Mongo> {
   const dir = path.resolve(options.dir);
-  const server = await supervise(
-    {
-      name: 'mongo',
-      command: process.execPath,
-      args: [...options.nodeArgs, '--port', String(port), '--data', dir],
-      cwd: options.cwd,
-      env: options.env,
-      onLine: options.onLine,
-    },
-    { logger },
-  );
-  try {
+  const server = await startEmbeddedServer({
+    ...options,
+    name: 'mongo',
+    title: 'the embedded MongoDB server',
+    script: 'scripts/mongo-embedded.ts',
     // It listens once its journal is replayed, so a connection means it is ready.
-    await pollUntil(
-      `the embedded MongoDB server on 127.0.0.1:${port}`,
-      async () => {
-        if (server.crashes() > 0) throw new Error('it exited during start-up (see its log)');
-        return answers('127.0.0.1', port);
-      },
-      { timeoutMs: startTimeoutMs, intervalMs: 100 },
-    );
-  } catch (error) {
-    await server.stop();
-    throw new StartError(`the embedded MongoDB server did not start: ${(error as Error).message}`);
-  }
+    args: ['--port', String(options.port), '--data', dir],
+  });
   return {
-    url: `mongodb://127.0.0.1:${port}`,
+    url: `mongodb://127.0.0.1:${options.port}`,
     description: `embedded MongoDB server, data in ${dir}`,
     stop: () => server.stop(),
   };

@@ -49,12 +49,22 @@ export async function probeBroker(url: string, timeoutMs = 3_000): Promise<Probe
 }
 
 export async function ensureBroker(options: BrokerOptions): Promise<Broker> {
+  return (await brokerStarter(options))();
+}
+
+/**
+ * Decides where the broker comes from, at once (a quick probe): the broker at RABBITMQ_URL, a
+ * local node to start (which takes seconds: the returned function starts it), or a StartError
+ * before anything else was started.
+ */
+export async function brokerStarter(options: BrokerOptions): Promise<() => Promise<Broker>> {
   const { url, logger } = options;
   const shown = loggableUrl(url);
   const probe = await probeBroker(url);
   if (probe.outcome === 'ok') {
     logger.info({ url: shown }, `RabbitMQ answers at ${shown}`);
-    return { url, description: `RabbitMQ at ${shown}`, stop: () => Promise.resolve() };
+    return () =>
+      Promise.resolve({ url, description: `RabbitMQ at ${shown}`, stop: () => Promise.resolve() });
   }
   const target = new URL(url);
   const script = 'rabbitmqServer' in options ? options.rabbitmqServer : findRabbitmqServer();
@@ -62,6 +72,16 @@ export async function ensureBroker(options: BrokerOptions): Promise<Broker> {
   if (probe.outcome !== 'refused' || !local || !script) {
     throw new StartError(noBrokerMessage(shown, probe, local));
   }
+  return () => startLocalBroker(options, target, script);
+}
+
+async function startLocalBroker(
+  options: BrokerOptions,
+  target: URL,
+  script: string,
+): Promise<Broker> {
+  const { url, logger } = options;
+  const shown = loggableUrl(url);
   const port = Number(target.port || 5672);
   const dir = path.resolve(options.dir);
   logger.info(

@@ -18,13 +18,18 @@ import { StartError } from './start-error.ts';
 export const startSettings = {
   TICKWATCH_DATA_DIR: setting(
     env.string(),
-    'Directory npm start keeps its data in: mongo/ (embedded MongoDB), rabbitmq/ (local broker node)',
+    'Directory npm start keeps its data in: mongo/ (embedded MongoDB), mail/ (every email, .eml), rabbitmq/ (local broker node)',
     { default: 'var' },
   ),
   EMBEDDED_MONGO_PORT: setting(
     env.port(),
     'Port of the embedded MongoDB server npm start runs when MONGO_URL is unset (0 = any free port)',
     { default: '27017' },
+  ),
+  EMBEDDED_SMTP_PORT: setting(
+    env.port(),
+    'Port of the SMTP sink npm start runs when SMTP_URL is unset (0 = any free port)',
+    { default: '1025' },
   ),
   START_LOG_FORMAT: setting(
     env.oneOf(LOG_FORMATS),
@@ -57,6 +62,9 @@ export interface StartPlan {
   /** MONGO_URL when the user set one; otherwise the embedded server runs on `mongoPort`. */
   readonly externalMongoUrl: string | undefined;
   readonly mongoPort: number;
+  /** SMTP_URL when the user set one; otherwise the SMTP sink runs on `smtpPort`. */
+  readonly externalSmtpUrl: string | undefined;
+  readonly smtpPort: number;
   readonly services: readonly ServicePlan[];
   /** The GraphQL endpoint users open (GraphiQL in a browser). */
   readonly graphqlUrl: string;
@@ -107,6 +115,8 @@ export async function planStart(
     dataDir: path.resolve(config.TICKWATCH_DATA_DIR),
     externalMongoUrl,
     mongoPort: config.EMBEDDED_MONGO_PORT || (await freePort()),
+    externalSmtpUrl: source.SMTP_URL || undefined,
+    smtpPort: config.EMBEDDED_SMTP_PORT || (await freePort()),
     services,
     graphqlUrl,
     decided,
@@ -121,7 +131,7 @@ export async function planStart(
 export function serviceEnvironments(
   plan: StartPlan,
   source: NodeJS.ProcessEnv,
-  dependencies: { readonly RABBITMQ_URL: string; readonly MONGO_URL: string },
+  dependencies: Readonly<Record<'RABBITMQ_URL' | 'MONGO_URL' | 'SMTP_URL', string>>,
 ): Map<string, NodeJS.ProcessEnv> {
   const problems: string[] = [];
   const environments = new Map<string, NodeJS.ProcessEnv>();

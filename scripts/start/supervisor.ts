@@ -10,9 +10,10 @@ import { nodeArguments } from '@tickwatch/infra/telemetry';
 import { REPOSITORY_ROOT } from '../services.ts';
 import { readyBanner } from './banner.ts';
 import type { LogOutput } from './log-output.ts';
-import { startEmbeddedMongoProcess, useExternalMongo, type Mongo } from './mongo.ts';
+import { startMailSink, useExternalSmtp } from './mail.ts';
+import { startEmbeddedMongo, useExternalMongo } from './mongo.ts';
 import { bindProblem } from './network.ts';
-import { ensureBroker, type Broker } from './rabbitmq.ts';
+import { brokerStarter } from './rabbitmq.ts';
 import { waitUntilReady } from './readiness.ts';
 import { planStart, serviceEnvironments, type StartConfig, type StartPlan } from './settings.ts';
 import { StartError } from './start-error.ts';
@@ -62,11 +63,12 @@ export function startSupervisor(
     const startedAt = performance.now();
     const plan = await planStart(config, source);
     await refuseBusyPorts(plan);
-    const [broker, mongo] = await dependencies(plan);
+    const { broker, mongo, mail } = await dependencies(plan);
     abortIfStopping();
     const environments = serviceEnvironments(plan, source, {
       RABBITMQ_URL: broker.url,
       MONGO_URL: mongo.url,
+      SMTP_URL: mail.url,
     });
     for (const { service } of plan.services) {
       const supervised = await supervise(
@@ -105,6 +107,8 @@ export function startSupervisor(
       services: plan.services.map(({ service, ops }) => ({ name: service.name, ops })),
       mongo: mongo.description,
       broker: broker.description,
+      mail: mail.description,
+      ...(mail.dir ? { mailDir: mail.dir } : {}),
       dataDir: plan.dataDir,
     };
     // A person gets the banner; tools get the same facts as one JSON line.
@@ -112,36 +116,45 @@ export function startSupervisor(
     else logger.info(facts, 'tickwatch is ready');
   })();
 
-  /** The broker and MongoDB, started side by side; each that started is stopped by stop(). */
-  async function dependencies(plan: StartPlan): Promise<[Broker, Mongo]> {
+  /** The broker, MongoDB and the mail server, side by side; each that started is stopped by stop(). */
+  async function dependencies(plan: StartPlan) {
+    const env = { ...source, LOG_LEVEL: plan.config.LOG_LEVEL };
+    // No broker to be had: say so before starting anything.
+    const startBroker = await brokerStarter({
+      url: plan.config.RABBITMQ_URL,
+      dir: path.join(plan.dataDir, 'rabbitmq'),
+      logger,
+      onNodeLine: lines('rabbitmq'),
+    });
     const results = await Promise.allSettled([
-      ensureBroker({
-        url: plan.config.RABBITMQ_URL,
-        dir: path.join(plan.dataDir, 'rabbitmq'),
-        logger,
-        onNodeLine: lines('rabbitmq'),
-      }),
+      startBroker(),
       plan.externalMongoUrl
         ? useExternalMongo(plan.externalMongoUrl)
-        : startEmbeddedMongoProcess({
-            nodeArgs: nodeArguments('scripts/mongo-embedded.ts'),
-            cwd: REPOSITORY_ROOT,
-            env: { ...source, LOG_LEVEL: plan.config.LOG_LEVEL },
+        : startEmbeddedMongo({
             port: plan.mongoPort,
             dir: path.join(plan.dataDir, 'mongo'),
+            env,
             logger,
             onLine: lines('mongo'),
           }),
-    ]);
+      plan.externalSmtpUrl
+        ? useExternalSmtp(plan.externalSmtpUrl)
+        : startMailSink({
+            port: plan.smtpPort,
+            dir: path.join(plan.dataDir, 'mail'),
+            env,
+            logger,
+            onLine: lines('mail'),
+          }),
+    ] as const);
     for (const result of results) {
       if (result.status === 'fulfilled') stops.push(() => result.value.stop());
     }
-    const failure = results.find((result) => result.status === 'rejected');
-    if (failure) throw failure.reason;
-    return results.map((result) => (result as PromiseFulfilledResult<Broker | Mongo>).value) as [
-      Broker,
-      Mongo,
-    ];
+    const [broker, mongo, mail] = results;
+    if (broker.status === 'rejected') throw broker.reason;
+    if (mongo.status === 'rejected') throw mongo.reason;
+    if (mail.status === 'rejected') throw mail.reason;
+    return { broker: broker.value, mongo: mongo.value, mail: mail.value };
   }
 
   return { started, stop };
@@ -151,6 +164,7 @@ export function startSupervisor(
 async function refuseBusyPorts(plan: StartPlan): Promise<void> {
   const wanted = plan.services.flatMap(({ ports }) => [...ports]);
   if (!plan.externalMongoUrl) wanted.push(['EMBEDDED_MONGO_PORT', plan.mongoPort]);
+  if (!plan.externalSmtpUrl) wanted.push(['EMBEDDED_SMTP_PORT', plan.smtpPort]);
   const problems: string[] = [];
   for (const [variable, port] of wanted) {
     const problem = await bindProblem('127.0.0.1', port);

@@ -114,6 +114,14 @@ describe('compose.yaml and the Dockerfile', () => {
     }
   });
 
+  it('gives the gateway and the notifier the same public URL and link key', () => {
+    const { gateway, notifier } = compose.services;
+    for (const name of ['PUBLIC_BASE_URL', 'LINK_SIGNING_KEY']) {
+      expect(gateway?.environment?.[name], name).to.be.a('string');
+      expect(notifier?.environment?.[name], name).to.equal(gateway?.environment?.[name]);
+    }
+  });
+
   it('lets the services scale: no container names, no published ports, memory limits, ready dependencies', () => {
     for (const { service, spec } of productServices) {
       expect(spec, service.name).not.to.have.any.keys('container_name', 'ports');

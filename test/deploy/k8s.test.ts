@@ -147,6 +147,16 @@ describe('Kubernetes manifests (infra/deploy/k8s)', () => {
     }
   });
 
+  it('gives the gateway and the notifier the same public URL and link key (links made by one, checked by the other)', () => {
+    const [gateway, notifier] = ['gateway', 'notifier'].map((name) =>
+      environment(workload(SERVICE_PROCESSES.find((service) => service.name === name)!).container),
+    );
+    for (const name of ['PUBLIC_BASE_URL', 'LINK_SIGNING_KEY']) {
+      expect(gateway!.get(name), name).to.exist;
+      expect(notifier!.get(name), name).to.deep.equal(gateway!.get(name));
+    }
+  });
+
   it('probes readiness (/readyz) and liveness (/healthz) on the operations port, and sets resources', () => {
     for (const service of SERVICE_PROCESSES) {
       const { spec, container } = workload(service);

@@ -52,6 +52,7 @@ export function npmStart(env: Readonly<Record<string, string>>): NpmStart {
       ALERTER_OPS_PORT: '0',
       NOTIFIER_OPS_PORT: '0',
       EMBEDDED_MONGO_PORT: '0',
+      EMBEDDED_SMTP_PORT: '0',
       TICKWATCH_DATA_DIR: dataDir,
       START_LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',

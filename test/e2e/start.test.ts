@@ -1,31 +1,46 @@
-import { existsSync } from 'node:fs';
+/**
+ * The embedded default as a user runs it: `npm start` (real processes: MongoDB, the SMTP sink,
+ * the four services; the shared broker, on a vhost of this suite), then the mission through
+ * GraphQL, the demo, a crash, and the stop.
+ */
+import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createTestVhost, type TestVhost } from '@tickwatch/infra/messaging/testing';
 import { pollUntil } from '@tickwatch/infra/testing';
 import { processRuns } from '../../scripts/start/process-state.ts';
-import { npmStart, type NpmStart } from './npm-start.ts';
+import { graphqlClient, type GraphQLClient } from '../../scripts/demo/graphql.ts';
+import { CREATE_RULE, QUOTES, REGISTER } from '../../scripts/demo/operations.ts';
+import { npmStart, type LogRecord, type NpmStart } from './npm-start.ts';
 
 const isReady = async (ops: string) => (await fetch(`${ops}/readyz`)).status === 200;
+const started = (name: string) => (record: LogRecord) =>
+  new RegExp(`^${name} started \\(pid \\d+\\)$`).test(record.msg);
 
 describe('npm start (the embedded default, as real processes)', function () {
-  this.timeout(120_000);
+  this.timeout(180_000);
   let vhost: TestVhost;
   let run: NpmStart | undefined;
+  let ready: LogRecord;
+  let gateway: GraphQLClient;
+
   before(async () => {
     vhost = await createTestVhost('npm-start');
-  });
-  afterEach(async () => {
-    await run?.stop('SIGTERM');
-    run = undefined;
+    run = npmStart({ RABBITMQ_URL: vhost.url });
+    ready = await run.waitFor(
+      '"tickwatch is ready"',
+      (r) => r.msg === 'tickwatch is ready',
+      120_000,
+    );
+    gateway = graphqlClient(ready.graphql as string);
   });
   after(async () => {
+    await run?.stop('SIGTERM');
     await vhost.delete();
   });
 
-  it('brings every service up, restarts one that crashes, and stops everything on SIGTERM with status 0', async () => {
-    run = npmStart({ RABBITMQ_URL: vhost.url });
-    const ready = await run.waitFor('"tickwatch is ready"', (r) => r.msg === 'tickwatch is ready');
+  it('brings every service up, each ready, the GraphQL endpoint answering', async () => {
     const services = ready.services as { name: string; ops: string }[];
     expect(services.map((s) => s.name)).to.deep.equal([
       'gateway',
@@ -34,42 +49,124 @@ describe('npm start (the embedded default, as real processes)', function () {
       'notifier',
     ]);
     for (const { ops } of services) expect(await isReady(ops), ops).to.be.true;
-    const ping = await fetch(ready.graphql as string, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ ping { ready } }' }),
-    });
-    expect(await ping.json()).to.deep.equal({ data: { ping: { ready: true } } });
-    expect(existsSync(path.join(run.dataDir, 'mongo'))).to.be.true;
+    const { ping } = await gateway.request<{ ping: { ready: boolean } }>('{ ping { ready } }');
+    expect(ping.ready).to.be.true;
+    expect(ready.mailDir).to.equal(path.join(run!.dataDir, 'mail'));
+  });
 
-    const started = (name: string) => (r: { msg: string }) =>
-      new RegExp(`^${name} started \\(pid \\d+\\)$`).test(r.msg);
-    const alerter = await run.waitFor('the alerter pid', started('alerter'));
+  it('turns a rule into an alert and an email (.eml in the mail folder, one log line)', async () => {
+    const email = 'e2e@example.com';
+    const { register } = await gateway.request<{ register: { accessToken: string } }>(REGISTER, {
+      email,
+      password: 'e2e-correct-horse-42',
+    });
+    const user = gateway.withToken(register.accessToken);
+    const quote = await pollUntil(
+      'a simulated AAPL quote',
+      async () => {
+        const { quotes } = await user.request<{ quotes: { quote: { price: number } | null }[] }>(
+          QUOTES,
+          { tickers: ['AAPL'] },
+        );
+        return quotes[0]?.quote;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    // Already true: a ONCE rule fires on the ticker's next quote.
+    const threshold = Math.floor(quote.price * 0.9);
+    await user.request(CREATE_RULE, {
+      input: { ticker: 'AAPL', condition: { above: { threshold } } },
+    });
+    const alert = await pollUntil(
+      'the alert',
+      async () => {
+        const { alerts } = await user.request<{
+          alerts: { edges: { node: { ticker: string; price: number } }[] };
+        }>('{ alerts(first: 5) { edges { node { ticker price } } } }');
+        return alerts.edges[0]?.node;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    expect(alert.ticker).to.equal('AAPL');
+    expect(alert.price).to.be.at.least(threshold);
+
+    const logged = await run!.waitFor('the sink logging the email', (r) => {
+      const to = r.to as string[] | undefined;
+      return r.service === 'mail-sink' && Boolean(to?.includes(email));
+    });
+    const file = logged.file as string;
+    expect(path.dirname(file)).to.equal(ready.mailDir);
+    expect(await readdir(ready.mailDir as string)).to.include(path.basename(file));
+    const eml = await readFile(file, 'utf8');
+    expect(eml).to.match(new RegExp(`^To: ${email}`, 'm'));
+    expect(eml).to.match(/^Subject: .*AAPL/m);
+  });
+
+  it('npm run demo shows a price, an alert and an email within its time limit', async () => {
+    const demo = spawn(
+      'npm',
+      ['run', 'demo', '--silent', '--', '--until-email', '--timeout', '90'],
+      {
+        cwd: path.join(import.meta.dirname, '../..'),
+        env: {
+          ...process.env,
+          GATEWAY_PORT: new URL(ready.graphql as string).port,
+          TICKWATCH_DATA_DIR: run!.dataDir,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    demo.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => demo.once('exit', resolve));
+    expect(code, output).to.equal(0);
+    expect(output).to.match(/^prices: AAPL \d/m);
+    expect(output).to.match(/ ALERT {2}\w+ at /);
+    expect(output).to.match(/ email {2}.*\.eml {2}"/);
+  });
+
+  it('restarts a service that crashes, and logs the restart', async () => {
+    const alerter = await run!.waitFor('the alerter pid', started('alerter'));
     process.kill(alerter.pid as number, 'SIGKILL');
-    await run.waitFor('the restart to be logged', (r) =>
+    await run!.waitFor('the restart to be logged', (r) =>
       /^alerter killed by SIGKILL; restarting in \d+\.\d s \(restart 1\)$/.test(r.msg),
     );
-    await run.waitFor('the new alerter', (r) => started('alerter')(r) && r.pid !== alerter.pid);
-    await pollUntil('the restarted alerter to be ready', () => isReady(services[2]!.ops));
+    await run!.waitFor('the new alerter', (r) => started('alerter')(r) && r.pid !== alerter.pid);
+    const ops = (ready.services as { name: string; ops: string }[])[2]!.ops;
+    await pollUntil('the restarted alerter to be ready', () => isReady(ops), { timeoutMs: 60_000 });
+  });
 
-    const pids = run.pids();
-    expect(pids.length).to.be.at.least(6); // MongoDB, four services, the restarted alerter
-    const exit = await run.stop('SIGTERM');
+  it('stops everything on SIGTERM, exits with status 0 and leaves no process behind', async () => {
+    const pids = run!.pids();
+    // MongoDB, the SMTP sink, four services, the restarted alerter.
+    expect(pids.length).to.be.at.least(7);
+    const exit = await run!.stop('SIGTERM');
     run = undefined;
     expect(exit).to.deep.equal({ code: 0, signal: null });
     for (const pid of pids) expect(processRuns(pid), `pid ${pid}`).to.be.false;
   });
+});
 
-  it('refuses to start without a usable broker, saying why in one message, no stack trace', async () => {
+describe('npm start without a usable broker', function () {
+  this.timeout(60_000);
+
+  it('says why in one message, no stack trace, exits 69, having started nothing', async () => {
+    const vhost = await createTestVhost('npm-start-refused');
     const url = new URL(vhost.url);
     url.password = 'wrong';
-    run = npmStart({ RABBITMQ_URL: url.toString() });
-    const exit = await run.exited;
-    expect(exit.code, run.stderr()).to.equal(69);
-    expect(run.stderr()).to.match(
-      /tickwatch: RabbitMQ at amqp:\/\/guest:\*\*\*@.* did not accept tickwatch/,
-    );
-    expect(run.stderr()).not.to.match(/^\s+at /m);
-    for (const pid of run.pids()) expect(processRuns(pid), `pid ${pid}`).to.be.false;
+    const run = npmStart({ RABBITMQ_URL: url.toString() });
+    try {
+      const exit = await run.exited;
+      expect(exit.code, run.stderr()).to.equal(69);
+      expect(run.stderr()).to.match(
+        /tickwatch: RabbitMQ at amqp:\/\/guest:\*\*\*@.* did not accept tickwatch/,
+      );
+      expect(run.stderr()).not.to.match(/^\s+at /m);
+      expect(run.pids()).to.deep.equal([]);
+    } finally {
+      await run.stop();
+      await vhost.delete();
+    }
   });
 });

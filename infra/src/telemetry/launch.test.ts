@@ -38,9 +38,11 @@ describe('every entry point starts through the telemetry bootstrap (launch.ts)',
   });
 
   it("npm start's supervisor and the entry-point tests", async () => {
-    const supervisor = await read('scripts/start/supervisor.ts');
-    expect(supervisor).to.include('nodeArguments(service.entry)');
-    expect(supervisor).to.include("nodeArguments('scripts/mongo-embedded.ts')");
+    expect(await read('scripts/start/supervisor.ts')).to.include('nodeArguments(service.entry)');
+    // The embedded MongoDB server and the SMTP sink.
+    expect(await read('scripts/start/embedded-server.ts')).to.include(
+      'nodeArguments(options.script, ...options.args)',
+    );
     expect(await read('infra/src/testing/entry-point.ts')).to.include(
       'nodeArguments(entry.pathname)',
     );

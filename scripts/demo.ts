@@ -1,0 +1,176 @@
+/**
+ * `npm run demo`: the mission in a minute, against a running tickwatch (`npm start`). It
+ * registers a demo user, creates rules near the current simulated prices, then prints live
+ * prices, the alerts as they trigger and the emails as they land in ./var/mail.
+ *
+ *   npm run demo                      # until Ctrl-C
+ *   npm run demo -- --until-email     # exits 0 once an alert and its email arrived (1 on timeout)
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { graphqlClient, type GraphQLClient } from './demo/graphql.ts';
+import { watchMailFolder } from './demo/mail-folder.ts';
+import {
+  ALERTS,
+  CREATE_RULE,
+  PING,
+  QUOTES,
+  REGISTER,
+  SUBSCRIPTION_FIELDS,
+  type Alert,
+  type Quote,
+} from './demo/operations.ts';
+import { rulesNearPrices } from './demo/rules.ts';
+
+const TICKERS = ['AAPL', 'MSFT', 'NVDA'];
+const POLL_MS = 2_000;
+
+const { values } = parseArgs({
+  options: {
+    url: {
+      type: 'string',
+      default: `http://127.0.0.1:${process.env.GATEWAY_PORT || '4000'}/graphql`,
+    },
+    'mail-dir': {
+      type: 'string',
+      default: path.join(process.env.TICKWATCH_DATA_DIR || 'var', 'mail'),
+    },
+    'until-email': { type: 'boolean', default: false },
+    timeout: { type: 'string', default: '120' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+});
+if (values.help) {
+  console.log(
+    `usage: npm run demo -- [--url ${values.url}] [--mail-dir DIR] [--until-email [--timeout 120]]`,
+  );
+  process.exit(0);
+}
+
+const time = () => new Date().toTimeString().slice(0, 8);
+const say = (line: string) => {
+  console.log(line);
+};
+const event = (kind: string, line: string) => {
+  say(`${time()} ${kind.padEnd(6)} ${line}`);
+};
+const fail = (message: string, status = 1): never => {
+  console.error(`demo: ${message}`);
+  process.exit(status);
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const anonymous = graphqlClient(values.url);
+await anonymous.request(PING).catch((error: unknown) => {
+  fail(
+    `no tickwatch gateway at ${values.url} (${(error as Error).message}).\n` +
+      'Start it first with npm start (or give its URL with --url).',
+    69,
+  );
+});
+say(`tickwatch demo against ${values.url}`);
+
+const email = `demo-${randomBytes(4).toString('hex')}@example.com`;
+const password = randomBytes(12).toString('base64url');
+const { register } = await anonymous.request<{
+  register: { accessToken: string; user: { emailVerified: boolean } };
+}>(REGISTER, { email, password });
+const client = anonymous.withToken(register.accessToken);
+say(`registered ${email} (password ${password}: log in to GraphiQL with it)`);
+if (!register.user.emailVerified) {
+  say(
+    `  its address is not verified yet: alerts reach it once the link in the email in ${values['mail-dir']} is followed`,
+  );
+}
+
+const prices = await firstPrices(client);
+say(`prices: ${[...prices].map(([ticker, q]) => `${ticker} ${q.price} ${q.currency}`).join(', ')}`);
+say('rules:');
+const rules = new Map<string, string>();
+for (const rule of rulesNearPrices(new Map([...prices].map(([t, q]) => [t, q.price])))) {
+  const { createAlertRule } = await client.request<{ createAlertRule: { id: string } }>(
+    CREATE_RULE,
+    { input: { ticker: rule.ticker, condition: rule.condition } },
+  );
+  rules.set(createAlertRule.id, rule.description);
+  say(`  ${rule.description}`);
+}
+
+const { __schema } = await client.request<{
+  __schema: { subscriptionType: { fields: { name: string }[] } | null };
+}>(SUBSCRIPTION_FIELDS);
+say(
+  __schema.subscriptionType
+    ? `the gateway offers subscriptions (${__schema.subscriptionType.fields.map((f) => f.name).join(', ')}); this demo polls every ${POLL_MS / 1000} s`
+    : `live subscriptions are not in this gateway yet (issue 13): polling every ${POLL_MS / 1000} s`,
+);
+say(`watching prices, alerts and ${values['mail-dir']} (Ctrl-C stops)\n`);
+
+const mail = await watchMailFolder(values['mail-dir'], email);
+const seenAlerts = new Set<string>();
+const lastPrices = new Map([...prices].map(([ticker, quote]) => [ticker, quote.price]));
+let emails = 0;
+const deadline = Date.now() + Number(values.timeout) * 1000;
+process.once('SIGINT', () => {
+  say(`\n${seenAlerts.size} alert(s), ${emails} email(s)`);
+  process.exit(0);
+});
+
+for (;;) {
+  for (const [ticker, quote] of await currentQuotes(client)) {
+    const before = lastPrices.get(ticker);
+    if (before === quote.price) continue;
+    lastPrices.set(ticker, quote.price);
+    const change = before ? ` (${(((quote.price - before) / before) * 100).toFixed(2)} %)` : '';
+    event('price', `${ticker} ${quote.price} ${quote.currency}${change}`);
+  }
+  const { alerts } = await client.request<{ alerts: { edges: { node: Alert }[] } }>(ALERTS);
+  for (const { node } of [...alerts.edges].reverse()) {
+    if (seenAlerts.has(node.id)) continue;
+    seenAlerts.add(node.id);
+    const rule = rules.get(node.ruleId) ?? `rule ${node.ruleId}`;
+    event('ALERT', `${node.ticker} at ${node.price} ${node.currency}: ${rule}`);
+  }
+  for (const received of await mail.newEmails()) {
+    emails += 1;
+    event('email', `${shownPath(received.file)}  "${received.subject}"`);
+  }
+  if (values['until-email']) {
+    if (seenAlerts.size > 0 && emails > 0) break;
+    if (Date.now() > deadline) {
+      fail(
+        `no alert and email within ${values.timeout} s (alerts: ${seenAlerts.size}, emails: ${emails})`,
+      );
+    }
+  }
+  await sleep(POLL_MS);
+}
+say(`\n${seenAlerts.size} alert(s), ${emails} email(s): the mission works`);
+
+/** Relative to the working directory when inside it, else absolute. */
+function shownPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') ? file : relative;
+}
+
+async function currentQuotes(gateway: GraphQLClient): Promise<Map<string, Quote>> {
+  const { quotes } = await gateway.request<{
+    quotes: { ticker: string; status: string; quote: Quote | null }[];
+  }>(QUOTES, { tickers: TICKERS });
+  return new Map(quotes.flatMap(({ ticker, quote }) => (quote ? [[ticker, quote] as const] : [])));
+}
+
+/** The demo's tickers once each has a quote (the collector polls every few seconds). */
+async function firstPrices(gateway: GraphQLClient): Promise<Map<string, Quote>> {
+  const until = Date.now() + 60_000;
+  for (let waited = false; ; waited = true) {
+    const quotes = await currentQuotes(gateway);
+    if (quotes.size === TICKERS.length) return quotes;
+    if (Date.now() > until)
+      fail(`no quotes for ${TICKERS.join(', ')} after a minute: is the collector running?`);
+    if (!waited) say(`waiting for the first quotes of ${TICKERS.join(', ')}...`);
+    await sleep(POLL_MS);
+  }
+}
