@@ -180,6 +180,16 @@ export async function startGateway(
   const live = await startLiveFeed(messaging, { instanceId, memory });
   context.add({ name: 'live-feed', stop: () => live.stop() });
 
+  // The registry is the process's and outlives this gateway (tests start several): the
+  // sources go when the database connection they read goes.
+  context.add({
+    name: 'metric-sources',
+    stop: () => {
+      delete gaugeSources.users;
+      delete gaugeSources.outboxLagSeconds;
+      return Promise.resolve();
+    },
+  });
   gaugeSources.users = async () =>
     (await users.estimatedDocumentCount()) -
     (await users.countDocuments({ deletedAt: { $exists: true } }));

@@ -167,6 +167,36 @@ describe('defineMetrics', () => {
     expect(await target.registry.metrics()).to.include('tickwatch_outbox_pending_events 0');
   });
 
+  it('keeps answering when one gauge source fails: that gauge keeps its last value', async () => {
+    const target = createMetricsRegistry();
+    let source: () => Promise<number> = () => Promise.resolve(7);
+    defineMetrics(
+      'gateway',
+      {
+        users: gauge({
+          name: 'users',
+          help: 'Accounts',
+          collect: async (metric) => {
+            metric.set({}, await source());
+          },
+        }),
+        up: gauge({
+          name: 'up_ratio',
+          help: 'Always scraped',
+          collect: (m) => {
+            m.set({}, 1);
+          },
+        }),
+      },
+      target,
+    );
+    expect(await target.registry.metrics()).to.include('tickwatch_gateway_users 7');
+    source = () => Promise.reject(new Error('Client must be connected before running operations'));
+    const text = await target.registry.metrics();
+    expect(text).to.include('tickwatch_gateway_users 7');
+    expect(text).to.include('tickwatch_gateway_up_ratio 1');
+  });
+
   describe('exemplars', () => {
     const tracing = startInMemoryTracingPerTest();
 

@@ -204,9 +204,18 @@ function create(
           metric.dec(labels, by);
         },
       };
+      // A scrape must not fail because one source is unavailable (a database closed during
+      // shutdown, a slow query): that gauge keeps its last value and the rest still answer.
+      const collectSafely = async (): Promise<void> => {
+        try {
+          await collect?.(wrapper);
+        } catch {
+          // The source's own component reports its failure; a scrape is no place to log it.
+        }
+      };
       const metric: Gauge = new Gauge({
         ...common,
-        ...(collect ? { collect: () => collect(wrapper) } : {}),
+        ...(collect ? { collect: collectSafely } : {}),
       });
       return wrapper;
     }
