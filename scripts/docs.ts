@@ -18,6 +18,7 @@ import {
   type MetricDescription,
 } from '@tickwatch/infra/telemetry';
 import '../alerter/src/metrics.ts';
+import '../infra/src/mongo/embedded/metrics.ts';
 import '../collector/src/metrics.ts';
 import '../gateway/src/metrics.ts';
 import '../notifier/src/metrics.ts';
@@ -42,6 +43,7 @@ const metricScopes: Readonly<Record<string, string>> = {
   // End-to-end figures measured where the alert arrives (notifier/src/metrics.ts).
   alert: 'notifier',
   quote: 'notifier',
+  mongo: 'embedded MongoDB',
 };
 messagingMetrics();
 

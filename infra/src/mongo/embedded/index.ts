@@ -21,6 +21,7 @@ import { listen } from './server/tcp-server.ts';
 import { openStore, type Store } from './persistence/store.ts';
 import { startTtlSweeper } from './engine/ttl-sweeper.ts';
 import { protectAgainstRegexBacktracking } from './query/regex.ts';
+import { watchServer } from './metrics.ts';
 
 export interface EmbeddedMongoOptions {
   /** TCP port; 0 (the default) picks a free one, reported in `port` and `uri`. */
@@ -87,6 +88,11 @@ export async function startEmbeddedMongo(
   address = `${host.includes(':') ? `[${host}]` : host}:${String(listening.port)}`;
   const sweeper = startTtlSweeper({ catalog, intervalMs: ttlSweepIntervalMs, logger });
   const reaper = setInterval(() => cursors.reapIdle(), 60_000).unref();
+  const unwatch = watchServer({
+    connections: listening.connections,
+    openCursors: () => cursors.size,
+    journalBytes: () => store?.journalBytes ?? 0,
+  });
   const uri = `mongodb://${address}`;
   logger.info({ uri, dataDir: dataDir ?? null }, `embedded MongoDB listening on ${uri}`);
 
@@ -99,6 +105,7 @@ export async function startEmbeddedMongo(
       (stopping ??= (async () => {
         sweeper.stop();
         clearInterval(reaper);
+        unwatch();
         await listening.close();
         cursors.clear();
         await store?.close();

@@ -21,6 +21,8 @@ export interface Store extends Durability {
   /** Writes a snapshot now and drops the journals it covers (also runs on its own). */
   compact(): Promise<void>;
   close(): Promise<void>;
+  /** Bytes in the current journal file (for the journal_bytes metric). */
+  readonly journalBytes: number;
 }
 
 export interface StoreOptions {
@@ -88,6 +90,9 @@ export function openStore(options: StoreOptions): Store {
   return {
     get appended() {
       return journal.appended;
+    },
+    get journalBytes() {
+      return journal.currentBytes;
     },
     commit: (fsync) => journal.commit(fsync),
     compact,

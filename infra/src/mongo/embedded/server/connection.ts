@@ -9,6 +9,7 @@ import type { Document } from 'bson';
 import type { Logger } from 'pino';
 import { fail } from '../errors.ts';
 import { dispatch, HANDSHAKE_COMMANDS } from '../commands/dispatcher.ts';
+import { recordCommand } from '../metrics.ts';
 import { commandName, wantsJournal } from '../commands/args.ts';
 import type { ServerState } from '../commands/context.ts';
 import { OpCode } from '../wire/constants.ts';
@@ -97,9 +98,11 @@ export class Connection {
   async #handleMsg(frame: Buffer): Promise<void> {
     const request = decodeOpMsg(frame);
     const before = this.#durability.appended;
-    const { reply } = await dispatch(request.command, this.#state, this.id);
+    const started = performance.now();
+    const { reply, name } = await dispatch(request.command, this.#state, this.id);
     if (this.#durability.appended !== before)
       await this.#durability.commit(wantsJournal(request.command));
+    recordCommand(name, (performance.now() - started) / 1000, reply.ok === 1);
     if (request.moreToCome) return;
     this.#send(encodeOpMsg, request.requestId, reply);
   }
@@ -111,7 +114,9 @@ export class Connection {
     let reply: Document;
     if (request.fullCollectionName.endsWith('.$cmd') && HANDSHAKE_COMMANDS.has(name)) {
       const db = request.fullCollectionName.slice(0, -'.$cmd'.length);
+      const started = performance.now();
       reply = (await dispatch({ ...request.query, $db: db }, this.#state, this.id)).reply;
+      recordCommand(name, (performance.now() - started) / 1000, reply.ok === 1);
     } else {
       reply = fail(
         'UnsupportedOpQueryCommand',
