@@ -183,13 +183,7 @@ describe('compose.yaml and the Dockerfile', () => {
     expect(image.nodeImageDefault).to.match(/^node:24\./);
   });
 
-  it('the Prometheus and Alertmanager configurations pass promtool and amtool', async () => {
-    await run('promtool', ['check', 'config', 'infra/deploy/prometheus/prometheus.yml'], {
-      cwd: repositoryPath('.'),
-    });
-    await run('amtool', ['check-config', 'infra/deploy/alertmanager/alertmanager.yml'], {
-      cwd: repositoryPath('.'),
-    });
+  it('has Prometheus scrape every service (promtool and amtool: alerting.test.ts)', () => {
     expect([...prometheusScrapePorts().keys()]).to.include.members(
       SERVICE_PROCESSES.map((service) => service.name),
     );
