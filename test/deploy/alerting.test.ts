@@ -26,8 +26,8 @@ interface RuleTests {
   tests: { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[];
 }
 
-const readYaml = <T>(relative: string): T =>
-  parse(readFileSync(repositoryPath(relative), 'utf8')) as T;
+const readYaml = (relative: string): unknown =>
+  parse(readFileSync(repositoryPath(relative), 'utf8'));
 
 describe('alerting: Prometheus rules and Alertmanager', function () {
   this.timeout(60_000);
@@ -65,7 +65,7 @@ describe('alerting: Prometheus rules and Alertmanager', function () {
   });
 
   it('every alert rule has a unit test that fires it, and promtool test rules passes', async () => {
-    const alerts = readYaml<RuleFile>(`${PROMETHEUS}/rules/tickwatch.yml`).groups.flatMap(
+    const alerts = (readYaml(`${PROMETHEUS}/rules/tickwatch.yml`) as RuleFile).groups.flatMap(
       (group) => group.rules.flatMap((rule) => (rule.alert ? [rule.alert] : [])),
     );
     expect(alerts).to.include.members([
@@ -77,7 +77,7 @@ describe('alerting: Prometheus rules and Alertmanager', function () {
       'TickwatchPartitionWithoutConsumer',
       'TickwatchOutboxLagging',
     ]);
-    const fired = readYaml<RuleTests>(`${PROMETHEUS}/tests/tickwatch.test.yml`).tests.flatMap(
+    const fired = (readYaml(`${PROMETHEUS}/tests/tickwatch.test.yml`) as RuleTests).tests.flatMap(
       (test) =>
         (test.alert_rule_test ?? []).flatMap((check) =>
           check.exp_alerts.length > 0 ? [check.alertname] : [],
@@ -109,8 +109,11 @@ describe('alerting: Prometheus rules and Alertmanager', function () {
   });
 
   it('refuses to render with a variable unset, naming every one (exit 78)', async () => {
-    const { ALERTMANAGER_EMAIL_TO: _to, ALERTMANAGER_SMTP_SMARTHOST: _host, ...rest } =
-      alertmanagerEnv();
+    const {
+      ALERTMANAGER_EMAIL_TO: _to,
+      ALERTMANAGER_SMTP_SMARTHOST: _host,
+      ...rest
+    } = alertmanagerEnv();
     const failure = await render(rest, path.join(scratch, 'refused.yml')).then(
       () => undefined,
       (error: unknown) => error as { code: number; stderr: string },
