@@ -23,6 +23,12 @@ export interface Component {
   readonly name: string;
   /** False while the component cannot do its job (e.g. broker disconnected): /readyz says 503. */
   ready?(): boolean;
+  /**
+   * Why the component works only in part now (e.g. the broker blocks publishing), or undefined.
+   * /readyz stays 200 (taking it out of rotation would not help: the cause is elsewhere) and
+   * says `degraded` with the reasons.
+   */
+  degraded?(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -75,8 +81,18 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       ? [phase]
       : components.filter((c) => c.ready && !c.ready()).map((c) => c.name);
 
+  const degraded = (): Record<string, string> => {
+    const reasons: Record<string, string> = {};
+    for (const component of components) {
+      const reason = component.degraded?.();
+      if (reason !== undefined) reasons[component.name] = reason;
+    }
+    return reasons;
+  };
+
   const server = createServer((request, response) => {
-    void handleOperationsRequest(request, response, routes, notReady).catch((error: unknown) => {
+    const health = { notReady, degraded };
+    void handleOperationsRequest(request, response, routes, health).catch((error: unknown) => {
       logger.error({ err: error, path: request.url }, 'operations request failed');
       if (!response.headersSent) response.writeHead(500).end();
     });
@@ -135,7 +151,7 @@ async function handleOperationsRequest(
   request: IncomingMessage,
   response: ServerResponse,
   routes: ReadonlyMap<string, RouteHandler>,
-  notReady: () => string[],
+  health: { notReady: () => string[]; degraded: () => Record<string, string> },
 ): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   const handler = routes.get(path);
@@ -144,10 +160,13 @@ async function handleOperationsRequest(
   } else if (path === '/healthz') {
     json(response, 200, { status: 'ok' });
   } else if (path === '/readyz') {
-    const waiting = notReady();
+    const waiting = health.notReady();
+    const degraded = health.degraded();
+    const isDegraded = Object.keys(degraded).length > 0;
     json(response, waiting.length === 0 ? 200 : 503, {
-      status: waiting.length === 0 ? 'ready' : 'not ready',
+      status: waiting.length > 0 ? 'not ready' : isDegraded ? 'degraded' : 'ready',
       ...(waiting.length > 0 ? { waiting } : {}),
+      ...(isDegraded ? { degraded } : {}),
     });
   } else if (handler) {
     await handler(request, response);

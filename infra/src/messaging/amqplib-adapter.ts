@@ -134,8 +134,12 @@ function adaptChannel(
   channel.on('handler-error', (error: Error) => {
     lastError = error;
   });
-  channel.on('close', () => {
+  // Before amqplib's own 'close' listener, which fails every unconfirmed publish: their confirm
+  // callbacks then see the channel closed (see confirmOutcome).
+  channel.prependListener('close', () => {
     open = false;
+  });
+  channel.on('close', () => {
     if (closingOurselves) listeners.closed();
     else listeners.closed(lastError ?? new Error('channel closed (connection lost)'));
   });
@@ -190,7 +194,7 @@ function adaptChannel(
           content,
           options,
           (error) => {
-            onConfirm(confirmOutcome(error));
+            onConfirm(confirmOutcome(error, open));
           },
         );
       } catch (error) {
@@ -287,10 +291,13 @@ function stringOrUndefined(value: unknown): string | undefined {
 
 /**
  * amqplib reports both a broker nack and a channel that closed with the publish unconfirmed
- * as an error in the confirm callback; only its text tells them apart (amqplib 2.3.1,
- * lib/channel.js). A closed channel must not read as a refusal: the publisher resends those.
+ * as an error in the confirm callback. Their texts differ, but text is no contract: the channel's
+ * state is. A nack frame only arrives on an open channel, and the closed ones are failed from
+ * amqplib's 'close' listener, after ours marked the channel closed. A closed channel must not
+ * read as a refusal: the publisher resends those. Pinned by publisher.test.ts "MESSAGING_NACKED"
+ * (a real nack) and resilience.test.ts "mid-stream" (closed channels resend, nothing lost).
  */
-function confirmOutcome(error: unknown): ConfirmOutcome {
+function confirmOutcome(error: unknown, channelOpen: boolean): ConfirmOutcome {
   if (!error) return 'ack';
-  return error instanceof Error && error.message === 'message nacked' ? 'nack' : 'closed';
+  return channelOpen ? 'nack' : 'closed';
 }

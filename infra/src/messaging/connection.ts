@@ -4,6 +4,7 @@
  * jitter. One loop for every failure: a lost socket, a missed heartbeat, or a channel the
  * broker closed (a component reports that through `session.fail`, and the whole connection is
  * recycled, so there is one well-tested recovery path instead of one per channel kind).
+ * It also tracks whether the broker blocks publishing on the connection (a resource alarm).
  */
 import type { Logger } from '../log.ts';
 import { exponentialBackoff, type BackoffOptions } from './backoff.ts';
@@ -65,6 +66,8 @@ export interface SupervisorOptions {
   readonly reconnect: BackoffOptions;
   /** `start()` gives up (and closes) when not ready by then. */
   readonly startTimeoutMs: number;
+  /** The broker blocked publishing (`reason`) or it flows again (undefined). */
+  readonly onFlow: (blockedReason: string | undefined) => void;
 }
 
 export interface Supervisor {
@@ -76,6 +79,8 @@ export interface Supervisor {
   ready(): boolean;
   /** Resolves when ready (now, or after the next successful reconnect). */
   whenReady(): Promise<void>;
+  /** The broker's reason while it blocks publishing on the current connection. */
+  readonly blocked: string | undefined;
   close(): Promise<void>;
 }
 
@@ -92,6 +97,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   let everReady = false;
   let timer: NodeJS.Timeout | undefined;
   let readyWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  let blocked: string | undefined;
 
   // A function, not an inline comparison: close() may change `state` during any await.
   const closingNow = (): boolean =>
@@ -121,12 +127,27 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     }
   };
 
+  const setBlocked = (session: Session | undefined, reason: string | undefined): void => {
+    // Only the live connection's word counts; a new one starts unblocked.
+    if (session !== current || reason === blocked) return;
+    blocked = reason;
+    if (reason === undefined) {
+      logger.info('broker unblocked publishing');
+      observer.unblocked();
+    } else {
+      logger.warn({ reason }, 'broker blocked publishing (resource alarm): publishes wait');
+      observer.blocked({ reason });
+    }
+    options.onFlow(reason);
+  };
+
   /** The session died (socket, heartbeat, or a component's channel): recycle and retry. */
   const lose = (session: Session, error: Error): void => {
     if (session !== current || !session.alive) return;
     current.kill(error);
     const wasReady = state === ConnectionState.ready;
     detachAll(error);
+    setBlocked(session, undefined);
     void session.connection.close();
     // While connecting, establish() sees the failure itself and schedules the retry.
     if (wasReady) {
@@ -159,10 +180,10 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
           if (session) lose(session, error);
         },
         onBlocked: (reason) => {
-          logger.warn({ reason }, 'broker blocked publishing (resource alarm)');
+          setBlocked(session, reason || 'no reason given');
         },
         onUnblocked: () => {
-          logger.info('broker unblocked publishing');
+          setBlocked(session, undefined);
         },
       });
       session = newSession(connection);
@@ -187,6 +208,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       const failure = error instanceof Error ? error : new Error(errorMessage(error));
       if (session?.alive) session.kill(failure);
       detachAll(failure);
+      setBlocked(session, undefined);
       await session?.connection.close();
       if (closingNow()) return;
       if (failure instanceof TopologyMismatchError && !everReady) {
@@ -293,6 +315,9 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       return state;
     },
     ready: () => state === ConnectionState.ready,
+    get blocked() {
+      return blocked;
+    },
     whenReady,
     close,
   };

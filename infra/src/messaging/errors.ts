@@ -8,6 +8,7 @@ export const MessagingErrorCode = {
   nacked: 'MESSAGING_NACKED',
   publishTimeout: 'MESSAGING_PUBLISH_TIMEOUT',
   bufferFull: 'MESSAGING_BUFFER_FULL',
+  blocked: 'MESSAGING_BLOCKED',
   notConnected: 'MESSAGING_NOT_CONNECTED',
   invalidMessage: 'MESSAGING_INVALID_MESSAGE',
   closed: 'MESSAGING_CLOSED',

@@ -39,7 +39,7 @@ export {
 } from './observer.ts';
 export { DeadReason } from './failure-policy.ts';
 export type { EncodeOptions } from './envelope.ts';
-export type { OutgoingMessage, PublishCallOptions } from './publisher.ts';
+export type { OutgoingMessage, PublishCallOptions, WhenBlocked } from './publisher.ts';
 export type { InPlaceRetryOptions } from './ordered-batch.ts';
 export type { BackoffOptions } from './backoff.ts';
 export {

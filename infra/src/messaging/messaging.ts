@@ -21,7 +21,12 @@ import { MessagingError, MessagingErrorCode } from './errors.ts';
 import { handlerFor, type BatchHandler, type EventOf, type Handlers } from './handlers.ts';
 import { guardObserver, noopObserver, type MessagingObserver } from './observer.ts';
 import type { InPlaceRetryOptions } from './ordered-batch.ts';
-import { createPublisher, type OutgoingMessage, type PublishCallOptions } from './publisher.ts';
+import {
+  createPublisher,
+  type OutgoingMessage,
+  type PublishCallOptions,
+  type WhenBlocked,
+} from './publisher.ts';
 import { findQueue, type Topology } from './topology/model.ts';
 import { tickwatchTopology } from './topology/tickwatch.ts';
 
@@ -34,11 +39,21 @@ export interface MessagingOptions {
   readonly topology?: Topology;
   readonly logger?: Logger;
   readonly observer?: MessagingObserver;
-  /** Seconds (default 10): a stalled connection is noticed after two missed beats. */
+  /**
+   * AMQP heartbeat interval, seconds (default 5; the broker may negotiate it lower, never
+   * higher; 0 turns heartbeats off). amqplib checks for traffic from the broker once per
+   * interval and gives up on the second check in a row that saw none: a stalled link is
+   * noticed 2–3 intervals after it went silent (10–15 s by default), well inside
+   * `publishTimeoutMs`, so the publishes waiting on it are resent on a new connection instead
+   * of timing out.
+   */
   readonly heartbeatSeconds?: number;
   /** TCP + AMQP handshake limit per attempt, ms (default 10 000). */
   readonly connectTimeoutMs?: number;
-  /** Reconnect backoff (default 500 ms doubling to 30 s, ±20 % jitter). */
+  /**
+   * Reconnect backoff (default 250 ms doubling to a cap of 5 s, ±20 % jitter, the cap included):
+   * after an outage the layer is back at most about one cap after the broker.
+   */
   readonly reconnect?: BackoffOptions;
   /** `start()` fails when not ready by then, ms (default 60 000). */
   readonly startTimeoutMs?: number;
@@ -48,6 +63,12 @@ export interface MessagingOptions {
   readonly maxBuffered?: number;
   /** A publish not confirmed by then rejects, ms (default 30 000). */
   readonly publishTimeoutMs?: number;
+  /**
+   * What a publish does while the broker blocks publishing (a memory or disk alarm): `wait`
+   * (default; it goes out once unblocked, or times out) or `fail` at once with
+   * MESSAGING_BLOCKED. Each publish may say otherwise (`PublishCallOptions.whenBlocked`).
+   */
+  readonly whenBlocked?: WhenBlocked;
   /** Ordered (partition) queues: in-place attempts and backoff (default 5, 200 ms → 5 s). */
   readonly inPlaceRetry?: InPlaceRetryOptions;
   /**
@@ -102,9 +123,14 @@ export interface Messaging {
   start(): Promise<void>;
   /** Connected, topology declared, publisher and consumers attached. For `/readyz`. */
   ready(): boolean;
+  /**
+   * Why the broker blocks publishing now (its resource alarm), or undefined. For `/readyz`:
+   * still ready (consuming and acking go on), but degraded, with this reason.
+   */
+  degraded(): string | undefined;
   readonly state: ConnectionState;
   /** Validates, publishes to `tickwatch.events`, resolves once the broker confirmed it. */
-  publish(event: TickwatchEvent, options?: EncodeOptions): Promise<void>;
+  publish(event: TickwatchEvent, options?: EncodeOptions & PublishCallOptions): Promise<void>;
   /** A pre-encoded message (DLQ replay, outbox relay); same confirms and errors. */
   publishMessage(message: OutgoingMessage, options?: PublishCallOptions): Promise<void>;
   consume(queue: string, handlers: Handlers, options?: ConsumeCallOptions): Promise<Subscription>;
@@ -142,6 +168,14 @@ export function createMessaging(options: MessagingOptions): Messaging {
     backoff: { initialMs: 200, maxMs: 5_000 },
   };
 
+  const publisher = createPublisher({
+    logger,
+    observer,
+    maxInFlight: options.maxInFlight ?? 1_000,
+    maxBuffered: options.maxBuffered ?? 10_000,
+    publishTimeoutMs: options.publishTimeoutMs ?? 30_000,
+    whenBlocked: options.whenBlocked ?? 'wait',
+  });
   const supervisor = createSupervisor({
     url: options.url,
     connector: options.connector ?? connectAmqplib,
@@ -149,17 +183,13 @@ export function createMessaging(options: MessagingOptions): Messaging {
     logger,
     observer,
     connectionName: options.service,
-    heartbeatSeconds: options.heartbeatSeconds ?? 10,
+    heartbeatSeconds: options.heartbeatSeconds ?? 5,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-    reconnect: options.reconnect ?? { initialMs: 500, maxMs: 30_000 },
+    reconnect: options.reconnect ?? { initialMs: 250, maxMs: 5_000 },
     startTimeoutMs: options.startTimeoutMs ?? 60_000,
-  });
-  const publisher = createPublisher({
-    logger,
-    observer,
-    maxInFlight: options.maxInFlight ?? 1_000,
-    maxBuffered: options.maxBuffered ?? 10_000,
-    publishTimeoutMs: options.publishTimeoutMs ?? 30_000,
+    onFlow: (blockedReason) => {
+      publisher.setBlocked(blockedReason);
+    },
   });
   const consumers = new Set<Consumer>();
   let closing = false;
@@ -257,21 +287,25 @@ export function createMessaging(options: MessagingOptions): Messaging {
       return supervisor.state;
     },
     ready: () => supervisor.ready(),
+    degraded: () =>
+      supervisor.blocked === undefined
+        ? undefined
+        : `broker blocks publishing: ${supervisor.blocked}`,
 
     async start() {
       await supervisor.add(publisher);
       await supervisor.start();
     },
 
-    publish(event, encodeOptions) {
+    publish(event, publishOptions) {
       let message: OutgoingMessage;
       try {
-        message = encodeEvent(event, encodeOptions);
+        message = encodeEvent(event, publishOptions);
       } catch (error) {
         // A validation error becomes a rejection, like every other publish failure.
         return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
-      return publisher.publish(message);
+      return publisher.publish(message, publishOptions);
     },
 
     publishMessage(message, callOptions) {

@@ -21,6 +21,8 @@ function recordingObserver(): { observer: MessagingObserver; calls: string[] } {
       consumed: (i) => calls.push(`consumed ${i.queue} ${i.type} ${i.outcome}`),
       connected: (i) => calls.push(`connected reconnect=${i.reconnect}`),
       reconnecting: (i) => calls.push(`reconnecting attempt=${i.attempt}`),
+      blocked: (i) => calls.push(`blocked ${i.reason}`),
+      unblocked: () => calls.push('unblocked'),
     },
   };
 }
@@ -110,6 +112,8 @@ describe('messaging metrics hooks (real RabbitMQ)', function () {
         throw new Error('metrics broke');
       },
       reconnecting: () => {},
+      blocked: () => {},
+      unblocked: () => {},
     };
     const messaging = disposer.add(testMessaging(vhost.url, { observer: throwing }), (m) =>
       m.close(),

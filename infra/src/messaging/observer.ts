@@ -37,6 +37,13 @@ export interface MessagingObserver {
   connected(info: { reconnect: boolean }): void;
   /** The connection was lost or failed; another attempt follows after `delayMs`. */
   reconnecting(info: { attempt: number; delayMs: number; error: Error }): void;
+  /**
+   * The broker blocked publishing on this connection (`connection.blocked`: a memory or disk
+   * alarm). Publishes wait (or fail fast, `whenBlocked: 'fail'`) until `unblocked`.
+   */
+  blocked(info: { reason: string }): void;
+  /** Publishing flows again: the alarm cleared, or the blocked connection was replaced. */
+  unblocked(): void;
 }
 
 export const noopObserver: MessagingObserver = {
@@ -46,6 +53,8 @@ export const noopObserver: MessagingObserver = {
   consumed() {},
   connected() {},
   reconnecting() {},
+  blocked() {},
+  unblocked() {},
 };
 
 /** Wraps an observer so that a throwing hook is swallowed (and reported once per hook). */
@@ -55,10 +64,10 @@ export function guardObserver(
 ): MessagingObserver {
   const reported = new Set<string>();
   const guard =
-    <A>(hook: keyof MessagingObserver, call: (info: A) => void) =>
-    (info: A): void => {
+    <A extends unknown[]>(hook: keyof MessagingObserver, call: (...info: A) => void) =>
+    (...info: A): void => {
       try {
-        call(info);
+        call(...info);
       } catch (error) {
         if (!reported.has(hook)) {
           reported.add(hook);
@@ -84,6 +93,12 @@ export function guardObserver(
     }),
     reconnecting: guard('reconnecting', (i) => {
       observer.reconnecting(i);
+    }),
+    blocked: guard('blocked', (i) => {
+      observer.blocked(i);
+    }),
+    unblocked: guard('unblocked', () => {
+      observer.unblocked();
     }),
   };
 }

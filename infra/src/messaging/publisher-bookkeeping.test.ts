@@ -30,6 +30,7 @@ describe('publisher bookkeeping (scripted channel)', () => {
       maxInFlight: 1,
       maxBuffered: 100,
       publishTimeoutMs: 5_000,
+      whenBlocked: 'wait',
     });
   });
   afterEach(() => publisher.shutdown(0));

@@ -7,6 +7,11 @@
  *   routing key.
  * - Back-pressure: at most `maxInFlight` unconfirmed publishes; when the socket buffer is full
  *   (`publish` returned false) nothing more is written until `drain`.
+ * - Blocked (`connection.blocked`, a broker memory or disk alarm): nothing is written until
+ *   the broker unblocks; publishes wait in the buffer like when disconnected, or reject at once
+ *   with MESSAGING_BLOCKED when the caller chose `whenBlocked: 'fail'`. Writing into a blocked
+ *   connection would stall its socket, and with it the acks of consumers that could drain the
+ *   very queues the alarm is about.
  * - Disconnected: publishes wait in a bounded buffer (FIFO) and go out after the reconnect.
  *   Publishes that were written but not confirmed when the connection died go back to the
  *   front of the buffer and are sent again: the broker may have stored them, so this is
@@ -44,7 +49,12 @@ export interface PublishCallOptions {
    * reconnect would only duplicate it.
    */
   readonly buffer?: boolean;
+  /** While the broker blocks publishing: wait (subject to the publish timeout) or fail now. */
+  readonly whenBlocked?: WhenBlocked;
 }
+
+/** What a publish does while the broker blocks publishing (a resource alarm). */
+export type WhenBlocked = 'wait' | 'fail';
 
 export interface PublisherOptions {
   readonly logger: Logger;
@@ -55,12 +65,16 @@ export interface PublisherOptions {
   readonly maxBuffered: number;
   /** From the call to the confirm, including time spent buffered, ms. */
   readonly publishTimeoutMs: number;
+  /** Default for publishes that do not say. */
+  readonly whenBlocked: WhenBlocked;
 }
 
 export interface Publisher extends SessionComponent {
   publish(message: OutgoingMessage, options?: PublishCallOptions): Promise<void>;
   /** Stops accepting, waits up to `timeoutMs` for everything pending, rejects the rest. */
   shutdown(timeoutMs: number): Promise<void>;
+  /** The broker blocked publishing (`reason`) or unblocked it (undefined). */
+  setBlocked(reason: string | undefined): void;
   readonly pending: number;
 }
 
@@ -69,6 +83,7 @@ type PendingState = 'queued' | 'sent' | 'done';
 interface Pending {
   readonly message: OutgoingMessage;
   readonly buffer: boolean;
+  readonly failWhenBlocked: boolean;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
   /** performance.now() after which it rejects; deadlines are in creation order (one timeout). */
@@ -96,6 +111,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
   let channel: BrokerChannel | undefined;
   let generation = 0;
   let awaitingDrain = false;
+  /** The broker's reason while it blocks publishing on this connection. */
+  let blockedReason: string | undefined;
   let accepting = true;
   const idle = new IdleWaiters();
 
@@ -144,7 +161,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       const where =
         head.state === 'sent'
           ? 'sent, no confirm from the broker'
-          : `never sent: ${channel ? 'behind the in-flight window' : 'not connected'}`;
+          : `never sent: ${notSentBecause()}`;
       inFlight.delete(head);
       settle(
         head,
@@ -160,6 +177,18 @@ export function createPublisher(options: PublisherOptions): Publisher {
     }
     pump();
   };
+
+  const notSentBecause = (): string => {
+    if (!channel) return 'not connected';
+    if (blockedReason !== undefined) return `broker blocked publishing: ${blockedReason}`;
+    return 'behind the in-flight window';
+  };
+
+  const blockedError = (routingKey: string): MessagingError =>
+    new MessagingError(
+      MessagingErrorCode.blocked,
+      `broker blocked publishing (${blockedReason ?? 'resource alarm'}): "${routingKey}" not sent`,
+    );
 
   const onConfirm = (pending: Pending, sentOn: number, outcome: ConfirmOutcome): void => {
     // The channel closed under it: detach() decides (resend or reject) for all of them.
@@ -233,7 +262,13 @@ export function createPublisher(options: PublisherOptions): Publisher {
   };
 
   const pump = (): void => {
-    while (channel && !awaitingDrain && inFlight.size < maxInFlight && queued > 0) {
+    while (
+      channel &&
+      !awaitingDrain &&
+      blockedReason === undefined &&
+      inFlight.size < maxInFlight &&
+      queued > 0
+    ) {
       const pending = queue.shift();
       if (pending && pending.state === 'queued') send(pending, channel);
     }
@@ -248,7 +283,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       return queued + inFlight.size;
     },
 
-    publish(message, { buffer = true } = {}) {
+    publish(message, { buffer = true, whenBlocked = options.whenBlocked } = {}) {
       const { exchange, routingKey } = message;
       if (!accepting) {
         return reject(
@@ -262,6 +297,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
           `not connected: cannot publish "${routingKey}" to "${exchange}" now`,
         );
       }
+      if (blockedReason !== undefined && whenBlocked === 'fail') {
+        return Promise.reject(blockedError(routingKey));
+      }
       if (queued >= maxBuffered) {
         return reject(
           MessagingErrorCode.bufferFull,
@@ -272,6 +310,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
         const pending: Pending = {
           message,
           buffer,
+          failWhenBlocked: whenBlocked === 'fail',
           resolve,
           reject: rejectPublish,
           deadline: performance.now() + publishTimeoutMs,
@@ -340,6 +379,24 @@ export function createPublisher(options: PublisherOptions): Publisher {
         logger.info({ count: resend.length }, 'resending unconfirmed publishes after reconnect');
       }
       queue.unshiftAll([...resend, ...waiting]);
+    },
+
+    setBlocked(reason) {
+      blockedReason = reason;
+      if (reason === undefined) {
+        pump();
+        return;
+      }
+      // Those that asked to fail fast and are still waiting fail now; the sent ones wait for
+      // their confirm (the broker has them, or will after the alarm).
+      const waiting = queue.drainAll();
+      const keep: Pending[] = [];
+      for (const pending of waiting) {
+        if (pending.state !== 'queued') continue;
+        if (pending.failWhenBlocked) settle(pending, blockedError(pending.message.routingKey));
+        else keep.push(pending);
+      }
+      queue.unshiftAll(keep);
     },
 
     async shutdown(timeoutMs) {

@@ -63,6 +63,10 @@ function declare(target: MetricsRegistry) {
         name: 'reconnects_total',
         help: 'Broker connections re-established after a loss',
       }),
+      blocked: gauge({
+        name: 'blocked',
+        help: 'Whether the broker blocks publishing on the connection (1: a memory or disk alarm; publishes wait or fail fast)',
+      }),
       connectionFailures: counter({
         name: 'connection_failures_total',
         help: 'Broker connections lost or attempts failed (each followed by a retry)',
@@ -117,6 +121,12 @@ function metricsObserver(metrics: ReturnType<typeof declare>): MessagingObserver
     reconnecting: () => {
       metrics.connected.set({}, 0);
       metrics.connectionFailures.inc({});
+    },
+    blocked: () => {
+      metrics.blocked.set({}, 1);
+    },
+    unblocked: () => {
+      metrics.blocked.set({}, 0);
     },
   };
 }

@@ -128,6 +128,7 @@ export async function replayDeadLetters(
     maxInFlight: 1,
     maxBuffered: 1,
     publishTimeoutMs: 10_000,
+    whenBlocked: 'wait',
   });
   let failed: Error | undefined;
   const session: Session = {
