@@ -140,6 +140,7 @@ describe('collector cycle (real broker, embedded MongoDB)', function () {
       breakers.push(breaker);
       return {
         breaker,
+        states,
         cycle: createCollectorCycle({
           source,
           breaker,
@@ -159,7 +160,13 @@ describe('collector cycle (real broker, embedded MongoDB)', function () {
       metrics,
       run: () => built.cycle.run(),
       breaker: () => built.breaker,
+      /** A graceful restart: the poller checkpoints the states when it stops. */
       restart: async () => {
+        await built.states.checkpoint();
+        built = await build();
+      },
+      /** A crash: whatever was not checkpointed is lost. */
+      crash: async () => {
         built = await build();
       },
       shutdown: () => {
@@ -225,7 +232,7 @@ describe('collector cycle (real broker, embedded MongoDB)', function () {
     }
   });
 
-  it('publishes a tick once: a repeat is a duplicate, also after a restart (persisted after the confirm)', async () => {
+  it('publishes a tick once: a repeat is a duplicate, also after a restart; a crash republishes the ticks since the checkpoint under their ids', async () => {
     await reference('MSFT');
     const c = await collector();
     try {
@@ -237,6 +244,17 @@ describe('collector cycle (real broker, embedded MongoDB)', function () {
       expect(c.metrics.dropped).to.deep.equal(['duplicate', 'duplicate']);
       c.source.set('MSFT', 421, 20);
       expect((await c.run()).published).to.equal(1);
+      await c.crash();
+      expect((await c.run()).published, 'the tick after the checkpoint, again').to.equal(1);
+      const id = derivedEventId(EventType.priceUpdated, [
+        'MSFT',
+        new Date(T0 + 20_000).toISOString(),
+      ]);
+      await pollUntil(
+        'the same event twice',
+        () =>
+          partitions.of(EventType.priceUpdated).filter((item) => item.event.id === id).length === 2,
+      );
       c.source.set('MSFT', 419, 15);
       expect((await c.run()).published).to.equal(0);
       expect(c.metrics.dropped.at(-1)).to.equal('stale');

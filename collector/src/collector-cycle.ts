@@ -1,7 +1,8 @@
 /**
  * One polling cycle: the tickers to collect (DEFAULT_TICKERS plus every ticker a live rule,
  * watch or lease names, minus those the source recently rejected), fetched in batches through
- * the circuit breaker, judged by hygiene, published with confirms, recorded after the confirms.
+ * the circuit breaker, judged by hygiene, published with confirms, recorded (in memory; the
+ * poller checkpoints it) after the confirms.
  *
  * Batches are fetched one after the other (the source paces them); each batch's publishing and
  * recording overlaps the next fetches, up to a bounded number of batches in flight.
@@ -49,7 +50,7 @@ export interface CycleReport {
 }
 
 /** Batches whose publishing may still be running while the next ones are fetched. */
-const MAX_BATCHES_IN_FLIGHT = 8;
+const MAX_BATCHES_IN_FLIGHT = 20;
 
 export interface CollectorCycle {
   run(): Promise<CycleReport>;
@@ -119,7 +120,7 @@ export function createCollectorCycle(deps: CycleDependencies): CollectorCycle {
       const reason = settled.find((result) => result.status === 'rejected')?.reason as unknown;
       logger.warn({ err: reason, failed }, 'price events not confirmed: republished next cycle');
     }
-    await states.recordPublished(confirmed);
+    states.recordPublished(confirmed);
     metrics.quotesPublished(confirmed.length);
     return confirmed.length;
   };

@@ -9,6 +9,9 @@ import {
   rabbitmqUrlSetting,
 } from '@tickwatch/infra/service-settings';
 import { isTicker, normalizeTicker } from '@tickwatch/contracts';
+import type { ConfigOf } from '@tickwatch/infra/config';
+import type { BreakerSettings } from './breaker.ts';
+import type { CycleSettings } from './collector-cycle.ts';
 
 export const MARKET_SOURCES = ['yahoo', 'simulated', 'replay'] as const;
 export type MarketSourceName = (typeof MARKET_SOURCES)[number];
@@ -60,6 +63,11 @@ export const settings = {
     env.duration(100, 6 * 3_600_000),
     'Time between two polling cycles while every watched exchange is closed (calendar and holidays)',
     { default: '5m' },
+  ),
+  STATE_CHECKPOINT_INTERVAL: setting(
+    env.duration(0, 3_600_000),
+    'How often the last published quote per ticker is written to MongoDB (and at shutdown); after a crash the quotes since are republished with the same event ids',
+    { default: '1m' },
   ),
   QUOTE_BATCH_SIZE: setting(
     env.int(1, MAX_BATCH_SIZE),
@@ -152,3 +160,29 @@ export const settings = {
     { default: '1' },
   ),
 };
+
+export type CollectorConfig = ConfigOf<typeof settings>;
+
+/** The circuit breaker's part of the configuration. */
+export function breakerSettings(config: CollectorConfig): BreakerSettings {
+  return {
+    timeoutMs: config.BREAKER_TIMEOUT,
+    errorThresholdPercentage: config.BREAKER_ERROR_PERCENT,
+    volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
+    rollingWindowMs: config.BREAKER_ROLLING_WINDOW,
+    resetTimeoutMs: config.BREAKER_RESET_TIMEOUT,
+  };
+}
+
+/** The polling cycle's part of the configuration. */
+export function cycleSettings(config: CollectorConfig): CycleSettings {
+  return {
+    defaultTickers: config.DEFAULT_TICKERS,
+    batchSize: config.QUOTE_BATCH_SIZE,
+    hygiene: {
+      jumpThresholdPercent: config.JUMP_THRESHOLD_PERCENT,
+      jumpWindowMs: config.JUMP_WINDOW,
+    },
+    unknownRecheckMs: config.UNKNOWN_TICKER_RECHECK,
+  };
+}

@@ -48,7 +48,7 @@ describe('collector process', function () {
     ],
   });
 
-  it('collects the tickers of rules created through events: price.updated on their partitions', async () => {
+  it('collects the tickers of rules created through events, and after a restart from its own database', async () => {
     const alerter = harness.messaging();
     await alerter.start();
     const partitions = new Inbox();
@@ -56,21 +56,26 @@ describe('collector process', function () {
       { [EventType.priceUpdated]: partitions.record },
       { preferred: Array.from({ length: 16 }, (_, n) => n), takeoverDelayMs: 0 },
     );
-    const child = spawn(process.execPath, nodeArguments(entry.pathname), {
-      env: {
-        PATH: process.env.PATH ?? '',
-        ...env(),
-        LOG_LEVEL: 'warn',
-        MARKET_SOURCE: 'simulated',
-        SIMULATED_HOURS: 'always',
-        POLL_INTERVAL: '200ms',
-        DEFAULT_TICKERS: 'none',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const start = () => {
+      const child = spawn(process.execPath, nodeArguments(entry.pathname), {
+        env: {
+          PATH: process.env.PATH ?? '',
+          ...env(),
+          LOG_LEVEL: 'warn',
+          MARKET_SOURCE: 'simulated',
+          SIMULATED_HOURS: 'always',
+          POLL_INTERVAL: '200ms',
+          DEFAULT_TICKERS: 'none',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      return { child, exited, stderr: () => stderr };
+    };
+    const quotes = () => partitions.of(EventType.priceUpdated);
+    const first = start();
     try {
       const gateway = harness.messaging();
       await gateway.start();
@@ -79,7 +84,6 @@ describe('collector process', function () {
           ruleEvent(EventType.ruleCreated, { id: randomUUID(), ticker, version: 1 }),
         );
       }
-      const quotes = () => partitions.of(EventType.priceUpdated);
       await pollUntil(
         'quotes of both rules',
         () =>
@@ -100,10 +104,55 @@ describe('collector process', function () {
       expect(
         quotes().find((item) => item.event.data.ticker === 'VOD.L')?.event.data.currency,
       ).to.equal('GBP');
-      child.kill('SIGTERM');
-      expect(await exited, stderr).to.equal(0);
+      first.child.kill('SIGTERM');
+      expect(await first.exited, first.stderr()).to.equal(0);
     } finally {
-      child.kill('SIGKILL');
+      first.child.kill('SIGKILL');
+    }
+
+    // Stopping checkpointed the last quote of each ticker; the next process starts from the
+    // persisted watchlist and states, with no rule event to replay.
+    const stored = await harness.connection
+      .getClient()
+      .db('tickwatch_collector')
+      .collection<{ _id: string; lastMarketTime?: Date }>('tickers')
+      .find({ _id: { $in: ['AAPL', 'VOD.L'] } })
+      .toArray();
+    const lastOf = (ticker: string) =>
+      Math.max(
+        ...quotes()
+          .filter((item) => item.event.data.ticker === ticker)
+          .map((item) => Date.parse(item.event.data.marketTime)),
+      );
+    expect(stored.map((row) => [row._id, row.lastMarketTime?.getTime()]).sort()).to.deep.equal([
+      ['AAPL', lastOf('AAPL')],
+      ['VOD.L', lastOf('VOD.L')],
+    ]);
+    const before = quotes().length;
+    const second = start();
+    try {
+      await pollUntil(
+        'quotes of both rules from the restarted collector',
+        () =>
+          ['AAPL', 'VOD.L'].every((ticker) =>
+            quotes()
+              .slice(before)
+              .some((item) => item.event.data.ticker === ticker),
+          ),
+        { timeoutMs: 20_000 },
+      );
+      for (const ticker of ['AAPL', 'VOD.L']) {
+        const next = quotes()
+          .slice(before)
+          .find((item) => item.event.data.ticker === ticker);
+        expect(Date.parse(next?.event.data.marketTime ?? ''), ticker).to.be.greaterThan(
+          stored.find((row) => row._id === ticker)?.lastMarketTime?.getTime() ?? Infinity,
+        );
+      }
+      second.child.kill('SIGTERM');
+      expect(await second.exited, second.stderr()).to.equal(0);
+    } finally {
+      second.child.kill('SIGKILL');
     }
   });
 });

@@ -12,7 +12,7 @@ import { connectMongo } from '@tickwatch/infra/mongo';
 import { runMain } from '@tickwatch/infra/service';
 import { createBatchBreaker } from './breaker.ts';
 import { createCollectorCycle } from './collector-cycle.ts';
-import { settings } from './config.ts';
+import { breakerSettings, cycleSettings, settings } from './config.ts';
 import { collectorMetrics } from './metrics.ts';
 import { startPoller } from './poller.ts';
 import { tickerStates } from './publishing/ticker-states.ts';
@@ -50,18 +50,7 @@ await runMain('collector', settings, 'COLLECTOR_OPS_PORT', async (context, confi
 
   const source = await createSource(config, logger);
   context.add({ name: 'quote-source', stop: () => source.close() });
-  const breaker = createBatchBreaker(
-    source,
-    {
-      timeoutMs: config.BREAKER_TIMEOUT,
-      errorThresholdPercentage: config.BREAKER_ERROR_PERCENT,
-      volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
-      rollingWindowMs: config.BREAKER_ROLLING_WINDOW,
-      resetTimeoutMs: config.BREAKER_RESET_TIMEOUT,
-    },
-    logger,
-    metrics,
-  );
+  const breaker = createBatchBreaker(source, breakerSettings(config), logger, metrics);
   context.add({
     name: 'breaker',
     stop: () => {
@@ -78,15 +67,7 @@ await runMain('collector', settings, 'COLLECTOR_OPS_PORT', async (context, confi
     messaging,
     metrics,
     logger,
-    settings: {
-      defaultTickers: config.DEFAULT_TICKERS,
-      batchSize: config.QUOTE_BATCH_SIZE,
-      hygiene: {
-        jumpThresholdPercent: config.JUMP_THRESHOLD_PERCENT,
-        jumpWindowMs: config.JUMP_WINDOW,
-      },
-      unknownRecheckMs: config.UNKNOWN_TICKER_RECHECK,
-    },
+    settings: cycleSettings(config),
   });
   context.add(
     startPoller(
@@ -96,6 +77,7 @@ await runMain('collector', settings, 'COLLECTOR_OPS_PORT', async (context, confi
         pollIntervalMs: config.POLL_INTERVAL,
         pollIntervalClosedMs: config.POLL_INTERVAL_CLOSED,
         followsCalendars: followsCalendars(config),
+        checkpointIntervalMs: config.STATE_CHECKPOINT_INTERVAL,
       },
       logger,
     ),

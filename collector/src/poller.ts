@@ -3,7 +3,8 @@
  * watched exchange trades, POLL_INTERVAL_CLOSED apart while every one is closed by its calendar
  * (time zone, weekend, holiday) — but always waking in time for the next opening. A ticker
  * whose exchange is not known yet (never quoted) counts as open. A failed cycle is logged and
- * the next one runs on schedule.
+ * the next one runs on schedule. After a cycle, once STATE_CHECKPOINT_INTERVAL passed, and when
+ * it stops, it checkpoints the quote states (ticker-states.ts).
  */
 import type { Logger } from '@tickwatch/infra/log';
 import type { Component } from '@tickwatch/infra/service';
@@ -16,6 +17,8 @@ export interface PollerSettings {
   readonly pollIntervalClosedMs: number;
   /** False when the source ignores exchange hours (replay, a simulation trading around the clock). */
   readonly followsCalendars: boolean;
+  /** The quote states are checkpointed after a cycle once this long passed since the last one. */
+  readonly checkpointIntervalMs: number;
 }
 
 export interface Poller extends Component {
@@ -28,7 +31,7 @@ export function nextPollDelay(
   tickers: readonly string[],
   exchangeOf: (ticker: string) => string | undefined,
   now: number,
-  settings: PollerSettings,
+  settings: Omit<PollerSettings, 'checkpointIntervalMs'>,
 ): number {
   if (!settings.followsCalendars || tickers.length === 0) return settings.pollIntervalMs;
   const calendars = new Set(tickers.map((ticker) => calendarOf(exchangeOf(ticker) ?? '')));
@@ -53,6 +56,17 @@ export function startPoller(
   let running: Promise<void> | undefined;
   let stopped = false;
   let waiters: (() => void)[] = [];
+  let lastCheckpoint = Date.now();
+
+  const checkpoint = async (): Promise<void> => {
+    lastCheckpoint = Date.now();
+    try {
+      const written = await states.checkpoint();
+      logger.debug({ tickers: written }, 'quote states checkpointed');
+    } catch (error) {
+      logger.warn({ err: error }, 'quote states not checkpointed; retried after the next cycle');
+    }
+  };
 
   const runOnce = async (): Promise<void> => {
     const started = Date.now();
@@ -69,6 +83,7 @@ export function startPoller(
     } catch (error) {
       logger.error({ err: error }, 'collector cycle failed; the next one runs on schedule');
     }
+    if (Date.now() - lastCheckpoint >= settings.checkpointIntervalMs) await checkpoint();
     const done = waiters;
     waiters = [];
     for (const resolve of done) resolve();
@@ -89,6 +104,7 @@ export function startPoller(
       stopped = true;
       clearTimeout(timer);
       await running;
+      await checkpoint();
     },
   };
 }

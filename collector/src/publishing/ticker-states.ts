@@ -1,8 +1,13 @@
 /**
  * Per ticker: the last quote the broker confirmed (market time, price, exchange) and whether the
  * source rejected the ticker. Read once at start into memory (hygiene consults it for every
- * quote), written only after a confirm, one bulkWrite per batch: a crash between the confirm and
- * the write republishes the same event id rather than skipping the tick.
+ * quote; the collector runs as one replica, so memory is the truth), updated there after each
+ * confirm, and checkpointed to the database (STATE_CHECKPOINT_INTERVAL, and at shutdown) in one
+ * bulkWrite of the tickers that changed. The database is never ahead of the broker: after a
+ * crash the collector starts from an older checkpoint and republishes the newest quote of a
+ * ticker under the same event id (consumers drop the repeat) rather than skipping a tick.
+ * Checkpointing instead of writing every confirmed quote spares MongoDB a write per ticker
+ * per cycle (10,000 tickers polled every 15 s were 670 writes a second).
  */
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { AnyBulkWriteOperation } from 'mongodb';
@@ -48,8 +53,13 @@ export interface TickerStates {
   get(ticker: string): TickerState | undefined;
   /** Every known ticker's state (for the calendar: which exchanges are watched). */
   all(): ReadonlyMap<string, TickerState>;
-  /** After the broker confirmed these quotes. */
-  recordPublished(published: readonly Published[]): Promise<void>;
+  /** After the broker confirmed these quotes: in memory now, in the database at the next checkpoint. */
+  recordPublished(published: readonly Published[]): void;
+  /**
+   * Writes the quote states changed since the last checkpoint (one bulkWrite); resolves with
+   * how many. Calls queue up behind a running one.
+   */
+  checkpoint(): Promise<number>;
   /** After the broker confirmed the ticker.rejected event. */
   recordRejected(rejection: SourceRejection, at: Date): Promise<void>;
   /** The source knows the ticker again. */
@@ -64,6 +74,39 @@ export function tickerStates(connection: Connection): TickerStates {
   const states = new Map<string, TickerState>();
   const update = (ticker: string, change: Partial<TickerState>) =>
     states.set(ticker, { ...states.get(ticker), ...change });
+
+  /** Tickers whose state changed since the last checkpoint. */
+  const dirty = new Set<string>();
+  /** The checkpoint being written; the next one starts after it. */
+  let writing: Promise<number> = Promise.resolve(0);
+  const writeCheckpoint = async (): Promise<number> => {
+    const tickers = [...dirty];
+    dirty.clear();
+    const operations: AnyBulkWriteOperation<TickerStateRow>[] = [];
+    for (const ticker of tickers) {
+      const state = states.get(ticker);
+      if (state?.lastMarketTime === undefined) continue;
+      operations.push({
+        updateOne: {
+          // $max: a checkpoint can never move a ticker's market time backwards.
+          filter: { _id: ticker },
+          update: {
+            $max: { lastMarketTime: new Date(state.lastMarketTime) },
+            $set: { lastPrice: state.lastPrice, exchange: state.exchange },
+          },
+          upsert: true,
+        },
+      });
+    }
+    if (operations.length === 0) return 0;
+    try {
+      await collection.bulkWrite(operations, { ordered: false });
+    } catch (error) {
+      for (const ticker of tickers) dirty.add(ticker);
+      throw error;
+    }
+    return operations.length;
+  };
 
   return {
     async load() {
@@ -81,27 +124,19 @@ export function tickerStates(connection: Connection): TickerStates {
     },
     get: (ticker) => states.get(ticker),
     all: () => states,
-    async recordPublished(published) {
-      if (published.length === 0) return;
-      const operations: AnyBulkWriteOperation<TickerStateRow>[] = published.map((quote) => ({
-        updateOne: {
-          // $max: a slower, older batch can never move a ticker's market time backwards.
-          filter: { _id: quote.ticker },
-          update: {
-            $max: { lastMarketTime: new Date(quote.marketTime) },
-            $set: { lastPrice: quote.price, exchange: quote.exchange },
-          },
-          upsert: true,
-        },
-      }));
-      await collection.bulkWrite(operations, { ordered: false });
+    recordPublished(published) {
       for (const quote of published) {
         update(quote.ticker, {
           lastMarketTime: quote.marketTime,
           lastPrice: quote.price,
           exchange: quote.exchange,
         });
+        dirty.add(quote.ticker);
       }
+    },
+    checkpoint() {
+      writing = writing.catch(() => 0).then(writeCheckpoint);
+      return writing;
     },
     async recordRejected(rejection, at) {
       await collection.updateOne(

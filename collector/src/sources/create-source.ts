@@ -1,15 +1,12 @@
 /** The quote source MARKET_SOURCE names, built from the configuration. */
 import { fileURLToPath } from 'node:url';
-import type { ConfigOf } from '@tickwatch/infra/config';
 import type { Logger } from '@tickwatch/infra/log';
-import { SAMPLE_RECORDING, type settings } from '../config.ts';
+import { SAMPLE_RECORDING, type CollectorConfig } from '../config.ts';
 import type { QuoteSource } from '../quotes/source.ts';
 import { readRecording } from './replay/recording.ts';
 import { createReplaySource } from './replay/replay-source.ts';
 import { createSimulatedSource } from './simulated/simulated-source.ts';
 import { createYahooSource } from './yahoo/yahoo-source.ts';
-
-type CollectorConfig = ConfigOf<typeof settings>;
 
 export const SAMPLE_RECORDING_FILE = fileURLToPath(
   new URL('../../recordings/sample.jsonl', import.meta.url),
