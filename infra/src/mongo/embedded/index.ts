@@ -32,7 +32,10 @@ export interface EmbeddedMongoOptions {
   readonly dataDir?: string;
   /** How often expired TTL-indexed documents are deleted (ms); mongod's default is 60 s. */
   readonly ttlSweepIntervalMs?: number;
-  /** Journal size (bytes) after which it is compacted into a snapshot; 64 MiB by default. */
+  /**
+   * Journal size (bytes) after which it is compacted into a snapshot whatever the data size;
+   * 64 MiB by default. It is compacted earlier once it holds twice the live data (past 1 MiB).
+   */
   readonly compactAfterBytes?: number;
   readonly logger?: Logger;
 }
@@ -42,7 +45,11 @@ export interface EmbeddedMongo {
   readonly uri: string;
   readonly host: string;
   readonly port: number;
-  /** Stops accepting, closes connections, flushes and closes the journal. Idempotent. */
+  /**
+   * Stops accepting, closes connections, flushes and closes the journal. Idempotent. Rejects
+   * when the journal could not be written or fsynced (then the data on disk may lack changes
+   * that were acknowledged).
+   */
   stop(): Promise<void>;
 }
 
@@ -62,7 +69,7 @@ export async function startEmbeddedMongo(
   let store: Store | undefined;
   let durability: Durability = inMemory;
   if (dataDir) {
-    store = openStore({ dir: dataDir, catalog, compactAfterBytes, logger });
+    store = await openStore({ dir: dataDir, catalog, compactAfterBytes, logger });
     durability = store;
   }
   const cursors = new CursorRegistry();
@@ -108,6 +115,7 @@ export async function startEmbeddedMongo(
         unwatch();
         await listening.close();
         cursors.clear();
+        // A failed final journal write or fsync rejects: acknowledged changes may be missing.
         await store?.close();
         logger.info({ uri }, 'embedded MongoDB stopped');
       })()),

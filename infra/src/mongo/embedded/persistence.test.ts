@@ -2,6 +2,7 @@
  * Persistence of the embedded server with a data directory: restart, SIGKILL of a server
  * process mid-traffic, a torn journal tail, corruption refused, compaction into snapshots.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import {
   appendFileSync,
@@ -10,6 +11,7 @@ import {
   rmSync,
   writeFileSync,
   readFileSync,
+  statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -223,13 +225,64 @@ describe('embedded MongoDB persistence', function () {
     expect(readdirSync(dir)).to.not.include('snapshot-00000099.bson.tmp');
   });
 
-  it('refuses a data directory already in use', async () => {
+  it('refuses a data directory already in use, naming the process that holds it', async () => {
     await start();
     const error = await startEmbeddedMongo({ dataDir: dir, logger: silent }).then(
       (server) => server.stop(),
       (e: unknown) => e,
     );
-    expect(String(error)).to.match(/already open in this process|in use by process/);
+    expect(String(error)).to.include(`in use by process ${String(process.pid)}`);
+  });
+
+  it('lets exactly one of two servers started at the same moment have the directory', async function () {
+    this.timeout(30_000);
+    const started = await Promise.allSettled([spawnServer(dir), spawnServer(dir)]);
+    for (const result of started)
+      if (result.status === 'fulfilled') cleanups.push(() => stopProcess(result.value.process));
+    expect(started.map((result) => result.status).sort()).to.deep.equal(['fulfilled', 'rejected']);
+  });
+
+  it('restarts at once on the directory of a SIGKILLed server its parent has not reaped yet', async function () {
+    this.timeout(30_000);
+    // The server runs under a shell that becomes `sleep` and never waits for it: once killed,
+    // it stays a zombie whose pid still answers kill(pid, 0), the case a pid lock gets wrong.
+    const parent = spawn(
+      'sh',
+      [
+        '-c',
+        `"$0" scripts/mongo-embedded.ts --port 0 --data "$1" & exec sleep 60`,
+        process.execPath,
+        dir,
+      ],
+      { cwd: path.resolve(import.meta.dirname, '../../../..'), stdio: 'ignore' },
+    );
+    cleanups.push(() => stopProcess(parent));
+    const pid = await pollUntil('the server holding the directory', () =>
+      Number(readFileSync(path.join(dir, 'mongod.lock'), 'utf8')),
+    );
+    process.kill(pid, 'SIGKILL');
+    await pollUntil('the killed server to be a zombie', () =>
+      /^State:\s+Z/m.test(readFileSync(`/proc/${String(pid)}/status`, 'utf8')),
+    );
+    const { client } = await start();
+    expect(await client.db('app').command({ ping: 1 })).to.include({ ok: 1 });
+  });
+
+  it('compacts a journal whose history outweighs the live data, long before compactAfterBytes', async () => {
+    const { client } = await start();
+    const collection = client.db('app').collection<Doc>('small');
+    await collection.insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: i, n: 0 })));
+    // 20 documents of about 1 KB rewritten 100 times: ~2 MB of history over ~20 KB of data.
+    for (let round = 0; round < 100; round++)
+      await collection.updateMany({}, { $set: { n: round, pad: 'x'.repeat(1000) } });
+    await pollUntil('a snapshot replacing the journal', () => {
+      const files = readdirSync(dir);
+      return (
+        files.some((f) => f.startsWith('snapshot-')) &&
+        files.filter((f) => f.startsWith('journal-')).length === 1
+      );
+    });
+    expect(statSync(latest(dir, 'journal')).size).to.be.below(1 << 20);
   });
 });
 
@@ -240,4 +293,11 @@ function latest(dir: string, kind: 'journal' | 'snapshot'): string {
   const file = files[files.length - 1];
   if (!file) throw new Error(`no ${kind} file in ${dir}`);
   return path.join(dir, file);
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
 }

@@ -1,11 +1,12 @@
 /**
  * The data directory layout and its lock:
- *   mongod.lock              pid of the process using the directory
+ *   mongod.lock              pid of the process using the directory (informational)
  *   snapshot-<gen>.bson      complete state as of the start of journal <gen>
  *   journal-<gen>.log        changes made while <gen> was current
  * State = newest snapshot S (or empty) + journals S, S+1, ... replayed in order.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
 import path from 'node:path';
 
 export interface Layout {
@@ -37,39 +38,72 @@ export function readLayout(dir: string): Layout {
 }
 
 /**
- * Takes the directory for this process. A lock left by a process that no longer exists (after
- * SIGKILL) is taken over; a live owner is refused, since two writers would corrupt the journal.
+ * Takes the directory for this process, or refuses it while another server holds it: two
+ * writers would corrupt the journal.
+ *
+ * The lock is a listening Unix socket whose name is derived from the directory's device and
+ * inode. Binding a name is atomic (of two servers starting at the same moment exactly one gets
+ * it) and the kernel closes the socket when its holder dies, even before the dead process is
+ * reaped, so a SIGKILLed server never blocks its restart and no PID is trusted. On Linux the
+ * name lives in the abstract namespace (nothing on disk, nothing stale); elsewhere it is a
+ * socket file in the directory, taken over when nothing answers on it. `mongod.lock` holds the
+ * owner's pid for people to read, as mongod's does; it decides nothing.
  */
-const lockedHere = new Set<string>();
-
-export function lockDirectory(dir: string): () => void {
+export async function lockDirectory(dir: string): Promise<() => Promise<void>> {
   mkdirSync(dir, { recursive: true });
-  const resolved = path.resolve(dir);
-  if (lockedHere.has(resolved))
-    throw new Error(`data directory ${dir} is already open in this process`);
-  const lock = path.join(dir, 'mongod.lock');
-  let owner: number | undefined;
+  const address = lockAddress(dir);
+  const holder = createServer((socket) => {
+    // Whoever is refused learns who holds the directory.
+    socket.end(String(process.pid));
+  });
+  holder.on('error', () => undefined);
   try {
-    owner = Number(readFileSync(lock, 'utf8').trim()) || undefined;
-  } catch {
-    owner = undefined;
+    await bind(holder, address);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    const owner = await askOwner(address);
+    if (owner === undefined && process.platform !== 'linux') {
+      rmSync(address, { force: true }); // a socket file left by a dead server
+      await bind(holder, address);
+    } else {
+      throw new Error(
+        `data directory ${dir} is in use by ${owner ? `process ${owner}` : 'another server'}`,
+      );
+    }
   }
-  if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
-    throw new Error(`data directory ${dir} is in use by process ${owner} (${lock})`);
-  }
-  writeFileSync(lock, String(process.pid));
-  lockedHere.add(resolved);
-  return () => {
-    lockedHere.delete(resolved);
-    rmSync(lock, { force: true });
+  holder.unref();
+  const pidFile = path.join(dir, 'mongod.lock');
+  writeFileSync(pidFile, String(process.pid));
+  return async () => {
+    rmSync(pidFile, { force: true });
+    await new Promise<void>((resolve) => holder.close(() => resolve()));
   };
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+function lockAddress(dir: string): string {
+  if (process.platform !== 'linux') return path.join(dir, 'mongod.sock');
+  const { dev, ino } = statSync(dir, { bigint: true });
+  return `\0tickwatch-mongod-lock/${String(dev)}/${String(ino)}`;
+}
+
+function bind(server: Server, address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** The pid the holder answers with; undefined when nobody answers. */
+function askOwner(address: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let answer = '';
+    const socket = connect(address);
+    socket.setTimeout(2000, () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('error', () => resolve(undefined));
+    socket.on('close', () => resolve(answer || undefined));
+  });
 }

@@ -91,12 +91,18 @@ export class Journal {
     });
   }
 
+  /**
+   * Writes and fsyncs what is queued, then closes the files. Rejects when any of that failed
+   * (or an earlier write did): the caller must learn that acknowledged changes may be missing.
+   */
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    await this.commit(true).catch(() => undefined);
+    let failure: unknown = this.#failure;
+    await this.commit(true).catch((error: unknown) => (failure ??= error));
     await this.#draining;
     for (const segment of this.#segments.splice(0))
-      await closeAsync(segment.fd).catch(() => undefined);
+      await closeAsync(segment.fd).catch((error: unknown) => (failure ??= error));
+    if (failure !== undefined) throw failure;
   }
 
   #drain(): void {

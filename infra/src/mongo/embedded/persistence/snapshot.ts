@@ -34,18 +34,22 @@ export function captureCatalog(catalog: Catalog): Capture {
   return { records, documents };
 }
 
-/** Writes `capture` as `file`, atomically (temporary file, fsync, rename, directory fsync). */
-export async function writeSnapshot(file: string, capture: Capture): Promise<void> {
+/**
+ * Writes `capture` as `file`, atomically (temporary file, fsync, rename, directory fsync), and
+ * returns its size in bytes.
+ */
+export async function writeSnapshot(file: string, capture: Capture): Promise<number> {
   const temporary = `${file}.tmp`;
   const handle = await open(temporary, 'w');
+  let total = 0;
   try {
-    await handle.write(encodeRecord({ snapshot: 1, createdAt: new Date() }));
-    let chunk: Buffer[] = [];
+    let chunk: Buffer[] = [encodeRecord({ snapshot: 1, createdAt: new Date() })];
     let chunkBytes = 0;
     for (const record of capture.records) {
       const frame = encodeRecord(record);
       chunk.push(frame);
       chunkBytes += frame.length;
+      total += frame.length;
       if (chunkBytes >= 1 << 20) {
         await handle.writev(chunk);
         chunk = [];
@@ -60,6 +64,7 @@ export async function writeSnapshot(file: string, capture: Capture): Promise<voi
   }
   await rename(temporary, file);
   await syncDirectory(path.dirname(file));
+  return total;
 }
 
 /** The change records stored in a snapshot; a snapshot without its end marker is corrupt. */

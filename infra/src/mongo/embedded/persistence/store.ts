@@ -1,13 +1,15 @@
 /**
  * Persistence for one data directory: recovery at start, the journal while running, and
- * compaction into a snapshot once the journal outgrows `compactAfterBytes`, so start-up time
- * follows the size of the data, not the length of its history.
+ * compaction into a snapshot once the journal's history outweighs the live data (more than
+ * HISTORY_RATIO times the last snapshot, past a small floor) or outgrows `compactAfterBytes`,
+ * so start-up time and memory follow the size of the data, not the length of its history: a
+ * small collection updated all day never leaves a long journal behind.
  *
  * Recovery: newest complete snapshot, then every journal from its generation on, in order. A
  * torn record at the end of a journal (a crash mid-append) is cut off with a warning; the
  * acknowledged changes before it are all there because replies wait for the journal write.
  */
-import { readFileSync, rmSync, truncateSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Catalog } from '../engine/catalog.ts';
 import type { ChangeRecord } from '../engine/change-log.ts';
@@ -32,17 +34,27 @@ export interface StoreOptions {
   readonly logger: Logger;
 }
 
-export function openStore(options: StoreOptions): Store {
+/** Journal bytes below which compacting by ratio is not worth a snapshot. */
+const RATIO_FLOOR_BYTES = 1 << 20;
+/** Compact once the journal holds this many times the bytes of the live data. */
+const HISTORY_RATIO = 2;
+
+export async function openStore(options: StoreOptions): Promise<Store> {
   const { dir, catalog, compactAfterBytes, logger } = options;
-  const unlock = lockDirectory(dir);
+  const unlock = await lockDirectory(dir);
   let generation: number;
   let replayedBytes: number;
+  /** Size of the live data as of the last snapshot (what the journal's history is weighed against). */
+  let liveBytes: number;
   try {
-    ({ generation, replayedBytes } = recover(dir, catalog, logger));
+    ({ generation, replayedBytes, liveBytes } = recover(dir, catalog, logger));
   } catch (error) {
-    unlock();
+    await unlock();
     throw error;
   }
+  const outweighs = (historyBytes: number) =>
+    historyBytes > compactAfterBytes ||
+    (historyBytes > RATIO_FLOOR_BYTES && historyBytes > HISTORY_RATIO * liveBytes);
   // Always start a fresh journal: never append after a file that recovery may have cut.
   generation++;
   const journal = new Journal(journalFile(dir, generation), logger);
@@ -60,7 +72,7 @@ export function openStore(options: StoreOptions): Store {
       journal.rotate(journalFile(dir, gen));
       const capture = captureCatalog(catalog);
       const started = performance.now();
-      await writeSnapshot(snapshotFile(dir, gen), capture);
+      liveBytes = await writeSnapshot(snapshotFile(dir, gen), capture);
       for (const old of readLayout(dir).journals.filter((g) => g < gen))
         rmSync(journalFile(dir, old), { force: true });
       for (const old of readLayout(dir).snapshots.filter((g) => g < gen))
@@ -69,6 +81,7 @@ export function openStore(options: StoreOptions): Store {
         {
           generation: gen,
           documents: capture.documents,
+          bytes: liveBytes,
           ms: Math.round(performance.now() - started),
         },
         'journal compacted into a snapshot',
@@ -82,10 +95,10 @@ export function openStore(options: StoreOptions): Store {
       }));
 
   const timer = setInterval(() => {
-    if (!closed && journal.currentBytes > compactAfterBytes) void compact();
+    if (!closed && outweighs(journal.currentBytes)) void compact();
   }, 1000);
   timer.unref();
-  if (replayedBytes > compactAfterBytes) void compact();
+  if (outweighs(replayedBytes)) void compact();
 
   return {
     get appended() {
@@ -101,8 +114,11 @@ export function openStore(options: StoreOptions): Store {
       closed = true;
       clearInterval(timer);
       await compacting;
-      await journal.close();
-      unlock();
+      try {
+        await journal.close();
+      } finally {
+        await unlock();
+      }
     },
   };
 }
@@ -111,13 +127,16 @@ function recover(
   dir: string,
   catalog: Catalog,
   logger: Logger,
-): { generation: number; replayedBytes: number } {
+): { generation: number; replayedBytes: number; liveBytes: number } {
   const layout = readLayout(dir);
   const snapshot = layout.snapshots[layout.snapshots.length - 1] ?? 0;
   const started = performance.now();
   let applied = 0;
+  let liveBytes = 0;
   if (snapshot > 0) {
-    for (const change of loadSnapshot(snapshotFile(dir, snapshot))) catalog.apply(change);
+    const file = snapshotFile(dir, snapshot);
+    liveBytes = statSync(file).size;
+    for (const change of loadSnapshot(file)) catalog.apply(change);
   }
   let replayedBytes = 0;
   for (const gen of layout.journals) {
@@ -149,5 +168,5 @@ function recover(
     },
     'embedded MongoDB data recovered',
   );
-  return { generation, replayedBytes };
+  return { generation, replayedBytes, liveBytes };
 }
