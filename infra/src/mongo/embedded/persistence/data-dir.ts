@@ -68,6 +68,7 @@ export async function lockDirectory(dir: string): Promise<() => Promise<void>> {
     } else {
       throw new Error(
         `data directory ${dir} is in use by ${owner ? `process ${owner}` : 'another server'}`,
+        { cause: error },
       );
     }
   }
@@ -76,7 +77,11 @@ export async function lockDirectory(dir: string): Promise<() => Promise<void>> {
   writeFileSync(pidFile, String(process.pid));
   return async () => {
     rmSync(pidFile, { force: true });
-    await new Promise<void>((resolve) => holder.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      holder.close(() => {
+        resolve();
+      });
+    });
   };
 }
 
@@ -102,8 +107,14 @@ function askOwner(address: string): Promise<string | undefined> {
     let answer = '';
     const socket = connect(address);
     socket.setTimeout(2000, () => socket.destroy());
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-    socket.on('error', () => resolve(undefined));
-    socket.on('close', () => resolve(answer || undefined));
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString();
+    });
+    socket.on('error', () => {
+      resolve(undefined);
+    });
+    socket.on('close', () => {
+      resolve(answer || undefined);
+    });
   });
 }

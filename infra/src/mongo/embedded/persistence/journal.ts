@@ -97,12 +97,14 @@ export class Journal {
    */
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    let failure: unknown = this.#failure;
-    await this.commit(true).catch((error: unknown) => (failure ??= error));
+    let failure: Error | undefined = this.#failure;
+    const keep = (error: unknown) => {
+      failure ??= error instanceof Error ? error : new Error(String(error));
+    };
+    await this.commit(true).catch(keep);
     await this.#draining;
-    for (const segment of this.#segments.splice(0))
-      await closeAsync(segment.fd).catch((error: unknown) => (failure ??= error));
-    if (failure !== undefined) throw failure;
+    for (const segment of this.#segments.splice(0)) await closeAsync(segment.fd).catch(keep);
+    if (failure) throw failure;
   }
 
   #drain(): void {
