@@ -12,11 +12,12 @@ import { createLogger } from '../infra/src/log.ts';
 import { startEmbeddedMongo } from '../infra/src/mongo/embedded/index.ts';
 import { metricsHandler } from '../infra/src/telemetry/metrics-endpoint.ts';
 
-const usage = `usage: npm run mongo:embedded -- [--port 27017] [--host 127.0.0.1] [--data DIR] [--ttl-sweep-ms 60000] [--metrics-port N]
+const usage = `usage: npm run mongo:embedded -- [--port 27017] [--host 127.0.0.1] [--data DIR] [--ttl-sweep-ms 60000] [--max-conns 10000] [--metrics-port N]
   --port          TCP port (default 27017; 0 picks a free one)
   --host          address to bind (default 127.0.0.1; the server has no authentication)
   --data          data directory (journal + snapshots); in memory when absent
   --ttl-sweep-ms  how often TTL indexes are swept (default 60000, as mongod)
+  --max-conns     open connections accepted at once (default 10000; mongod's --maxConns)
   --metrics-port  serve the server's metrics (tickwatch_mongo_*) on http://host:N/metrics`;
 
 const { values } = parseArgs({
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     data: { type: 'string' },
     'ttl-sweep-ms': { type: 'string', default: '60000' },
+    'max-conns': { type: 'string', default: '10000' },
     'metrics-port': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -41,7 +43,10 @@ const port = Number(values.port);
 const metricsPort =
   values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
 const ttlSweepIntervalMs = Number(values['ttl-sweep-ms']);
+const maxIncomingConnections = Number(values['max-conns']);
 if (
+  !Number.isInteger(maxIncomingConnections) ||
+  maxIncomingConnections < 1 ||
   !isPort(port) ||
   (metricsPort !== undefined && !isPort(metricsPort)) ||
   !Number.isInteger(ttlSweepIntervalMs) ||
@@ -57,6 +62,7 @@ const mongo = await startEmbeddedMongo({
   host: values.host,
   dataDir: values.data,
   ttlSweepIntervalMs,
+  maxIncomingConnections,
   logger,
 }).catch((error: unknown) => {
   // A busy port or a data directory in use: say so in one line, not a stack trace.

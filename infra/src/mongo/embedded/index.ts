@@ -18,6 +18,7 @@ import { CursorRegistry } from './query/cursor-registry.ts';
 import type { ServerState } from './commands/context.ts';
 import { inMemory, type Durability } from './server/durability.ts';
 import { listen } from './server/tcp-server.ts';
+import { InboundBudget } from './server/inbound-budget.ts';
 import { openStore, type Store } from './persistence/store.ts';
 import { startTtlSweeper } from './engine/ttl-sweeper.ts';
 import { protectAgainstRegexBacktracking } from './query/regex.ts';
@@ -37,6 +38,12 @@ export interface EmbeddedMongoOptions {
    * 64 MiB by default. It is compacted earlier once it holds twice the live data (past 1 MiB).
    */
   readonly compactAfterBytes?: number;
+  /** Open connections accepted at once; more are closed as they arrive (mongod: maxIncomingConnections). */
+  readonly maxIncomingConnections?: number;
+  /** A message must arrive whole within this many ms of its first byte; 30 s by default. */
+  readonly messageTimeoutMs?: number;
+  /** Bytes of incoming messages held at once across all connections; 256 MiB by default. */
+  readonly maxInboundBytes?: number;
   readonly logger?: Logger;
 }
 
@@ -62,6 +69,9 @@ export async function startEmbeddedMongo(
     dataDir,
     ttlSweepIntervalMs = 60_000,
     compactAfterBytes = 64 * 2 ** 20,
+    maxIncomingConnections = 10_000,
+    messageTimeoutMs = 30_000,
+    maxInboundBytes = 256 * 2 ** 20,
     logger = createLogger({ name: 'mongo-embedded' }),
   } = options;
   protectAgainstRegexBacktracking();
@@ -87,7 +97,14 @@ export async function startEmbeddedMongo(
   };
   let listening;
   try {
-    listening = await listen({ host, port, state, durability });
+    listening = await listen({
+      host,
+      port,
+      state,
+      durability,
+      limits: { budget: new InboundBudget(maxInboundBytes), messageTimeoutMs },
+      maxIncomingConnections,
+    });
   } catch (error) {
     await store?.close();
     throw error;

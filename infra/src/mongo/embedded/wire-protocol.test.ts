@@ -5,12 +5,13 @@
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { expect } from 'chai';
-import { BSON } from 'bson';
+import { BSON, type Document } from 'bson';
 import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { pollUntil } from '../../testing/poll-until.ts';
 import { Catalog } from './engine/catalog.ts';
 import { CursorRegistry } from './query/cursor-registry.ts';
+import { InboundBudget } from './server/inbound-budget.ts';
 import { listen } from './server/tcp-server.ts';
 import { startEmbeddedMongo, type EmbeddedMongo } from './index.ts';
 import { OpCode } from './wire/constants.ts';
@@ -158,6 +159,96 @@ describe('embedded MongoDB wire protocol', function () {
   });
 });
 
+describe('embedded MongoDB connection limits', function () {
+  const logs: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => logs.push(line) });
+  const servers: EmbeddedMongo[] = [];
+  const sockets: Socket[] = [];
+
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    for (const server of servers.splice(0)) await server.stop();
+    logs.length = 0;
+  });
+
+  async function start(options: Parameters<typeof startEmbeddedMongo>[0]): Promise<EmbeddedMongo> {
+    const server = await startEmbeddedMongo({ logger, ...options });
+    servers.push(server);
+    return server;
+  }
+
+  async function socketTo(server: EmbeddedMongo): Promise<Socket> {
+    const socket = await rawSocket(server);
+    sockets.push(socket);
+    return socket;
+  }
+
+  /** The reply to a ping sent on `socket` (proof the server accepted and serves it). */
+  async function ping(socket: Socket, pad = 0): Promise<Document> {
+    const replies: Buffer[] = [];
+    const onData = (chunk: Buffer) => replies.push(chunk);
+    socket.on('data', onData);
+    socket.write(opMsg({ ping: 1, ...(pad ? { pad: 'x'.repeat(pad) } : {}), $db: 'admin' }));
+    await pollUntil('a reply', () => {
+      const bytes = Buffer.concat(replies);
+      return bytes.length >= 4 && bytes.length >= bytes.readInt32LE(0);
+    });
+    socket.off('data', onData);
+    return BSON.deserialize(Buffer.concat(replies).subarray(21));
+  }
+
+  /** Announces a message of `length` bytes and sends only its first `sent` bytes. */
+  function halfMessage(socket: Socket, length: number, sent: number): void {
+    socket.write(frame(OpCode.OP_MSG, Buffer.alloc(sent - 16), length));
+  }
+
+  it('closes a connection whose message does not arrive whole in time, and serves others meanwhile', async () => {
+    const server = await start({ messageTimeoutMs: 300 });
+    const quiet = await socketTo(server);
+    const closed = closedByServer(quiet);
+    halfMessage(quiet, 47_000_000, 1_000_000);
+    expect(await ping(await socketTo(server))).to.deep.equal({ ok: 1 });
+    await closed;
+    expect(logs.join('\n')).to.match(
+      /message of 47000000 bytes not received whole within 300 ms \(1000000 bytes came\)/,
+    );
+  });
+
+  it('holds at most maxInboundBytes of incoming messages: the next big one waits, small ones go on', async () => {
+    const server = await start({ maxInboundBytes: 2 * 2 ** 20, messageTimeoutMs: 60_000 });
+    // Three quiet clients take 1.5 MiB of the 1.75 MiB big messages may hold.
+    for (let i = 0; i < 3; i++) halfMessage(await socketTo(server), 512 * 1024, 100_000);
+    const waiting = await socketTo(server);
+    const reply = ping(waiting, 512 * 1024 - 100);
+    // A small command is still answered while the big one waits for memory...
+    const other = await socketTo(server);
+    expect(await ping(other)).to.deep.equal({ ok: 1 });
+    expect(await ping(other)).to.deep.equal({ ok: 1 });
+    expect(waiting.bytesRead).to.equal(0);
+    // ...and the big one is read and answered once a quiet client lets go of its share.
+    (sockets[0] as Socket).destroy();
+    expect(await reply).to.deep.equal({ ok: 1 });
+  });
+
+  it('closes connections beyond maxIncomingConnections at once, and takes new ones when some leave', async () => {
+    const server = await start({ maxIncomingConnections: 3 });
+    const admitted = [await socketTo(server), await socketTo(server), await socketTo(server)];
+    for (const socket of admitted) expect(await ping(socket)).to.deep.equal({ ok: 1 });
+    await closedByServer(await socketTo(server));
+    expect(logs.join('\n')).to.match(/too many open connections \(maxIncomingConnections 3\)/);
+    (admitted[0] as Socket).destroy();
+    const later = await pollUntil('a connection admitted again', async () => {
+      const socket = await socketTo(server);
+      const outcome = await Promise.race([
+        ping(socket).then(() => socket),
+        once(socket, 'close').then(() => undefined),
+      ]);
+      return outcome;
+    });
+    expect(await ping(later)).to.deep.equal({ ok: 1 });
+  });
+});
+
 describe('embedded MongoDB durability ordering', () => {
   it('answers a write only after the journal has it, and a read without waiting', async () => {
     const catalog = new Catalog();
@@ -177,7 +268,14 @@ describe('embedded MongoDB durability ordering', () => {
       address: () => 'test',
       metrics: { scanned: 0, scannedObjects: 0 },
     };
-    const listening = await listen({ host: '127.0.0.1', port: 0, state, durability });
+    const listening = await listen({
+      host: '127.0.0.1',
+      port: 0,
+      state,
+      durability,
+      limits: { budget: new InboundBudget(2 ** 20), messageTimeoutMs: 30_000 },
+      maxIncomingConnections: 10,
+    });
     const client = await new MongoClient(`mongodb://127.0.0.1:${String(listening.port)}`).connect();
     try {
       let acknowledged = false;

@@ -1,10 +1,11 @@
 /**
- * The listening socket: accepts connections, numbers them (the `connectionId` in `hello`),
- * and on close stops accepting and drops every open connection.
+ * The listening socket: accepts connections up to `maxIncomingConnections` (beyond it a new
+ * connection is closed at once with a log line, as mongod does), numbers them (the
+ * `connectionId` in `hello`), and on close stops accepting and drops every open connection.
  */
 import { createServer, type Server } from 'node:net';
 import type { ServerState } from '../commands/context.ts';
-import { Connection } from './connection.ts';
+import { Connection, type ConnectionLimits } from './connection.ts';
 import type { Durability } from './durability.ts';
 
 export interface Listening {
@@ -19,14 +20,23 @@ export async function listen(options: {
   port: number;
   state: ServerState;
   durability: Durability;
+  limits: ConnectionLimits;
+  maxIncomingConnections: number;
 }): Promise<Listening> {
-  const { host, port, state, durability } = options;
+  const { host, port, state, durability, limits, maxIncomingConnections } = options;
   const open = new Set<Connection>();
   let nextId = 1;
   const server: Server = createServer((socket) => {
-    const connection = new Connection(socket, nextId++, state, durability);
+    const connection = new Connection(socket, nextId++, state, durability, limits);
     open.add(connection);
     socket.on('close', () => open.delete(connection));
+  });
+  server.maxConnections = maxIncomingConnections;
+  server.on('drop', (dropped) => {
+    state.logger.warn(
+      { remote: `${dropped?.remoteAddress ?? '?'}:${String(dropped?.remotePort ?? '?')}` },
+      `connection refused because there are too many open connections (maxIncomingConnections ${String(maxIncomingConnections)})`,
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -42,6 +42,11 @@ export class FrameSplitter {
     return this.#buffered;
   }
 
+  /** The announced length of the message being received, once its length field is in. */
+  get pendingLength(): number | undefined {
+    return this.#buffered >= 4 ? this.#peek(4).readInt32LE(0) : undefined;
+  }
+
   #peek(n: number): Buffer {
     const first = this.#chunks[0];
     if (first && first.length >= n) return first.subarray(0, n);
