@@ -261,9 +261,11 @@ describe('embedded MongoDB persistence', function () {
       Number(readFileSync(path.join(dir, 'mongod.lock'), 'utf8')),
     );
     process.kill(pid, 'SIGKILL');
-    await pollUntil('the killed server to be a zombie', () =>
-      /^State:\s+Z/m.test(readFileSync(`/proc/${String(pid)}/status`, 'utf8')),
-    );
+    // A zombie whose last thread is gone (the main thread turns zombie before the others end).
+    await pollUntil('the killed server to be a zombie', () => {
+      const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
+      return /^State:\s+Z/m.test(status) && /^Threads:\s+1$/m.test(status);
+    });
     const { client } = await start();
     expect(await client.db('app').command({ ping: 1 })).to.include({ ok: 1 });
   });
