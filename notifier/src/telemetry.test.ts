@@ -1,6 +1,6 @@
 /**
  * A delivery is a span in the alert's trace (channel, kind, attempt, outcome), the
- * notification.* event it causes continues that trace, and the alert latency histogram carries
+ * notification.* event it causes continues that trace (its publish span is the delivery's child), and the alert latency histogram carries
  * the trace as its exemplar.
  */
 import { processMetrics } from '@tickwatch/infra/telemetry';
@@ -45,8 +45,15 @@ describeOnMongoTargets('notifier: traces and metrics', (target) => {
       'tickwatch.delivery.attempt': 1,
       'tickwatch.delivery.outcome': 'sent',
     });
+    // notification.sent carries its publish span's context, a child of the delivery span.
     const traceparent = await pollUntil('its traceparent', () => h.traceparentOf(sent.id));
-    expect(traceparent).to.equal(`00-${TRACE_ID}-${span.spanContext().spanId}-01`);
+    const [, traceId, publishSpanId] = traceparent.split('-');
+    expect(traceId).to.equal(TRACE_ID);
+    const publish = await pollUntil('the publish span', () =>
+      tracing.spans().find((s) => s.spanContext().spanId === publishSpanId),
+    );
+    expect(publish.name).to.equal('publish tickwatch.notification.sent.v1');
+    expect(publish.parentSpanContext?.spanId).to.equal(span.spanContext().spanId);
 
     const exposition = await processMetrics.registry.metrics();
     const latency = exposition

@@ -13,6 +13,7 @@
 import type { EventType } from '@tickwatch/contracts';
 import { type Event } from '@tickwatch/contracts';
 import { withOutbox } from '@tickwatch/infra/messaging/outbox';
+import { currentTraceContext } from '@tickwatch/infra/telemetry';
 import type { AnyBulkWriteOperation, UpdateQuery } from 'mongoose';
 import { PartitionBook, type RuleCopy, type StoredTicker } from '../domain/partition-book.ts';
 import type { TickerBook } from '../domain/ticker-book.ts';
@@ -131,7 +132,8 @@ function tickerUpdate(
   return {
     updateOne: {
       filter: { _id: ticker.ticker, rev },
-      update: withOutbox(update, alerts.get(ticker.ticker) ?? []),
+      // The alert events continue the evaluation's trace (quote → alert → email).
+      update: withOutbox(update, alerts.get(ticker.ticker) ?? [], currentTraceContext()),
       // A ticker never written has rev 0: the upsert creates it, or fails on the duplicate
       // _id if another replica created it meanwhile.
       upsert: rev === 0,

@@ -24,6 +24,7 @@ import { errorMessage, isPermanent } from './errors.ts';
 import { DeadReason, inPlaceAttemptsSoFar } from './failure-policy.ts';
 import { deliveryContext, type BatchHandler } from './handlers.ts';
 import type { IncomingMessage } from './broker-channel.ts';
+import { tracedBatch } from './tracing.ts';
 
 export interface InPlaceRetryOptions {
   /** Handler runs per delivery before the DLQ (a batch, and then each message alone). */
@@ -138,7 +139,8 @@ async function runInPlace(
     });
     const started = performance.now();
     try {
-      await options.handler({ queue, items, attempt });
+      const headers = entries.map((entry) => entry.scope.message.headers);
+      await tracedBatch(queue, headers, attempt, () => options.handler({ queue, items, attempt }));
       return { kind: 'ok', durationMs: performance.now() - started };
     } catch (error) {
       const durationMs = performance.now() - started;

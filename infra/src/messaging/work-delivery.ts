@@ -9,6 +9,7 @@ import { dispatch } from './dispatch.ts';
 import { attemptsSoFar, decideAfterFailure, retryMessage } from './failure-policy.ts';
 import { deliveryContext, handlerFor, type Handlers } from './handlers.ts';
 import type { RetryTier } from './topology/model.ts';
+import { tracedProcess } from './tracing.ts';
 
 export async function handleWorkDelivery(
   scope: DeliveryScope,
@@ -23,7 +24,10 @@ export async function handleWorkDelivery(
 
   const started = performance.now();
   try {
-    await handler(event, deliveryContext(queue, message, attemptsBefore + 1));
+    const context = deliveryContext(queue, message, attemptsBefore + 1);
+    await tracedProcess(queue, event, message.headers, context.attempt, () =>
+      handler(event, context),
+    );
   } catch (error) {
     const durationMs = performance.now() - started;
     const decision = decideAfterFailure(attemptsBefore, error, retryTiers);

@@ -20,6 +20,8 @@ export interface ReceivedSpan {
   readonly scope: string;
   /** 0 unset, 1 ok, 2 error. */
   readonly status: number;
+  /** Span contexts this span links to (a batch's messages), as `<traceId>/<spanId>`. */
+  readonly links: readonly string[];
 }
 
 export interface OtlpReceiver {
@@ -46,6 +48,7 @@ interface OtlpExport {
         kind: number;
         attributes?: OtlpKeyValue[];
         status?: { code?: number };
+        links?: { traceId: string; spanId: string }[];
       }[];
     }[];
   }[];
@@ -97,6 +100,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
               resource,
               scope: scopeSpans.scope?.name ?? '',
               status: span.status?.code ?? 0,
+              links: (span.links ?? []).map((link) => `${link.traceId}/${link.spanId}`),
             });
           }
         }
