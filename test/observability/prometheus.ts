@@ -43,7 +43,11 @@ export async function startPrometheus(
   );
   let log = '';
   child.stderr.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve();
+    }),
+  );
   const url = `http://127.0.0.1:${String(port)}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -66,7 +70,9 @@ export async function startPrometheus(
   return {
     url,
     async api(endpoint, query) {
-      const response = await fetch(`${url}/api/v1/${endpoint}?${new URLSearchParams(query)}`);
+      const response = await fetch(
+        `${url}/api/v1/${endpoint}?${new URLSearchParams(query).toString()}`,
+      );
       const body = (await response.json()) as { status: string; data: unknown; error?: string };
       if (body.status !== 'success') throw new Error(`${endpoint}: ${body.error ?? ''}`);
       return body.data;
