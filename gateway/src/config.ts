@@ -79,6 +79,26 @@ export const settings = {
     'How long per-minute and daily price buckets are kept (TTL), days',
     { default: '90' },
   ),
+  LIVE_SUBSCRIPTIONS_PER_CONNECTION: setting(
+    env.int(1, 1_000),
+    'Subscriptions one graphql-ws connection may hold at once',
+    { default: '20' },
+  ),
+  LIVE_CONNECTIONS_PER_USER: setting(
+    env.int(1, 10_000),
+    'graphql-ws connections one user may hold on one gateway process',
+    { default: '10' },
+  ),
+  LIVE_CONNECTIONS_PER_IP: setting(
+    env.int(1, 1_000_000),
+    'graphql-ws connections from one client address per gateway process (see TRUST_PROXY)',
+    { default: '200' },
+  ),
+  LIVE_MAX_LAG_SECONDS: setting(
+    env.int(1, 3_600),
+    'A subscriber whose oldest unsent update is older than this is closed as slow (4008), seconds',
+    { default: '10' },
+  ),
 };
 
 export type GatewayConfig = ConfigOf<typeof settings>;

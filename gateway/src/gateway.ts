@@ -32,6 +32,8 @@ import { graphiqlRoutes } from './http/graphiql.ts';
 import { listenHttp, type HttpServer } from './http/server.ts';
 import { unsubscribeRouter } from './http/unsubscribe.ts';
 import { instanceId as processInstanceId, messagingMetrics } from '@tickwatch/infra/telemetry';
+import { createLiveHub } from './live/live-hub.ts';
+import { startLiveServer, type LiveLimits, type LiveServer } from './live/ws-server.ts';
 import { createInterestLeases } from './read/interest-leases.ts';
 import { startLiveFeed } from './read/live-feed.ts';
 import { createMarketMemory } from './read/market-memory.ts';
@@ -61,12 +63,16 @@ export interface GatewayOverrides {
   /** Market memory catch-up period, ms (default 10 000). */
   readonly catchUpIntervalMs?: number;
   readonly outboxSweepIntervalMs?: number;
+  /** Interest lease length, ms (default 10 minutes). */
+  readonly interestLeaseMs?: number;
+  readonly live?: Partial<LiveLimits>;
 }
 
 export interface Gateway {
   readonly http: HttpServer;
   readonly services: GatewayServices;
   readonly instanceId: string;
+  readonly live: LiveServer;
 }
 
 const TEST_NOTIFICATIONS_PER_HOUR = 10;
@@ -131,7 +137,20 @@ export async function startGateway(
     },
   });
 
-  const interest = createInterestLeases({ messaging, holder: `gateway:${instanceId}`, logger });
+  const interest = createInterestLeases({
+    messaging,
+    holder: `gateway:${instanceId}`,
+    logger,
+    ...(overrides.interestLeaseMs ? { leaseMs: overrides.interestLeaseMs } : {}),
+  });
+  const hub = createLiveHub({ interest, renewEveryMs: (overrides.interestLeaseMs ?? 600_000) / 4 });
+  context.add({
+    name: 'live-hub',
+    stop: () => {
+      hub.stop();
+      return Promise.resolve();
+    },
+  });
   const reads = createReadQueries({ models, memory, interest });
   const store = createUserStore({ users, relay, logger });
   const tombstones = context.add(createTombstones({ users, relay, logger }));
@@ -177,7 +196,15 @@ export async function startGateway(
       ),
   });
   context.add({ name: 'read-models', stop: () => projector.stop() });
-  const live = await startLiveFeed(messaging, { instanceId, memory });
+  const live = await startLiveFeed(messaging, {
+    instanceId,
+    memory,
+    listeners: [
+      (event) => {
+        hub.publish(event);
+      },
+    ],
+  });
   context.add({ name: 'live-feed', stop: () => live.stop() });
 
   // The registry is the process's and outlives this gateway (tests start several): the
@@ -208,6 +235,7 @@ export async function startGateway(
     reads,
     version: GATEWAY_VERSION,
     ready: () => messaging.ready() && mongo.ready?.() !== false,
+    live: hub,
     async testNotificationLimit(userId) {
       try {
         await testNotifications.consume(userId);
@@ -218,8 +246,9 @@ export async function startGateway(
       }
     },
   };
+  const schema = gatewaySchema();
   const apollo = createApollo({
-    schema: gatewaySchema(),
+    schema,
     logger,
     production,
     introspection: config.GRAPHQL_INTROSPECTION,
@@ -239,9 +268,31 @@ export async function startGateway(
   const http = context.add(
     await listenHttp({ app, apollo, host: config.GATEWAY_HOST, port: config.GATEWAY_PORT }),
   );
+  const wsServer = context.add(
+    startLiveServer({
+      server: http.server,
+      app,
+      schema,
+      tokens,
+      services,
+      production,
+      logger,
+      limits: {
+        subscriptionsPerConnection: config.LIVE_SUBSCRIPTIONS_PER_CONNECTION,
+        connectionsPerUser: config.LIVE_CONNECTIONS_PER_USER,
+        connectionsPerIp: config.LIVE_CONNECTIONS_PER_IP,
+        maxLagMs: config.LIVE_MAX_LAG_SECONDS * 1000,
+        maxPending: 1_000,
+        maxBufferedBytes: 1024 * 1024,
+        closeGraceMs: 2_000,
+        keepAliveMs: 12_000,
+        ...overrides.live,
+      },
+    }),
+  );
   logger.info(
     { url: `${http.url}/graphql`, publicUrl: config.PUBLIC_BASE_URL, instanceId },
     'GraphQL gateway listening',
   );
-  return { http, services, instanceId };
+  return { http, services, instanceId, live: wsServer };
 }

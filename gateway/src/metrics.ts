@@ -51,4 +51,34 @@ export const metrics = defineMetrics('gateway', {
       if (gaugeSources.outboxLagSeconds) g.set({}, await gaugeSources.outboxLagSeconds());
     },
   }),
+  liveConnections: gauge({
+    name: 'live_connections',
+    help: 'Open graphql-ws connections (subscriptions over WebSocket) of this process',
+  }),
+  liveSubscriptions: gauge({
+    name: 'live_subscriptions',
+    help: 'Active subscriptions of this process by field',
+    labels: ['field'],
+  }),
+  liveFannedOut: counter({
+    name: 'live_events_fanned_out_total',
+    help: 'Broker events of the live queue fanned out to subscribers, by event type',
+    labels: ['type'],
+  }),
+  liveMessages: counter({
+    name: 'live_messages_total',
+    help: 'Subscription updates by outcome (queued; coalesced: replaced an unsent one; dropped: unsent when its connection closed)',
+    labels: ['outcome'],
+    initial: [{ outcome: 'queued' }, { outcome: 'coalesced' }, { outcome: 'dropped' }],
+  }),
+  liveCloses: counter({
+    name: 'live_connection_closes_total',
+    help: 'graphql-ws connections the gateway closed, by reason (slow_client, token_expired, limit, shutdown)',
+    labels: ['reason'],
+  }),
+  liveFanOutDuration: histogram({
+    name: 'live_fanout_duration_seconds',
+    help: 'Time to queue one broker event for all of its subscribers',
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05],
+  }),
 });

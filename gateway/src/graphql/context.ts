@@ -1,9 +1,10 @@
 /**
  * Each operation's context: who is calling (from the access token, verified without a database
  * round trip), from where, and the services resolvers use. Built the same way for an HTTP
- * request and, in issue 13, a graphql-ws connection (`connection_init` payload).
+ * request and a graphql-ws connection (the token in the `connection_init` payload).
  */
 import { AccessTokenError, type AccessTokens, type Viewer } from '../auth/access-tokens.ts';
+import type { LiveHub, LiveSubscriber } from '../live/live-hub.ts';
 import type { ReadQueries } from '../read/read-queries.ts';
 import type { Accounts } from '../users/accounts.ts';
 import type { UserDocument } from '../users/user-model.ts';
@@ -17,6 +18,7 @@ export interface GatewayServices {
   readonly testNotificationLimit: (userId: string) => Promise<void>;
   readonly ready: () => boolean;
   readonly version: string;
+  readonly live: LiveHub;
 }
 
 export interface GatewayContext {
@@ -26,6 +28,8 @@ export interface GatewayContext {
   /** The client's address (express `req.ip`, honouring TRUST_PROXY). */
   readonly ip: string;
   readonly services: GatewayServices;
+  /** The graphql-ws connection an operation arrived on (none over HTTP). */
+  readonly connection?: LiveSubscriber;
 }
 
 /** Resolves the viewer of a bearer token; a bad token is not an error until a resolver needs one. */

@@ -1,7 +1,8 @@
 /**
  * Interest leases (DESIGN.md §1): a valid ticker that no rule or watch names is collected only
  * while someone holds a lease on it. `quote(ticker)` takes one when it has no price to show, so
- * the next poll collects it; live subscriptions (issue 13) renew theirs while subscribed. A
+ * the next poll collects it (a short lease: one look); live subscriptions renew theirs while
+ * subscribed (live/live-hub.ts). A
  * lease is an event (`interest.renewed`) that expires on its own: a crashed gateway leaks
  * nothing. Bounded: one publish per ticker per half lease, and at most `maxTickers` tickers.
  */
@@ -11,8 +12,11 @@ import type { Messaging } from '@tickwatch/infra/messaging';
 import { EVENT_SOURCE } from '../users/user-store.ts';
 
 export interface InterestLeases {
-  /** Takes or renews this process's lease on `ticker`; never throws, never waits. */
-  request(ticker: string): void;
+  /**
+   * Takes or renews this process's lease on `ticker` for `leaseMs` (default: the lease of a
+   * subscription); never shortens one held, never throws, never waits.
+   */
+  request(ticker: string, leaseMs?: number): void;
   readonly held: number;
 }
 
@@ -32,15 +36,15 @@ export function createInterestLeases(options: {
   };
 
   return {
-    request(ticker) {
+    request(ticker, length = leaseMs) {
       const now = Date.now();
       const expiry = expiries.get(ticker);
-      if (expiry !== undefined && expiry - now > leaseMs / 2) return;
+      if (expiry !== undefined && expiry - now > length / 2) return;
       if (expiry === undefined && expiries.size >= maxTickers) {
         forget(now);
         if (expiries.size >= maxTickers) return;
       }
-      const expiresAt = now + leaseMs;
+      const expiresAt = Math.max(expiry ?? 0, now + length);
       expiries.set(ticker, expiresAt);
       const event = createEvent(
         EventType.interestRenewed,

@@ -23,10 +23,10 @@ import type {
 } from './models.ts';
 
 type PriceEvent = Event<typeof EventType.priceUpdated>;
-type AverageEvent = Event<typeof EventType.averageUpdated>;
-type AlertEvent = Event<typeof EventType.alertTriggered>;
+export type AverageEvent = Event<typeof EventType.averageUpdated>;
+export type AlertEvent = Event<typeof EventType.alertTriggered>;
 type RejectedEvent = Event<typeof EventType.tickerRejected>;
-type DeliveryEvent =
+export type DeliveryEvent =
   Event<typeof EventType.notificationSent> | Event<typeof EventType.notificationFailed>;
 
 export interface ProjectionSettings {
@@ -135,24 +135,28 @@ export async function projectAverages(
   );
 }
 
+/** An alert as the read model stores it (also what `alertTriggered` pushes). */
+export function alertRow(event: AlertEvent): AlertRow {
+  const { alertId, marketTime, quotePublishedAt, triggeredAt, ...rest } = event.data;
+  return {
+    _id: alertId,
+    ...rest,
+    condition: rest.condition,
+    marketTime: new Date(marketTime),
+    quotePublishedAt: new Date(quotePublishedAt),
+    triggeredAt: new Date(triggeredAt),
+  };
+}
+
 export async function projectAlerts(
   models: ReadModels,
   events: readonly AlertEvent[],
 ): Promise<void> {
   await bulkWriteIdempotent(
     models.alerts,
-    events.map((event): AnyBulkWriteOperation<AlertRow> => {
-      const { alertId, marketTime, quotePublishedAt, triggeredAt, ...rest } = event.data;
-      const row: AlertRow = {
-        _id: alertId,
-        ...rest,
-        condition: rest.condition,
-        marketTime: new Date(marketTime),
-        quotePublishedAt: new Date(quotePublishedAt),
-        triggeredAt: new Date(triggeredAt),
-      };
-      return { insertOne: { document: row } };
-    }),
+    events.map((event): AnyBulkWriteOperation<AlertRow> => ({
+      insertOne: { document: alertRow(event) },
+    })),
   );
 }
 
@@ -179,7 +183,8 @@ export async function projectRejections(
   );
 }
 
-function deliveryRow(event: DeliveryEvent): Omit<NotificationRow, '_id' | 'firstSeenAt'> {
+/** A delivery's state after `event` (also what `notificationUpdated` pushes, with its id). */
+export function deliveryRow(event: DeliveryEvent): Omit<NotificationRow, '_id' | 'firstSeenAt'> {
   const sent = event.type === 'tickwatch.notification.sent.v1';
   const { data } = event;
   const failed = 'code' in data ? data : null;

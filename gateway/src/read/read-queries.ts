@@ -42,6 +42,8 @@ export interface Page<T> {
 }
 
 export const MAX_QUOTES = 50;
+/** A quote asked for once keeps its ticker collected this long (subscriptions renew theirs). */
+export const QUOTE_LEASE_MS = 120_000;
 export const MAX_PAGE = 100;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -155,7 +157,7 @@ export function createReadQueries(options: {
     const known = memory.quote(ticker);
     if (known) return { ticker, status: 'AVAILABLE', quote: known };
     if (memory.isRejected(ticker)) return { ticker, status: 'UNKNOWN_TICKER', quote: null };
-    interest.request(ticker);
+    interest.request(ticker, QUOTE_LEASE_MS);
     return { ticker, status: 'PENDING', quote: null };
   };
 

@@ -40,6 +40,8 @@ export interface Observed {
 
 export interface TestGateway {
   readonly url: string;
+  /** The operations server (`/metrics`, health). */
+  readonly opsUrl: string;
   readonly gateway: Gateway;
   readonly config: GatewayConfig;
   readonly vhost: TestVhost;
@@ -66,6 +68,8 @@ export interface TestGateway {
     filter: (event: TickwatchEvent) => boolean,
     description?: string,
   ): Promise<Observed>;
+  /** Stops the gateway and starts it again on the same port, database and vhost. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -134,29 +138,31 @@ export async function startTestGateway(
   );
 
   let gateway: Gateway | undefined;
-  const service: RunningService = await startService({
-    name: 'gateway',
-    port: 0,
-    logger: silent,
-    start: async (context) => {
-      gateway = await startGateway(context, config, {
-        dbName,
-        topology: testTopology(),
-        messaging: {
-          heartbeatSeconds: 1,
-          connectTimeoutMs: 3_000,
-          reconnect: { initialMs: 50, maxMs: 500 },
-          publishTimeoutMs: 5_000,
-          shutdownTimeoutMs: 3_000,
-        },
-        outboxSweepIntervalMs: 200,
-        catchUpIntervalMs: 200,
-        ...options.overrides,
-      });
-    },
-  });
+  const launch = (gatewayConfig: GatewayConfig): Promise<RunningService> =>
+    startService({
+      name: 'gateway',
+      port: 0,
+      logger: silent,
+      start: async (context) => {
+        gateway = await startGateway(context, gatewayConfig, {
+          dbName,
+          topology: testTopology(),
+          messaging: {
+            heartbeatSeconds: 1,
+            connectTimeoutMs: 3_000,
+            reconnect: { initialMs: 50, maxMs: 500 },
+            publishTimeoutMs: 5_000,
+            shutdownTimeoutMs: 3_000,
+          },
+          outboxSweepIntervalMs: 200,
+          catchUpIntervalMs: 200,
+          ...options.overrides,
+        });
+      },
+    });
+  let service = await launch(config);
   if (!gateway) throw new Error('gateway did not start');
-  const started = gateway;
+  let started: Gateway = gateway;
   const url = started.http.url;
   const db = await mongoose.createConnection(mongo.uri, { dbName }).asPromise();
 
@@ -184,7 +190,12 @@ export async function startTestGateway(
 
   return {
     url,
-    gateway: started,
+    get opsUrl() {
+      return `http://127.0.0.1:${service.port}`;
+    },
+    get gateway() {
+      return started;
+    },
     config,
     vhost,
     proxy,
@@ -209,6 +220,12 @@ export async function startTestGateway(
         throw new Error(`register failed: ${JSON.stringify(result.errors)}`);
       const { accessToken, refreshToken, user } = result.data.register;
       return { id: user.id, email, password: TEST_PASSWORD, accessToken, refreshToken };
+    },
+    async restart() {
+      await service.stop('restart');
+      service = await launch({ ...config, GATEWAY_PORT: started.http.port });
+      if (!gateway) throw new Error('gateway did not start');
+      started = gateway;
     },
     async stop() {
       await service.stop('test over');
