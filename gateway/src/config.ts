@@ -79,7 +79,7 @@ export const settings = {
     'How long per-minute and daily price buckets are kept (TTL), days',
     { default: '90' },
   ),
-  LIVE_SUBSCRIPTIONS_PER_CONNECTION: setting(
+  LIVE_MAX_SUBSCRIPTIONS: setting(
     env.int(1, 1_000),
     'Subscriptions one graphql-ws connection may hold at once',
     { default: '20' },

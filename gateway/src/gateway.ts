@@ -278,7 +278,7 @@ export async function startGateway(
       production,
       logger,
       limits: {
-        subscriptionsPerConnection: config.LIVE_SUBSCRIPTIONS_PER_CONNECTION,
+        subscriptionsPerConnection: config.LIVE_MAX_SUBSCRIPTIONS,
         connectionsPerUser: config.LIVE_CONNECTIONS_PER_USER,
         connectionsPerIp: config.LIVE_CONNECTIONS_PER_IP,
         maxLagMs: config.LIVE_MAX_LAG_SECONDS * 1000,

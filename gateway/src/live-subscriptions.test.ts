@@ -99,7 +99,7 @@ describe('live subscriptions (graphql-ws on /graphql, real broker)', function ()
     gw = await startTestGateway({
       env: {
         LIVE_CONNECTIONS_PER_USER: '3',
-        LIVE_SUBSCRIPTIONS_PER_CONNECTION: String(SUBSCRIPTIONS_PER_CONNECTION),
+        LIVE_MAX_SUBSCRIPTIONS: String(SUBSCRIPTIONS_PER_CONNECTION),
         LIVE_MAX_LAG_SECONDS: '2',
       },
       // The slow client must be able to read its close frame once it reads again.

@@ -67,7 +67,7 @@ export const metrics = defineMetrics('gateway', {
   }),
   liveMessages: counter({
     name: 'live_messages_total',
-    help: 'Subscription updates by outcome (queued; coalesced: replaced an unsent one; dropped: unsent when its connection closed)',
+    help: 'Subscription updates: queued, coalesced (replaced an unsent one), dropped (unsent at close)',
     labels: ['outcome'],
     initial: [{ outcome: 'queued' }, { outcome: 'coalesced' }, { outcome: 'dropped' }],
   }),
