@@ -20,6 +20,14 @@ export interface PublishProperties {
   readonly headers?: Headers;
 }
 
+/** A message to publish: where to, its body and properties. */
+export interface OutgoingMessage {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly content: Buffer;
+  readonly properties: PublishProperties;
+}
+
 export type ConfirmOutcome = 'ack' | 'nack' | 'closed';
 
 /**

@@ -19,10 +19,11 @@ import type { BrokerChannel, IncomingMessage } from './broker-channel.ts';
 import type { Session, SessionComponent } from './connection.ts';
 import { IdleWaiters, settledWithin, sleep } from './deadline.ts';
 import { giveBack } from './delivery-outcomes.ts';
-import { deliveryScope, type SubscriptionScope } from './delivery-scope.ts';
+import { deliveryScope, type DeliveryScope, type SubscriptionScope } from './delivery-scope.ts';
 import { errorMessage } from './errors.ts';
 import type { Handlers } from './handlers.ts';
 import { handleLiveDelivery } from './live-delivery.ts';
+import { traceProcessing } from './tracing.ts';
 import type { MessagingObserver } from './observer.ts';
 import { handleOrderedBatch, type OrderedBatchOptions } from './ordered-batch.ts';
 import type { Publisher } from './publisher.ts';
@@ -103,20 +104,28 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         maxBatch: delivery.maxBatch,
         released: scope.released,
         run: (batch) =>
-          track(handleOrderedBatch(scope, batch, delivery), (error) => {
-            scope.giveBack(batch[0] as IncomingMessage, error);
-          }),
+          track(
+            traceProcessing(queue.name, batch, (span) =>
+              handleOrderedBatch(scope, batch, delivery, span),
+            ),
+            (error) => {
+              scope.giveBack(batch[0] as IncomingMessage, error);
+            },
+          ),
       });
     }
     const { handlers } = delivery;
     return (message) => {
-      const single = deliveryScope(scope, message);
-      const work =
-        queue.role === 'live'
+      let single: DeliveryScope | undefined;
+      const work = traceProcessing(queue.name, [message], (span) => {
+        single = deliveryScope(scope, message, span);
+        return queue.role === 'live'
           ? handleLiveDelivery(single, handlers)
           : handleWorkDelivery(single, handlers, retryTiers);
+      });
       void track(work, (error) => {
-        giveBack(single, message.type ?? 'unknown', error);
+        if (single) giveBack(single, message.type ?? 'unknown', error);
+        else scope.giveBack(message, error);
       });
     };
   };

@@ -4,6 +4,7 @@
  * every instant at least one copy exists in the broker.
  */
 import type { DeliveryScope } from './delivery-scope.ts';
+import { stampedWithActiveTrace } from './tracing.ts';
 import { deadLetterMessage, type DeadLetterCause } from './failure-policy.ts';
 import type { ConsumeOutcome } from './observer.ts';
 import type { OutgoingMessage } from './publisher.ts';
@@ -17,12 +18,9 @@ export function ack(
 ): void {
   scope.settled = true;
   const acked = scope.channel.ack(scope.message.deliveryTag);
-  scope.observer.consumed({
-    queue: scope.queue,
-    type,
-    outcome: acked ? outcome : 'requeue',
-    durationMs,
-  });
+  const settled = acked ? outcome : 'requeue';
+  scope.span.outcome(settled);
+  scope.observer.consumed({ queue: scope.queue, type, outcome: settled, durationMs });
 }
 
 /** Gives the delivery back to the broker (see SubscriptionScope.giveBack) and reports it. */
@@ -30,6 +28,7 @@ export function giveBack(scope: DeliveryScope, type: string, reason: Error): voi
   if (scope.settled) return;
   scope.settled = true;
   scope.giveBack(scope.message, reason);
+  scope.span.outcome('requeue');
   scope.observer.consumed({ queue: scope.queue, type, outcome: 'requeue', durationMs: 0 });
 }
 
@@ -47,7 +46,7 @@ export async function forward(
 ): Promise<void> {
   try {
     // Not buffered: if the connection dies, this delivery dies with it and comes back anyway.
-    await scope.publish(copy, { buffer: false });
+    await scope.publish(stampedWithActiveTrace(copy), { buffer: false });
   } catch (error) {
     scope.logger.error(
       { err: error, messageId: scope.message.messageId, to: copy.exchange },

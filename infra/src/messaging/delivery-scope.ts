@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../log.ts';
 import type { BrokerChannel, IncomingMessage } from './broker-channel.ts';
+import type { ProcessSpan } from './tracing.ts';
 import type { MessagingObserver } from './observer.ts';
 import type { OutgoingMessage, PublishCallOptions } from './publisher.ts';
 
@@ -30,12 +31,15 @@ export interface SubscriptionScope {
 /** One delivery and whether it has been settled (acked, nacked, or given back). */
 export interface DeliveryScope extends SubscriptionScope {
   readonly message: IncomingMessage;
+  /** The process span it is handled in (its own, or its ordered batch's). */
+  readonly span: ProcessSpan;
   settled: boolean;
 }
 
 export function deliveryScope(
   subscription: SubscriptionScope,
   message: IncomingMessage,
+  span: ProcessSpan,
 ): DeliveryScope {
-  return { ...subscription, message, settled: false };
+  return { ...subscription, message, span, settled: false };
 }

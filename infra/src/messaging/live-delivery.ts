@@ -29,6 +29,7 @@ export async function handleLiveDelivery(scope: DeliveryScope, handlers: Handler
     await handler(decoded.event, deliveryContext(scope.queue, message, 1));
     ack(scope, decoded.event.type, 'ack', performance.now() - started);
   } catch (error) {
+    scope.span.failed(error);
     logger.warn({ err: error, eventId: decoded.event.id }, 'live handler failed; message dropped');
     ack(scope, decoded.event.type, 'dropped', performance.now() - started);
   }

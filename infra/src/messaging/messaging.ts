@@ -28,7 +28,6 @@ import {
   type WhenBlocked,
 } from './publisher.ts';
 import { findQueue, type Topology } from './topology/model.ts';
-import { tracedPublish } from './tracing.ts';
 import { tickwatchTopology } from './topology/tickwatch.ts';
 
 export interface MessagingOptions {
@@ -306,11 +305,11 @@ export function createMessaging(options: MessagingOptions): Messaging {
         // A validation error becomes a rejection, like every other publish failure.
         return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
-      return tracedPublish(message, (traced) => publisher.publish(traced, publishOptions));
+      return publisher.publish(message, publishOptions);
     },
 
     publishMessage(message, callOptions) {
-      return tracedPublish(message, (traced) => publisher.publish(traced, callOptions));
+      return publisher.publish(message, callOptions);
     },
 
     async consume(queueName, handlers, { prefetch = 10 } = {}) {

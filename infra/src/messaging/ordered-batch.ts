@@ -23,8 +23,8 @@ import { dispatch } from './dispatch.ts';
 import { errorMessage, isPermanent } from './errors.ts';
 import { DeadReason, inPlaceAttemptsSoFar } from './failure-policy.ts';
 import { deliveryContext, type BatchHandler } from './handlers.ts';
+import type { ProcessSpan } from './tracing.ts';
 import type { IncomingMessage } from './broker-channel.ts';
-import { tracedBatch } from './tracing.ts';
 
 export interface InPlaceRetryOptions {
   /** Handler runs per delivery before the DLQ (a batch, and then each message alone). */
@@ -61,12 +61,13 @@ export async function handleOrderedBatch(
   subscription: SubscriptionScope,
   messages: readonly IncomingMessage[],
   options: OrderedBatchOptions,
+  span: ProcessSpan,
 ): Promise<void> {
   const takes = (event: TickwatchEvent): true | undefined =>
     options.types.has(event.type) ? true : undefined;
   let pending: Entry[] = [];
   for (const message of messages) {
-    const scope = deliveryScope(subscription, message);
+    const scope = deliveryScope(subscription, message, span);
     const before = inPlaceAttemptsSoFar(message);
     const dispatched = dispatch(scope, takes, before);
     if (dispatched.ok) pending.push({ scope, event: dispatched.event, before, runs: 0 });
@@ -137,13 +138,15 @@ async function runInPlace(
       const context = deliveryContext(queue, entry.scope.message, entry.before + entry.runs);
       return { event: entry.event, context };
     });
+    const span = entries[0]?.scope.span;
+    span?.attempt(Math.max(...items.map((item) => item.context.attempt)));
     const started = performance.now();
     try {
-      const headers = entries.map((entry) => entry.scope.message.headers);
-      await tracedBatch(queue, headers, attempt, () => options.handler({ queue, items, attempt }));
+      await options.handler({ queue, items, attempt });
       return { kind: 'ok', durationMs: performance.now() - started };
     } catch (error) {
       const durationMs = performance.now() - started;
+      span?.failed(error);
       if (isPermanent(error) || attempt >= budget) return { kind: 'failed', error, durationMs };
       for (const { event } of entries) {
         observer.consumed({ queue, type: event.type, outcome: 'retry', durationMs });
@@ -170,6 +173,7 @@ function ackAll(subscription: SubscriptionScope, entries: readonly Entry[], dura
   const last = entries.at(-1);
   if (!last) return;
   const acked = subscription.channel.ack(last.scope.message.deliveryTag, true);
+  last.scope.span.outcome(acked ? 'ack' : 'requeue');
   for (const { scope, event } of entries) {
     scope.settled = true;
     subscription.observer.consumed({
@@ -183,6 +187,7 @@ function ackAll(subscription: SubscriptionScope, entries: readonly Entry[], dura
 
 /** The channel is gone or closing: the broker gives these back, in order, when it closes. */
 function leaveUnacked(subscription: SubscriptionScope, entries: readonly Entry[]): void {
+  entries[0]?.scope.span.outcome('requeue');
   for (const { scope, event } of entries) {
     scope.settled = true;
     subscription.observer.consumed({

@@ -24,21 +24,17 @@ import {
   ChannelClosedError,
   type BrokerChannel,
   type ConfirmOutcome,
-  type PublishProperties,
+  type OutgoingMessage,
   type ReturnedMessage,
 } from './broker-channel.ts';
 import type { Session, SessionComponent } from './connection.ts';
 import { IdleWaiters, settledWithin } from './deadline.ts';
 import { errorMessage, MessagingError, MessagingErrorCode, UnroutableError } from './errors.ts';
 import { Fifo } from './fifo.ts';
+import { tracedPublish } from './tracing.ts';
 import type { MessagingObserver } from './observer.ts';
 
-export interface OutgoingMessage {
-  readonly exchange: string;
-  readonly routingKey: string;
-  readonly content: Buffer;
-  readonly properties: PublishProperties;
-}
+export type { OutgoingMessage } from './broker-channel.ts';
 
 export interface PublishCallOptions {
   /**
@@ -277,52 +273,57 @@ export function createPublisher(options: PublisherOptions): Publisher {
   const reject = (code: MessagingErrorCode, message: string): Promise<void> =>
     Promise.reject(new MessagingError(code, message));
 
+  /** Queues a publish (traced by `publish`); resolves on the confirm. */
+  const enqueue = (
+    message: OutgoingMessage,
+    { buffer = true, whenBlocked = options.whenBlocked }: PublishCallOptions = {},
+  ): Promise<void> => {
+    const { exchange, routingKey } = message;
+    if (!accepting) {
+      return reject(MessagingErrorCode.closed, `publisher closed: not publishing "${routingKey}"`);
+    }
+    if (!buffer && !channel) {
+      return reject(
+        MessagingErrorCode.notConnected,
+        `not connected: cannot publish "${routingKey}" to "${exchange}" now`,
+      );
+    }
+    if (blockedReason !== undefined && whenBlocked === 'fail') {
+      return Promise.reject(blockedError(routingKey));
+    }
+    if (queued >= maxBuffered) {
+      return reject(
+        MessagingErrorCode.bufferFull,
+        `publish buffer full (${maxBuffered} waiting${channel ? '' : ', disconnected'}): "${routingKey}" not accepted`,
+      );
+    }
+    return new Promise<void>((resolve, rejectPublish) => {
+      const pending: Pending = {
+        message,
+        buffer,
+        failWhenBlocked: whenBlocked === 'fail',
+        resolve,
+        reject: rejectPublish,
+        deadline: performance.now() + publishTimeoutMs,
+        state: 'queued',
+        generation: -1,
+      };
+      deadlines.push(pending);
+      sweeper ??= setInterval(sweep, sweepEveryMs);
+      queue.push(pending);
+      queued += 1;
+      pump();
+    });
+  };
+
   return {
     name: 'publisher',
     get pending() {
       return queued + inFlight.size;
     },
 
-    publish(message, { buffer = true, whenBlocked = options.whenBlocked } = {}) {
-      const { exchange, routingKey } = message;
-      if (!accepting) {
-        return reject(
-          MessagingErrorCode.closed,
-          `publisher closed: not publishing "${routingKey}"`,
-        );
-      }
-      if (!buffer && !channel) {
-        return reject(
-          MessagingErrorCode.notConnected,
-          `not connected: cannot publish "${routingKey}" to "${exchange}" now`,
-        );
-      }
-      if (blockedReason !== undefined && whenBlocked === 'fail') {
-        return Promise.reject(blockedError(routingKey));
-      }
-      if (queued >= maxBuffered) {
-        return reject(
-          MessagingErrorCode.bufferFull,
-          `publish buffer full (${maxBuffered} waiting${channel ? '' : ', disconnected'}): "${routingKey}" not accepted`,
-        );
-      }
-      return new Promise<void>((resolve, rejectPublish) => {
-        const pending: Pending = {
-          message,
-          buffer,
-          failWhenBlocked: whenBlocked === 'fail',
-          resolve,
-          reject: rejectPublish,
-          deadline: performance.now() + publishTimeoutMs,
-          state: 'queued',
-          generation: -1,
-        };
-        deadlines.push(pending);
-        sweeper ??= setInterval(sweep, sweepEveryMs);
-        queue.push(pending);
-        queued += 1;
-        pump();
-      });
+    publish(message, callOptions) {
+      return tracedPublish(message, (traced) => enqueue(traced, callOptions));
     },
 
     async attach(session: Session) {

@@ -1,124 +1,208 @@
 /**
- * The messaging layer's spans, so one trace follows an event from its publisher through every
- * consumer (amqplib is not instrumented: these are the messaging spans).
+ * The messaging layer's spans (OpenTelemetry messaging semantic conventions; amqplib is not
+ * instrumented): a PRODUCER span per publish (`publish <event type>`), ended by the confirm, whose context travels in the message's
+ * `traceparent`/`tracestate` headers; a CONSUMER span per delivery (or per ordered batch)
+ * that continues the producer's trace and is active while the handler runs, so the handler's
+ * own spans and log lines belong to it. Names and attributes are listed in README.md here
+ * ("Tracing"); other suites (the cross-service trace test) rely on them.
  *
- * - publish: a PRODUCER span around each confirmed publish (`publish <event type>`), its context
- *   sent as the message's `traceparent`. Its parent is the trace context already in the headers
- *   (an outbox entry's, stored with the state change; a DLQ message's on replay), else the
- *   active span: the collector's fetch, the gateway's mutation.
- * - process: a CONSUMER span around each handler run (`process <queue>`), a child of the
- *   message's context; a retried copy keeps its headers, so every attempt is a child of the same
- *   publish. An ordered batch has one span for the handler run, a child of its first message's
- *   context, with a link to each message's (semantic conventions for batch receiving).
+ * Whose context a publish continues: the one the message carries, if any (an outbox entry
+ * stored its command's; a DLQ replay keeps the dead letter's), else the active one. Retry and
+ * dead-letter copies are stamped with their failed process span first (`stampedWithActiveTrace`),
+ * so a retried message's trace reads publish → process (failed) → publish retry → process.
  *
- * Without an SDK registered (tests, tools) the spans are no-ops and no header is added.
+ * Without a tracer provider (no SDK, OTEL_SDK_DISABLED, tests) every span is non-recording:
+ * nothing is extracted, injected or allocated beyond the no-op span.
  */
-import { HEADERS, type TickwatchEvent } from '@tickwatch/contracts';
+import { HEADERS } from '@tickwatch/contracts';
 import {
   context,
   propagation,
   ROOT_CONTEXT,
+  SpanStatusCode,
   trace,
+  type Context,
   type Link,
-  type SpanOptions,
+  type Span,
 } from '@opentelemetry/api';
-import { getTracer, SpanKind, withSpan } from '../telemetry/spans.ts';
-import type { Headers } from './broker-channel.ts';
-import type { OutgoingMessage } from './publisher.ts';
+import { currentTraceContext } from '../telemetry/trace-context.ts';
+import { getTracer, markFailed, SpanKind } from '../telemetry/spans.ts';
+import type { Headers, IncomingMessage, OutgoingMessage } from './broker-channel.ts';
+import { errorMessage } from './errors.ts';
+import type { ConsumeOutcome } from './observer.ts';
+
+// Incubating semantic-convention names, copied as OpenTelemetry advises (they may still change).
+const MESSAGING_SYSTEM = 'messaging.system';
+const MESSAGING_OPERATION_TYPE = 'messaging.operation.type';
+const MESSAGING_OPERATION_NAME = 'messaging.operation.name';
+const MESSAGING_DESTINATION_NAME = 'messaging.destination.name';
+const MESSAGING_ROUTING_KEY = 'messaging.rabbitmq.destination.routing_key';
+const MESSAGING_DELIVERY_TAG = 'messaging.rabbitmq.message.delivery_tag';
+const MESSAGING_MESSAGE_ID = 'messaging.message.id';
+const MESSAGING_BODY_SIZE = 'messaging.message.body.size';
+const MESSAGING_BATCH_COUNT = 'messaging.batch.message_count';
+const CLOUDEVENTS_TYPE = 'cloudevents.event_type';
+/** Ours: handler attempts including this one (retry tiers, in-place retries, redeliveries). */
+export const ATTEMPT_ATTRIBUTE = 'tickwatch.delivery.attempt';
+/** Ours: what became of the delivery (ack, retry, dead-letter, requeue, dropped). */
+export const OUTCOME_ATTRIBUTE = 'tickwatch.delivery.outcome';
 
 const tracer = getTracer('messaging');
 
-const carrier = (headers: Headers | undefined): Record<string, string> => {
-  const found: Record<string, string> = {};
-  for (const name of [HEADERS.traceparent, HEADERS.tracestate]) {
-    const value = headers?.[name];
-    if (typeof value === 'string') found[name] = value;
-  }
-  return found;
-};
+/** The default exchange has no name; spans name it as the broker UI does. */
+const exchangeName = (exchange: string): string => exchange || 'amq.default';
 
-/** Publishes `message` inside its PRODUCER span, with that span's context in its headers. */
+/** The trace context a message carries in its headers, or undefined. */
+function carriedContext(headers: Headers | undefined): Context | undefined {
+  const traceparent = headers?.[HEADERS.traceparent];
+  if (typeof traceparent !== 'string') return undefined;
+  const tracestate = headers?.[HEADERS.tracestate];
+  return propagation.extract(ROOT_CONTEXT, {
+    traceparent,
+    ...(typeof tracestate === 'string' ? { tracestate } : {}),
+  });
+}
+
+/** `message` with trace headers naming `span`, or as it is when there is nothing to inject. */
+function withTraceOf(message: OutgoingMessage, span: Span): OutgoingMessage {
+  const carrier: Record<string, string> = {};
+  propagation.inject(trace.setSpan(context.active(), span), carrier);
+  if (carrier.traceparent === undefined) return message;
+  return {
+    ...message,
+    properties: { ...message.properties, headers: { ...message.properties.headers, ...carrier } },
+  };
+}
+
+/**
+ * Publishes `message` through `send` inside a PRODUCER span named `publish <event type>` (the
+ * exchange for a message without a type), which ends when the publish settles (confirmed, or
+ * failed with its error code).
+ */
 export function tracedPublish(
   message: OutgoingMessage,
-  publish: (message: OutgoingMessage) => Promise<void>,
+  send: (message: OutgoingMessage) => Promise<void>,
 ): Promise<void> {
-  const { properties } = message;
-  const stored = carrier(properties.headers);
-  const parent = stored[HEADERS.traceparent]
-    ? propagation.extract(context.active(), stored)
-    : context.active();
-  const options: SpanOptions = {
-    kind: SpanKind.PRODUCER,
-    attributes: {
-      'messaging.system': 'rabbitmq',
-      'messaging.operation.type': 'send',
-      'messaging.destination.name': message.exchange,
-      'messaging.rabbitmq.destination.routing_key': message.routingKey,
-      'messaging.message.id': properties.messageId,
-      ...(properties.type ? { 'cloudevents.event_type': properties.type } : {}),
+  const { exchange, routingKey, content, properties } = message;
+  const parent = carriedContext(properties.headers) ?? context.active();
+  const span = tracer.startSpan(
+    `publish ${properties.type ?? exchangeName(exchange)}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        [MESSAGING_SYSTEM]: 'rabbitmq',
+        [MESSAGING_OPERATION_TYPE]: 'send',
+        [MESSAGING_OPERATION_NAME]: 'publish',
+        [MESSAGING_DESTINATION_NAME]: exchangeName(exchange),
+        [MESSAGING_ROUTING_KEY]: routingKey,
+        [MESSAGING_MESSAGE_ID]: properties.messageId,
+        [MESSAGING_BODY_SIZE]: content.length,
+        ...(properties.type === undefined ? {} : { [CLOUDEVENTS_TYPE]: properties.type }),
+      },
     },
-  };
-  return context.with(parent, () =>
-    withSpan(tracer, `publish ${properties.type ?? message.exchange}`, options, () => {
-      const headers: Record<string, string> = {};
-      propagation.inject(context.active(), headers);
-      if (!headers[HEADERS.traceparent]) return publish(message);
-      return publish({
-        ...message,
-        properties: { ...properties, headers: { ...properties.headers, ...headers } },
-      });
-    }),
+    parent,
+  );
+  if (!span.isRecording()) return send(message);
+  return send(withTraceOf(message, span)).then(
+    () => {
+      span.end();
+    },
+    (error: unknown) => {
+      markFailed(span, error);
+      span.end();
+      throw error;
+    },
   );
 }
 
-const consumerAttributes = (queue: string) => ({
-  'messaging.system': 'rabbitmq',
-  'messaging.operation.type': 'process',
-  'messaging.destination.name': queue,
-});
-
-/** Runs a work or live queue's handler for one message inside its CONSUMER span. */
-export function tracedProcess<T>(
-  queue: string,
-  event: TickwatchEvent,
-  headers: Headers,
-  attempt: number,
-  work: () => Promise<T>,
-): Promise<T> {
-  const parent = propagation.extract(ROOT_CONTEXT, carrier(headers));
-  const options: SpanOptions = {
-    kind: SpanKind.CONSUMER,
-    attributes: {
-      ...consumerAttributes(queue),
-      'messaging.message.id': event.id,
-      'cloudevents.event_type': event.type,
-      'tickwatch.delivery.attempt': attempt,
-    },
-  };
-  return context.with(parent, () => withSpan(tracer, `process ${queue}`, options, work));
+/**
+ * A retry or dead-letter copy made while a delivery's process span is active: stamped with
+ * that span's context, so the copy's publish (and its next delivery) continue from the attempt
+ * that failed. Unchanged when nothing is traced.
+ */
+export function stampedWithActiveTrace(copy: OutgoingMessage): OutgoingMessage {
+  const active = currentTraceContext();
+  if (active.traceparent === undefined) return copy;
+  // The copy's own tracestate belonged to the context it replaces.
+  const { [HEADERS.tracestate]: _replaced, ...others } = copy.properties.headers ?? {};
+  const headers = { ...others, ...active };
+  return { ...copy, properties: { ...copy.properties, headers } };
 }
 
-/** Runs an ordered batch's handler inside one CONSUMER span linked to every message's context. */
-export function tracedBatch<T>(
+/** What a delivery path reports into its process span. */
+export interface ProcessSpan {
+  /** The delivery (or batch) settled with this outcome; `retry` and `dead-letter` are errors. */
+  outcome(outcome: ConsumeOutcome): void;
+  /** A handler attempt failed with `error` (recorded as an exception event; it may be retried). */
+  failed(error: unknown): void;
+  /** Handler attempts so far, including the running one. */
+  attempt(attempt: number): void;
+}
+
+const notTraced: ProcessSpan = {
+  outcome() {},
+  failed() {},
+  attempt() {},
+};
+
+/**
+ * Runs `work` (the handling of `messages` from `queue`, one or an ordered batch) inside a
+ * CONSUMER span named `process <queue>`: a child of the first message's producer, linked to
+ * every message's producer. The span ends when `work` settles.
+ */
+export function traceProcessing(
   queue: string,
-  headers: readonly Headers[],
-  attempt: number,
-  work: () => Promise<T>,
-): Promise<T> {
-  const contexts = headers.map((each) => propagation.extract(ROOT_CONTEXT, carrier(each)));
-  const links: Link[] = contexts.flatMap((each) => {
-    const span = trace.getSpanContext(each);
-    return span ? [{ context: span }] : [];
-  });
-  const options: SpanOptions = {
-    kind: SpanKind.CONSUMER,
-    links,
-    attributes: {
-      ...consumerAttributes(queue),
-      'messaging.batch.message_count': headers.length,
-      'tickwatch.delivery.attempt': attempt,
+  messages: readonly IncomingMessage[],
+  work: (span: ProcessSpan) => Promise<void>,
+): Promise<void> {
+  const [first] = messages;
+  if (!first) return work(notTraced);
+  const carried = messages.map((message) => carriedContext(message.headers));
+  const links: Link[] = [];
+  for (const carrier of carried) {
+    const linked = carrier && trace.getSpanContext(carrier);
+    if (linked) links.push({ context: linked });
+  }
+  const single = messages.length === 1;
+  const span = tracer.startSpan(
+    `process ${queue}`,
+    {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: {
+        [MESSAGING_SYSTEM]: 'rabbitmq',
+        [MESSAGING_OPERATION_TYPE]: 'process',
+        [MESSAGING_OPERATION_NAME]: 'process',
+        [MESSAGING_DESTINATION_NAME]: queue,
+        ...(single
+          ? {
+              [MESSAGING_ROUTING_KEY]: first.routingKey,
+              [MESSAGING_DELIVERY_TAG]: first.deliveryTag,
+              [MESSAGING_BODY_SIZE]: first.content.length,
+              ...(first.messageId === undefined ? {} : { [MESSAGING_MESSAGE_ID]: first.messageId }),
+              ...(first.type === undefined ? {} : { [CLOUDEVENTS_TYPE]: first.type }),
+            }
+          : { [MESSAGING_BATCH_COUNT]: messages.length }),
+      },
     },
+    carried[0] ?? context.active(),
+  );
+  if (!span.isRecording()) return work(notTraced);
+  const reporting: ProcessSpan = {
+    outcome: (outcome) => {
+      span.setAttribute(OUTCOME_ATTRIBUTE, outcome);
+      if (outcome === 'retry' || outcome === 'dead-letter') {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: `handler failed: ${outcome}` });
+      }
+    },
+    failed: (error) => {
+      span.recordException(error instanceof Error ? error : new Error(errorMessage(error)));
+    },
+    attempt: (attempt) => span.setAttribute(ATTEMPT_ATTRIBUTE, attempt),
   };
-  const parent = contexts.find((each) => trace.getSpanContext(each)) ?? ROOT_CONTEXT;
-  return context.with(parent, () => withSpan(tracer, `process ${queue}`, options, work));
+  return context
+    .with(trace.setSpan(context.active(), span), () => work(reporting))
+    .finally(() => {
+      span.end();
+    });
 }

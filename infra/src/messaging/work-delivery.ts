@@ -9,7 +9,6 @@ import { dispatch } from './dispatch.ts';
 import { attemptsSoFar, decideAfterFailure, retryMessage } from './failure-policy.ts';
 import { deliveryContext, handlerFor, type Handlers } from './handlers.ts';
 import type { RetryTier } from './topology/model.ts';
-import { tracedProcess } from './tracing.ts';
 
 export async function handleWorkDelivery(
   scope: DeliveryScope,
@@ -23,13 +22,12 @@ export async function handleWorkDelivery(
   const { event, handler } = dispatched;
 
   const started = performance.now();
+  scope.span.attempt(attemptsBefore + 1);
   try {
-    const context = deliveryContext(queue, message, attemptsBefore + 1);
-    await tracedProcess(queue, event, message.headers, context.attempt, () =>
-      handler(event, context),
-    );
+    await handler(event, deliveryContext(queue, message, attemptsBefore + 1));
   } catch (error) {
     const durationMs = performance.now() - started;
+    scope.span.failed(error);
     const decision = decideAfterFailure(attemptsBefore, error, retryTiers);
     if (decision.kind === 'dead-letter') {
       await deadLetter(scope, decision, event.type, durationMs);
