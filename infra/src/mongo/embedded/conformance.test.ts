@@ -9,6 +9,7 @@ import { engineGapCases } from './conformance/engine-gaps.ts';
 import { mongooseCases } from './conformance/mongoose-models.ts';
 import { querySemanticsCases } from './conformance/query-semantics.ts';
 import { readsAndShapesCases } from './conformance/reads-and-shapes.ts';
+import { refusalCases } from './conformance/refusals.ts';
 import { serverBehaviourCases } from './conformance/server-behaviour.ts';
 import { describeOnTargets } from './conformance/target.ts';
 import { updateOperatorCases } from './conformance/update-operators.ts';
@@ -44,5 +45,8 @@ describeOnTargets('MongoDB conformance', (target) => {
   });
   describe('server behaviour', () => {
     serverBehaviourCases(target);
+  });
+  describe('refusals', () => {
+    refusalCases(target);
   });
 });

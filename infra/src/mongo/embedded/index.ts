@@ -91,6 +91,7 @@ export async function startEmbeddedMongo(
     catalog,
     cursors,
     startedAt: new Date(),
+    durable: store !== undefined,
     logger,
     address: () => address,
     metrics: { scanned: 0, scannedObjects: 0 },

@@ -264,6 +264,7 @@ describe('embedded MongoDB durability ordering', () => {
       catalog,
       cursors: new CursorRegistry(),
       startedAt: new Date(),
+      durable: false,
       logger: pino({ level: 'silent' }),
       address: () => 'test',
       metrics: { scanned: 0, scannedObjects: 0 },

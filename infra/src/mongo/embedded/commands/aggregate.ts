@@ -65,7 +65,6 @@ async function aggregate(command: Document, context: CommandContext): Promise<Do
   const variables = evaluateVariables(optionalDocument(command, 'let'));
   const { catalog } = context.server;
   const collection = catalog.collection(context.db, name);
-  checkHint(collection, command.hint);
 
   const out = outTarget(stages[stages.length - 1], context.db);
   const body = out ? stages.slice(0, -1) : stages;
@@ -73,7 +72,9 @@ async function aggregate(command: Document, context: CommandContext): Promise<Do
   const first = body[0];
   const leadingMatch =
     first && '$match' in first && isPlainObject(first.$match) ? first.$match : undefined;
-  const input = await runQuery(collection, leadingMatch ?? {}, context.operation, { variables });
+  // The hint governs what the pipeline reads: a sparse or partial index narrows it.
+  const query = checkHint(collection, command.hint, leadingMatch ?? {}) ?? {};
+  const input = await runQuery(collection, query, context.operation, { variables });
   const rest = leadingMatch ? body.slice(1) : body;
   const results =
     rest.length === 0

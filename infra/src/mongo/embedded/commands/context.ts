@@ -15,6 +15,8 @@ export interface ServerState {
   readonly cursors: CursorRegistry;
   readonly startedAt: Date;
   readonly logger: Logger;
+  /** Whether changes go to a journal (a data directory): `j: true` needs one. */
+  readonly durable: boolean;
   /** host:port clients reach us at, for `me` style fields. */
   readonly address: () => string;
   /** Totals serverStatus reports (mongod's metrics.queryExecutor). */

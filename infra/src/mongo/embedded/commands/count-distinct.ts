@@ -19,11 +19,11 @@ import { checkHint } from './hint.ts';
 
 async function count(command: Document, context: CommandContext): Promise<Document> {
   const name = targetCollection(command, context.db);
-  const filter = asFilter(command.query, 'count.query');
+  const query = asFilter(command.query, 'count.query');
   const skip = optionalInteger(command, 'skip') ?? 0;
   const limit = optionalLimit(command) ?? 0;
   const collection = context.server.catalog.collection(context.db, name);
-  checkHint(collection, command.hint);
+  const filter = checkHint(collection, command.hint, query) ?? query;
   if (Object.keys(filter).length === 0) {
     // estimatedDocumentCount: the size of the map, no scan.
     const total = Math.max(0, (collection?.docs.size ?? 0) - skip);
@@ -37,9 +37,9 @@ async function count(command: Document, context: CommandContext): Promise<Docume
 async function distinct(command: Document, context: CommandContext): Promise<Document> {
   const name = targetCollection(command, context.db);
   const key = required(command, 'key', optionalString);
-  const filter = asFilter(command.query, 'distinct.query');
+  const query = asFilter(command.query, 'distinct.query');
   const collection = context.server.catalog.collection(context.db, name);
-  checkHint(collection, command.hint);
+  const filter = checkHint(collection, command.hint, query) ?? query;
   const values = new Map<string, unknown>();
   const parts = pathParts(key);
   const found: unknown[] = [];

@@ -6,12 +6,13 @@
  */
 import type { Document } from 'bson';
 import { fail, MongoCommandError } from '../errors.ts';
-import { isPlainObject } from '../engine/index-keys.ts';
 import { nestsDeeperThan } from '../engine/nesting-depth.ts';
 import { Limits } from '../wire/constants.ts';
 import { Operation } from '../server/operation.ts';
 import { aggregateCommands } from './aggregate.ts';
 import { commandName } from './args.ts';
+import { checkCollations, checkReadConcern, checkWriteConcern } from './concerns.ts';
+import { checkKnownFields } from './known-fields.ts';
 import { collectionCommands } from './collections.ts';
 import type { CommandContext, CommandHandler, ServerState } from './context.ts';
 import { countDistinctCommands } from './count-distinct.ts';
@@ -50,23 +51,6 @@ export function commandNames(): string[] {
 export interface Dispatched {
   readonly reply: Document;
   readonly name: string;
-}
-
-/**
- * A standalone server can only promise what it has: acknowledgement by itself (w: 0, 1 or
- * "majority", which is itself) and the journal (j). More nodes or tagged modes are refused
- * before the command runs, as mongod does, rather than answered as if replicated.
- */
-function checkWriteConcern(concern: unknown): void {
-  if (!isPlainObject(concern)) return;
-  const w: unknown = concern.w;
-  if (typeof w === 'number' && w > 1) throw fail('BadValue', "cannot use 'w' > 1 on a standalone");
-  if (typeof w === 'string' && w !== 'majority') {
-    throw fail(
-      'UnknownReplWriteConcern',
-      `No write concern mode named '${w}' found in replica set configuration`,
-    );
-  }
 }
 
 /** maxTimeMS as max_time_ms_parser.cpp reads it: a whole number of ms in [0, 2^31 - 1]. */
@@ -110,7 +94,10 @@ export async function dispatch(
     }
     const handler = HANDLERS.get(name);
     if (!handler) throw fail('CommandNotFound', `no such command: '${name}'`);
-    checkWriteConcern(command.writeConcern);
+    checkKnownFields(command, name);
+    checkWriteConcern(command.writeConcern, server.durable);
+    checkReadConcern(command.readConcern);
+    checkCollations(command, name);
     const operation = new Operation(maxTimeMS(command));
     const context: CommandContext = { server, db, connectionId, operation };
     try {

@@ -1,7 +1,7 @@
 /**
  * find, getMore and killCursors: reads with filter, sort, projection, skip and limit, returned
  * in batches through a real cursor (specifications source/find_getmore_killcursors_commands).
- * `collation` is accepted and ignored (string comparisons stay binary; see README).
+ * `collation` other than `simple` is refused by the dispatcher (commands/concerns.ts).
  */
 import type { Document } from 'bson';
 import { fail } from '../errors.ts';
@@ -54,13 +54,13 @@ export async function parseAndRunFind(
       );
     }
   }
-  const filter = asFilter(command.filter, 'find.filter');
+  const requested = asFilter(command.filter, 'find.filter');
   const sort = parseSort(command.sort);
   const skip = optionalInteger(command, 'skip');
   const limit = optionalLimit(command);
   const variables = evaluateVariables(optionalDocument(command, 'let'));
   const collection = context.server.catalog.collection(context.db, name);
-  checkHint(collection, command.hint);
+  const filter = checkHint(collection, command.hint, requested) ?? requested;
   const docs = await runQuery(
     collection,
     filter,
@@ -68,7 +68,7 @@ export async function parseAndRunFind(
     { sort, skip, limit, variables },
     stats,
   );
-  return { collection: name, filter, docs };
+  return { collection: name, filter: requested, docs };
 }
 
 async function find(command: Document, context: CommandContext): Promise<Document> {

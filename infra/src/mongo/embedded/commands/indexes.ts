@@ -19,6 +19,9 @@ import { formatDocument } from '../engine/format-key.ts';
 function createIndexes(command: Document, context: CommandContext): Document {
   const name = targetCollection(command, context.db);
   const raw = required(command, 'indexes', optionalArray);
+  // src/mongo/db/index_builds_coordinator.cpp: a commit quorum needs replica set members.
+  if (command.commitQuorum !== undefined)
+    throw fail('BadValue', "Standalones can't specify commitQuorum");
   if (raw.length === 0) throw fail('BadValue', 'Must specify at least one index to create');
   const specs = raw.map((entry) => {
     if (!isPlainObject(entry))

@@ -137,7 +137,7 @@ export function serverBehaviourCases(target: Target): void {
       const collection = target.collection('wc');
       const error = await serverError(collection.insertOne({ a: 1 }, { writeConcern: { w: 2 } }));
       expect(error.code).to.equal(2);
-      await collection.insertOne({ a: 2 }, { writeConcern: { w: 'majority', j: true } });
+      await collection.insertOne({ a: 2 }, { writeConcern: { w: 'majority' } });
       expect(await collection.countDocuments()).to.equal(1);
     });
   });

@@ -36,7 +36,7 @@ const SUPPORTED_OPTIONS = new Set([
   'v',
   'background', // accepted and ignored by servers since 4.2
   'ns', // legacy, ignored
-  'collation', // accepted; comparisons stay binary (see README)
+  'collation', // only `simple` gets here (commands/concerns.ts refuses the rest)
 ]);
 
 export function defaultIndexName(key: Readonly<Record<string, unknown>>): string {
