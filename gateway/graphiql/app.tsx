@@ -2,12 +2,12 @@
  * The self-hosted GraphiQL page of the gateway (bundled by ../src/graphiql/build.ts with
  * esbuild, served from /graphiql/assets; nothing comes from a CDN). Opens with the example
  * operations, or with the operation given in `?query=` (the notifier's "manage this rule"
- * links). Subscriptions go over graphql-ws on the same URL.
+ * links). Subscriptions go over graphql-ws on the same URL, with the headers editor's token.
  */
-import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { createGraphiQLFetcher, type Fetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
 import 'graphiql/style.css';
-import { createClient } from 'graphql-ws';
+import { createClient, type Client } from 'graphql-ws';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { DEFAULT_HEADERS, EXAMPLES } from './examples.ts';
@@ -26,10 +26,37 @@ const endpoint = new URL('/graphql', window.location.href);
 const wsEndpoint = new URL(endpoint);
 wsEndpoint.protocol = endpoint.protocol === 'https:' ? 'wss:' : 'ws:';
 
-const fetcher = createGraphiQLFetcher({
-  url: endpoint.href,
-  wsClient: createClient({ url: wsEndpoint.href, lazy: true, retryAttempts: 0 }),
-});
+/** The token of the headers editor's `Authorization: Bearer <token>`, if any. */
+function bearerOf(headers: Record<string, unknown> | undefined): string | null {
+  const value = Object.entries(headers ?? {}).find(
+    ([name]) => name.toLowerCase() === 'authorization',
+  )?.[1];
+  return typeof value === 'string' ? (/^Bearer\s+(\S+)$/i.exec(value.trim())?.[1] ?? null) : null;
+}
+
+// graphql-ws sends no HTTP headers: the token goes in connection_init, so a new token (from
+// the headers editor) means a new WebSocket client.
+let current: { token: string | null; fetcher: Fetcher; client: Client } | null = null;
+function fetcherFor(token: string | null): Fetcher {
+  if (current?.token !== token) {
+    void current?.client.dispose();
+    const client = createClient({
+      url: wsEndpoint.href,
+      lazy: true,
+      retryAttempts: 0,
+      connectionParams: token ? { accessToken: token } : {},
+    });
+    current = {
+      token,
+      client,
+      fetcher: createGraphiQLFetcher({ url: endpoint.href, wsClient: client }),
+    };
+  }
+  return current.fetcher;
+}
+
+const fetcher: Fetcher = (params, options) =>
+  fetcherFor(bearerOf(options?.headers))(params, options);
 
 /** `?query=` (and `?variables=`) from a link: that operation, in a tab of its own. */
 const params = new URLSearchParams(window.location.search);

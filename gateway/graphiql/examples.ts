@@ -65,13 +65,39 @@ query Quotes {
 }`,
   },
   {
-    query: `# 6. Live prices over graphql-ws (served from the live subscriptions release on).
+    query: `# 6. Live prices over WebSocket (graphql-ws, same URL and token): each new quote
+#    of these tickers as it is collected. Stop it with the stop button.
 subscription Prices {
   priceUpdated(tickers: ["AAPL", "NVDA"]) {
     ticker
     price
     currency
+    changePercent
     marketTime
+  }
+}`,
+  },
+  {
+    query: `# 7. Your alerts as they fire, then what became of each delivery.
+subscription MyAlerts {
+  alertTriggered {
+    id
+    ticker
+    price
+    condition { type }
+    triggeredAt
+  }
+}`,
+  },
+  {
+    query: `# 8. Your deliveries (email, webhook) as they are sent, retried or fail.
+subscription MyDeliveries {
+  notificationUpdated {
+    alertId
+    channel
+    status
+    attempts
+    code
   }
 }`,
   },

@@ -6,7 +6,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
+import { priceUpdated } from '@tickwatch/infra/messaging/testing';
+import { pollUntil } from '@tickwatch/infra/testing';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { topics } from './live/live-hub.ts';
 import { startTestGateway, type TestGateway, type TestUser } from './testing/harness.ts';
 
 const chromiumPath = (() => {
@@ -55,6 +58,16 @@ describe('GraphiQL in Chromium', function () {
     return page;
   }
 
+  /** The token, as a user pastes it into the headers editor. */
+  async function pasteToken(page: Page): Promise<void> {
+    await page.getByText('Headers', { exact: true }).click();
+    const headers = page.locator('.graphiql-editor-tool .graphiql-editor').last();
+    await headers.click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${user.accessToken}` }));
+  }
+
   it('opens with the operation of a ?query= link and runs it with the token from the headers editor', async () => {
     const rule = await gw.gql<{ createAlertRule: { id: string } }>(
       'mutation { createAlertRule(input: { ticker: "AAPL", condition: { above: { threshold: 250 } } }) { id } }',
@@ -66,14 +79,7 @@ describe('GraphiQL in Chromium', function () {
     const page = await open(`/graphql?query=${encodeURIComponent(query)}`);
     await page.getByText('ManageRule').first().waitFor();
 
-    // The token, as a user pastes it into the headers editor.
-    await page.getByText('Headers', { exact: true }).click();
-    const headers = page.locator('.graphiql-editor-tool .graphiql-editor').last();
-    await headers.click();
-    await page.keyboard.press('ControlOrMeta+A');
-    await page.keyboard.press('Delete');
-    await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${user.accessToken}` }));
-
+    await pasteToken(page);
     await page.locator('.graphiql-execute-button').click();
     const response = page.locator('.graphiql-response');
     await response
@@ -86,6 +92,22 @@ describe('GraphiQL in Chromium', function () {
     await page.close();
   });
 
+  it('runs a subscription over graphql-ws with the token from the headers editor', async () => {
+    const query = 'subscription Live { priceUpdated(tickers: ["BROWSR"]) { ticker price } }';
+    const page = await open(`/graphql?query=${encodeURIComponent(query)}`);
+    await page.getByText('Live').first().waitFor();
+    await pasteToken(page);
+    await page.locator('.graphiql-execute-button').click();
+    await pollUntil(
+      'the browser subscribed',
+      () => gw.gateway.services.live.count(topics.price('BROWSR')) === 1,
+    );
+    await gw.messaging.publish(priceUpdated('BROWSR', 77.25, new Date()));
+    await page.locator('.graphiql-response').getByText('77.25').waitFor({ timeout: 20_000 });
+    expect(foreign).to.deep.equal([]);
+    await page.close();
+  });
+
   it('opens with the example operations (register, login, thresholds, prices subscription)', async () => {
     const page = await open('/graphql');
     const tabs = await page.locator('.graphiql-tab').allTextContents();
@@ -93,7 +115,8 @@ describe('GraphiQL in Chromium', function () {
       .to.include('Register')
       .and.include('Login')
       .and.include('SetThresholds')
-      .and.include('Prices');
+      .and.include('Prices')
+      .and.include('MyAlerts');
     expect(foreign).to.deep.equal([]);
     await page.close();
   });
