@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: the mission in a minute, against a running tickwatch (`npm start`). It
- * registers a demo user, creates rules near the current simulated prices, then prints live
- * prices, the alerts as they trigger and the emails as they land in ./var/mail.
+ * registers a demo user, subscribes to live prices and its own alerts (graphql-ws), creates
+ * rules near the current simulated prices, then prints the prices and alerts pushed to it and
+ * the emails as they land in ./var/mail.
  *
  *   npm run demo                      # until Ctrl-C
  *   npm run demo -- --until-email     # exits 0 once an alert and its email arrived (1 on timeout)
@@ -10,21 +11,14 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { graphqlClient, type GraphQLClient } from './demo/graphql.ts';
+import { subscribeLive } from './demo/live.ts';
 import { watchMailFolder } from './demo/mail-folder.ts';
-import {
-  ALERTS,
-  CREATE_RULE,
-  PING,
-  QUOTES,
-  REGISTER,
-  SUBSCRIPTION_FIELDS,
-  type Alert,
-  type Quote,
-} from './demo/operations.ts';
+import { CREATE_RULE, PING, QUOTES, REGISTER, type Quote } from './demo/operations.ts';
 import { rulesNearPrices } from './demo/rules.ts';
 
 const TICKERS = ['AAPL', 'MSFT', 'NVDA'];
-const POLL_MS = 2_000;
+/** How often the first quotes are asked for and the mail folder is looked at. */
+const POLL_MS = 1_000;
 
 const { values } = parseArgs({
   options: {
@@ -87,8 +81,34 @@ if (!register.user.emailVerified) {
 
 const prices = await firstPrices(client);
 say(`prices: ${[...prices].map(([ticker, q]) => `${ticker} ${q.price} ${q.currency}`).join(', ')}`);
-say('rules:');
+
+// Subscribed before the rules exist, so not even an alert on the very next quote is missed.
 const rules = new Map<string, string>();
+const seenAlerts = new Set<string>();
+const lastPrices = new Map([...prices].map(([ticker, quote]) => [ticker, quote.price]));
+const live = subscribeLive({
+  url: values.url,
+  accessToken: register.accessToken,
+  tickers: TICKERS,
+  onPrice: (quote) => {
+    const before = lastPrices.get(quote.ticker);
+    if (before === quote.price) return;
+    lastPrices.set(quote.ticker, quote.price);
+    const change = before ? ` (${(((quote.price - before) / before) * 100).toFixed(2)} %)` : '';
+    event('price', `${quote.ticker} ${quote.price} ${quote.currency}${change}`);
+  },
+  onAlert: (alert) => {
+    if (seenAlerts.has(alert.id)) return;
+    seenAlerts.add(alert.id);
+    const rule = rules.get(alert.ruleId) ?? `rule ${alert.ruleId}`;
+    event('ALERT', `${alert.ticker} at ${alert.price} ${alert.currency}: ${rule}`);
+  },
+  onError: (error) => {
+    fail(`live subscription failed: ${describe(error)}`);
+  },
+});
+
+say('rules:');
 for (const rule of rulesNearPrices(new Map([...prices].map(([t, q]) => [t, q.price])))) {
   const { createAlertRule } = await client.request<{ createAlertRule: { id: string } }>(
     CREATE_RULE,
@@ -97,42 +117,19 @@ for (const rule of rulesNearPrices(new Map([...prices].map(([t, q]) => [t, q.pri
   rules.set(createAlertRule.id, rule.description);
   say(`  ${rule.description}`);
 }
-
-const { __schema } = await client.request<{
-  __schema: { subscriptionType: { fields: { name: string }[] } | null };
-}>(SUBSCRIPTION_FIELDS);
 say(
-  __schema.subscriptionType
-    ? `the gateway offers subscriptions (${__schema.subscriptionType.fields.map((f) => f.name).join(', ')}); this demo polls every ${POLL_MS / 1000} s`
-    : `live subscriptions are not in this gateway yet (issue 13): polling every ${POLL_MS / 1000} s`,
+  `subscribed to priceUpdated(${TICKERS.join(', ')}) and alertTriggered; watching ${values['mail-dir']} (Ctrl-C stops)\n`,
 );
-say(`watching prices, alerts and ${values['mail-dir']} (Ctrl-C stops)\n`);
 
 const mail = await watchMailFolder(values['mail-dir'], email);
-const seenAlerts = new Set<string>();
-const lastPrices = new Map([...prices].map(([ticker, quote]) => [ticker, quote.price]));
 let emails = 0;
 const deadline = Date.now() + Number(values.timeout) * 1000;
 process.once('SIGINT', () => {
   say(`\n${seenAlerts.size} alert(s), ${emails} email(s)`);
-  process.exit(0);
+  void live.close().finally(() => process.exit(0));
 });
 
 for (;;) {
-  for (const [ticker, quote] of await currentQuotes(client)) {
-    const before = lastPrices.get(ticker);
-    if (before === quote.price) continue;
-    lastPrices.set(ticker, quote.price);
-    const change = before ? ` (${(((quote.price - before) / before) * 100).toFixed(2)} %)` : '';
-    event('price', `${ticker} ${quote.price} ${quote.currency}${change}`);
-  }
-  const { alerts } = await client.request<{ alerts: { edges: { node: Alert }[] } }>(ALERTS);
-  for (const { node } of [...alerts.edges].reverse()) {
-    if (seenAlerts.has(node.id)) continue;
-    seenAlerts.add(node.id);
-    const rule = rules.get(node.ruleId) ?? `rule ${node.ruleId}`;
-    event('ALERT', `${node.ticker} at ${node.price} ${node.currency}: ${rule}`);
-  }
   for (const received of await mail.newEmails()) {
     emails += 1;
     event('email', `${shownPath(received.file)}  "${received.subject}"`);
@@ -147,7 +144,16 @@ for (;;) {
   }
   await sleep(POLL_MS);
 }
+await live.close();
 say(`\n${seenAlerts.size} alert(s), ${emails} email(s): the mission works`);
+
+/** graphql-ws reports a refused subscription as GraphQL errors and a closed socket as a CloseEvent. */
+function describe(error: unknown): string {
+  if (Array.isArray(error)) return error.map((e: { message?: string }) => e.message).join('; ');
+  if (error instanceof Error) return error.message;
+  const close = error as { code?: number; reason?: string };
+  return close.code ? `connection closed (${close.code} ${close.reason ?? ''})` : String(error);
+}
 
 /** Relative to the working directory when inside it, else absolute. */
 function shownPath(file: string): string {

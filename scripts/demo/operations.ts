@@ -59,32 +59,26 @@ export interface Alert {
   readonly marketTime: string;
 }
 
-export const ALERTS = /* GraphQL */ `
-  query Alerts {
-    alerts(first: 50) {
-      edges {
-        node {
-          id
-          ruleId
-          ticker
-          price
-          currency
-          marketTime
-        }
-      }
+export const LIVE_PRICES = /* GraphQL */ `
+  subscription LivePrices($tickers: [String!]!) {
+    priceUpdated(tickers: $tickers) {
+      ticker
+      price
+      currency
+      marketTime
     }
   }
 `;
 
-/** Which subscription fields the gateway offers (none until live subscriptions land). */
-export const SUBSCRIPTION_FIELDS = /* GraphQL */ `
-  query SubscriptionFields {
-    __schema {
-      subscriptionType {
-        fields {
-          name
-        }
-      }
+export const LIVE_ALERTS = /* GraphQL */ `
+  subscription LiveAlerts {
+    alertTriggered {
+      id
+      ruleId
+      ticker
+      price
+      currency
+      marketTime
     }
   }
 `;
