@@ -1,6 +1,6 @@
 /**
- * The gateway process: the GraphQL gateway (commands, queries, GraphiQL; live subscriptions
- * in issue 13). Wiring only: configuration → infrastructure → the gateway (gateway.ts).
+ * The gateway process: the GraphQL gateway (commands, queries, GraphiQL, live subscriptions
+ * over graphql-ws). Wiring only: configuration → infrastructure → the gateway (gateway.ts).
  */
 import { runMain } from '@tickwatch/infra/service';
 import { settings } from './config.ts';

@@ -1,6 +1,6 @@
 /**
  * What one operation may ask for, the same on every transport: HTTP (Apollo's
- * `validationRules` and `parseOptions`) and, in issue 13, graphql-ws (its own `validate` and
+ * `validationRules` and `parseOptions`) and graphql-ws (live/ws-server.ts: its own `validate` and
  * parse step, which Apollo's options do not reach). A query past a limit is refused before
  * anything runs, with a 400 and a GraphQL error naming the limit:
  * - size and tokens: parsing stops at the limit, so a megabyte of query costs microseconds;

@@ -1,6 +1,6 @@
 /**
  * The HTTP server of the GraphQL API as a service component: one node:http server that the
- * express app answers on, and that the graphql-ws server of issue 13 will share (same port,
+ * express app answers on, and that the graphql-ws server (live/ws-server.ts) shares (same port,
  * same path). Stopping closes the listener, drains Apollo, then ends idle keep-alive sockets.
  */
 import { createServer, type Server } from 'node:http';

@@ -2,7 +2,7 @@
  * This process's live queue (`gateway.live.<instance>`, bounded and lossy, DESIGN.md §5): every
  * price reaches every gateway process through it, which keeps each process's market memory
  * current although the read-model queue gives each event to one replica only. Live
- * subscriptions (issue 13) fan out from the same consumer.
+ * subscriptions fan out from the same consumer (live/live-hub.ts).
  */
 import { EventType, gatewayLiveQueue, type TickwatchEvent } from '@tickwatch/contracts';
 import type { Handlers, Messaging, Subscription } from '@tickwatch/infra/messaging';

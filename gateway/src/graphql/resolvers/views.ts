@@ -1,6 +1,6 @@
 /**
  * What resolvers return for the schema's object types, built from documents and read rows.
- * Subscriptions (issue 13) return the same shapes: a pushed quote or alert is rendered by the
+ * Subscriptions (live/live-hub.ts) return the same shapes: a pushed quote or alert is rendered by the
  * client's code for a queried one.
  */
 import type { ReadQueries } from '../../read/read-queries.ts';
