@@ -2,7 +2,8 @@
  * The DLQ tool: `npm run dlq -- list | show <queue> | replay <queue> | purge <queue> --yes`
  * with `--limit N` (show: 10 by default; replay: everything present when it starts; purge:
  * everything) and `--json`. `<queue>` is a work queue or its `.dlq`. The broker is
- * RABBITMQ_URL (default amqp://guest:guest@127.0.0.1:5672).
+ * RABBITMQ_URL (default amqp://guest:guest@127.0.0.1:5672); the tool says on stderr which broker
+ * and vhost it acts on (password masked), and refuses a vhost that does not exist.
  *
  * Reads the topology description, not the broker's queue list, so it knows every DLQ and
  * which queue a message goes back to. See infra/src/messaging/README.md "Dead letters".
@@ -99,6 +100,15 @@ if (command === 'purge' && !values.yes) {
   fail(`purge deletes dead letters for good: add --yes to purge ${queue}`);
 }
 
+const broker = new URL(config.RABBITMQ_URL);
+// As amqplib reads it: no path or an empty one is the default vhost `/`.
+const vhost = decodeURIComponent(broker.pathname.slice(1)) || '/';
+const where = `broker ${loggableUrl(`${broker.protocol}//${broker.username}:${broker.password}@${broker.host}`)}, vhost "${vhost}"`;
+// On stderr, so that --json output stays JSON.
+console.error(
+  `${command}: ${where}${process.env.RABBITMQ_URL ? '' : ' (RABBITMQ_URL not set: the default)'}`,
+);
+
 const connection = await connectBroker({
   url: config.RABBITMQ_URL,
   heartbeatSeconds: 30,
@@ -108,6 +118,18 @@ const connection = await connectBroker({
     console.error(`connection lost: ${error.message}`);
     process.exitCode = 1;
   },
+}).catch((error: unknown) => {
+  const text = error instanceof Error ? error.message : String(error);
+  // Logged in, then closed at connection.open: the broker's 530 NOT_ALLOWED for a vhost that
+  // does not exist or this user has no permission on (amqplib drops the broker's words).
+  if (text.includes('Expected ConnectionOpenOk')) {
+    console.error(
+      `refused: vhost "${vhost}" does not exist on ${broker.host}, or this user has no permission on it; check RABBITMQ_URL`,
+    );
+  } else {
+    console.error(`cannot connect to ${where}: ${text.split('\n')[0] ?? text}`);
+  }
+  process.exit(1);
 });
 try {
   switch (command) {

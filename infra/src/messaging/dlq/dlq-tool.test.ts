@@ -110,6 +110,29 @@ describe('DLQ tool: npm run dlq (real RabbitMQ)', function () {
     expect(await dlq('purge', QUEUE, '--yes')).to.equal(`purged 2 message(s) from ${QUEUE}.dlq\n`);
   });
 
+  it('says which broker and vhost it acts on, password masked, and refuses a vhost that does not exist', async () => {
+    const missing = new URL(vhost.url);
+    missing.pathname = `/${vhost.name}-missing`;
+    const { stderr } = await run(process.execPath, [SCRIPT, 'list'], {
+      env: { ...process.env, RABBITMQ_URL: vhost.url },
+    });
+    expect(stderr).to.contain(
+      `list: broker amqp://guest:***@127.0.0.1:5672, vhost "${vhost.name}"`,
+    );
+    expect(stderr).not.to.contain(':guest@');
+    const refused = await run(process.execPath, [SCRIPT, 'list'], {
+      env: { ...process.env, RABBITMQ_URL: missing.toString() },
+    }).then(
+      () => null,
+      (error: unknown) => error as { code: number; stderr: string },
+    );
+    expect(refused?.code).to.equal(1);
+    expect(refused?.stderr).to.contain(
+      `refused: vhost "${vhost.name}-missing" does not exist on 127.0.0.1:5672, or this user has no permission on it`,
+    );
+    expect(refused?.stderr).not.to.match(/\n\s+at /);
+  });
+
   it('refuses a queue that is not in the topology, listing the known DLQs', async () => {
     const { code, stderr } = await dlqFails('show', 'nope');
     expect(code).to.equal(2);
