@@ -4,6 +4,7 @@
  */
 import { aggregationResultCases } from './conformance/aggregation-results.ts';
 import { arrayPathCases } from './conformance/array-paths.ts';
+import { bsonEdgeCases } from './conformance/bson-edges.ts';
 import { crudSpecCases } from './conformance/crud-spec.ts';
 import { engineGapCases } from './conformance/engine-gaps.ts';
 import { mongooseCases } from './conformance/mongoose-models.ts';
@@ -48,5 +49,8 @@ describeOnTargets('MongoDB conformance', (target) => {
   });
   describe('refusals', () => {
     refusalCases(target);
+  });
+  describe('BSON edges', () => {
+    bsonEdgeCases(target);
   });
 });

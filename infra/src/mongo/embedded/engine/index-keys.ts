@@ -106,9 +106,47 @@ export function parseIndexSpec(raw: Document): IndexSpec {
     if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {
       throw fail('TypeMismatch', "The field 'partialFilterExpression' must be an object");
     }
+    checkPartialFilter(filter as Record<string, unknown>);
     spec.partialFilterExpression = filter;
   }
   return spec as unknown as IndexSpec;
+}
+
+/**
+ * The expressions a partial index may be defined by (manual, "Partial Indexes"; the server's
+ * index catalog refuses others with CannotCreateIndex, 67): equality, `$exists: true`,
+ * `$gt`/`$gte`/`$lt`/`$lte`, `$type`, `$in`, under `$and`/`$or`. `$exists: false` is a
+ * negation, which an index cannot answer.
+ */
+const PARTIAL_OPERATORS = new Set(['$eq', '$gt', '$gte', '$lt', '$lte', '$type', '$in', '$exists']);
+
+function checkPartialFilter(filter: Record<string, unknown>): void {
+  const unsupported = (what: unknown) =>
+    fail('CannotCreateIndex', `Expression not supported in partial index: ${JSON.stringify(what)}`);
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === '$and' || key === '$or') {
+      if (!Array.isArray(value)) throw unsupported({ [key]: value });
+      for (const clause of value) {
+        if (!isPlainObject(clause)) throw unsupported({ [key]: value });
+        checkPartialFilter(clause);
+      }
+      continue;
+    }
+    if (key.startsWith('$')) throw unsupported({ [key]: value });
+    if (
+      value instanceof RegExp ||
+      (value as { _bsontype?: string } | null)?._bsontype === 'BSONRegExp'
+    )
+      throw unsupported({ [key]: value });
+    if (!isPlainObject(value) || !Object.keys(value).some((k) => k.startsWith('$'))) continue;
+    for (const [operator, operand] of Object.entries(value)) {
+      if (
+        !PARTIAL_OPERATORS.has(operator) ||
+        (operator === '$exists' && operand !== true && operand !== 1)
+      )
+        throw unsupported({ [key]: value });
+    }
+  }
 }
 
 export function indexFields(spec: IndexSpec): IndexField[] {
