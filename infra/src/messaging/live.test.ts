@@ -1,8 +1,11 @@
-import { EVENT_LOG_STREAM, EventType } from '@tickwatch/contracts';
+import { randomUUID } from 'node:crypto';
+import { EVENT_LOG_STREAM, EventType, QUEUES, type TickwatchEvent } from '@tickwatch/contracts';
 import { expect } from 'chai';
 import { pollUntil } from '../testing/poll-until.ts';
 import type { BrokerConnection } from './broker-channel.ts';
-import { priceUpdated } from './testing/events.ts';
+import { MessagingErrorCode } from './errors.ts';
+import { readEventLog } from './event-log.ts';
+import { priceUpdated, userDeleted } from './testing/events.ts';
 import { Disposer, testMessaging, testTopology } from './testing/fixtures.ts';
 import { createTestVhost, type TestVhost } from './testing/test-vhost.ts';
 import { withQueues } from './topology/model.ts';
@@ -80,5 +83,43 @@ describe('messaging: a gateway’s live queue and the event log (real RabbitMQ)'
     );
     await pollUntil('the event is in the log', () => logged.includes(event.id));
     await channel.close();
+  });
+
+  it('holds a publish the broker nacked, and its retry: the log can hold an event twice, so its readers dedupe by event id', async () => {
+    const messaging = disposer.add(testMessaging(vhost.url), (m) => m.close());
+    await messaging.start();
+    await vhost.setQueuePolicy('full', `^${QUEUES.notifierDeliveries}$`, { 'max-length': 1 });
+    disposer.add(QUEUES.notifierDeliveries, async (queue) => {
+      await vhost.clearQueuePolicy('full');
+      await vhost.purge(queue);
+    });
+    // The stream stores the message before the full queue makes the broker nack it.
+    const refused = await pollUntil('a publish nacked', async () => {
+      const event = userDeleted(randomUUID());
+      const code = await messaging.publish(event).then(
+        () => null,
+        (error: unknown) => (error as { code?: string }).code,
+      );
+      return code === MessagingErrorCode.nacked ? event : null;
+    });
+    // Room for one again: the retry is accepted.
+    await vhost.purge(QUEUES.notifierDeliveries);
+    // What a producer does with a nack (the outbox relay, the collector): the same event again.
+    await pollUntil('the retry confirmed', () =>
+      messaging.publish(refused).then(
+        () => true,
+        () => false,
+      ),
+    );
+    const logged: TickwatchEvent[] = [];
+    await readEventLog({
+      url: vhost.url,
+      idleMs: 500,
+      onBatch: (events) => {
+        logged.push(...events);
+        return Promise.resolve();
+      },
+    });
+    expect(logged.filter((event) => event.id === refused.id).length).to.be.at.least(2);
   });
 });
