@@ -7,10 +7,20 @@ import { createEvent, deliveryId, EventType, QUEUES } from '@tickwatch/contracts
 import { createLogger } from '@tickwatch/infra/log';
 import { replayDeadLetters } from '@tickwatch/infra/messaging/dlq';
 import { describeOnMongoTargets } from '@tickwatch/infra/messaging/testing';
+import { processMetrics } from '@tickwatch/infra/telemetry';
 import { pollUntil } from '@tickwatch/infra/testing';
 import { expect } from 'chai';
 import { DeliveryState } from './deliveries/delivery-model.ts';
 import { useNotifierHarness } from './testing/harness.ts';
+
+/** tickwatch_notifier_delivery_{retries,failures}_total for EMAIL deliveries to unknown users. */
+async function unknownRecipientCount(counter: 'retries' | 'failures'): Promise<number> {
+  const series = `tickwatch_notifier_delivery_${counter}_total{channel="EMAIL",code="UNKNOWN_RECIPIENT"} `;
+  const line = (await processMetrics.registry.metrics())
+    .split('\n')
+    .find((sample) => sample.startsWith(series));
+  return line ? Number(line.slice(series.length).split(' ')[0]) : 0;
+}
 
 describeOnMongoTargets('notifier: who receives alerts', (target) => {
   const h = useNotifierHarness(target);
@@ -74,6 +84,8 @@ describeOnMongoTargets('notifier: who receives alerts', (target) => {
   it('retries a user it does not know yet, dead-letters the alert, and delivers it on replay', async () => {
     const userId = crypto.randomUUID();
     const alert = h.alertFor(userId);
+    const retriesBefore = await unknownRecipientCount('retries');
+    const failuresBefore = await unknownRecipientCount('failures');
     await h.publish(alert);
     const failure = await finalFailure(alert.data.alertId);
     // The first attempt and one per tier, each reported, the last one as final.
@@ -92,6 +104,9 @@ describeOnMongoTargets('notifier: who receives alerts', (target) => {
       .findById(deliveryId(alert.data.alertId, 'EMAIL'))
       .lean();
     expect(delivery?.state).to.equal(DeliveryState.failed);
+    // Three attempts came back through a tier; the last one failed the delivery for good.
+    expect((await unknownRecipientCount('retries')) - retriesBefore).to.equal(3);
+    expect((await unknownRecipientCount('failures')) - failuresBefore).to.equal(1);
 
     // The user arrives; the operator replays the DLQ: the delivery is tried again and sent.
     const email = 'late@example.com';

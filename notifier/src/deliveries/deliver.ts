@@ -55,6 +55,8 @@ export type DeliveryOutcome = 'sent' | 'failed' | 'capped' | 'duplicate' | 'drop
 interface AttemptNote {
   attempts?: number;
   failureCode?: string;
+  /** The failure ended the delivery: permanent, or transient on its last attempt. */
+  final?: boolean;
 }
 
 export interface Deliverer {
@@ -131,6 +133,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     note.failureCode = failure.code;
     const refs = refsOf(delivery);
     const final = failure.permanent || attempt.isLast(delivery);
+    note.final = final;
     const events = refs.map((ref) => failedEvent(ref, delivery.attempts, failure, final));
     const recorded = final
       ? await store.markFailed(delivery._id, failure, emitted(events, attempt.trace))
@@ -291,6 +294,8 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           outcome = await attemptDelivery(spec, traced, note);
           return outcome;
         } finally {
+          // A transient failure on the last attempt still throws (to the DLQ) but has failed.
+          if (outcome === 'retry' && note.final) outcome = 'failed';
           span.setAttribute('tickwatch.delivery.outcome', outcome);
           if (note.attempts !== undefined) {
             span.setAttribute('tickwatch.delivery.attempt', note.attempts);
