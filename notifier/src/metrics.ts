@@ -26,6 +26,12 @@ export const notifierMetrics = defineMetrics('notifier', {
     labels: ['channel', 'outcome'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
   }),
+  unrecorded: histogram({
+    name: 'unrecorded_send_seconds',
+    help: 'From the server accepting a message to its SENT state written: the window in which a crash would send it again',
+    labels: ['channel'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+  }),
   retries: counter({
     name: 'delivery_retries_total',
     help: 'Delivery attempts that failed transiently and come back through a retry tier, by channel and failure code',
@@ -80,6 +86,9 @@ export const metricsObserver: DeliveryObserver = {
     const published = Date.parse(alert.quotePublishedAt);
     alertMetrics.latency.observe({ channel }, Math.max(0, (accepted - published) / 1000));
     quoteMetrics.delay.observe({}, Math.max(0, (published - Date.parse(alert.marketTime)) / 1000));
+  },
+  recorded: (channel, seconds) => {
+    notifierMetrics.unrecorded.observe({ channel }, seconds);
   },
   capped: (channel) => {
     notifierMetrics.capped.inc({ channel });

@@ -64,5 +64,8 @@ describeOnMongoTargets('notifier: traces and metrics', (target) => {
     expect(exposition).to.match(
       /^tickwatch_notifier_deliveries_total\{channel="EMAIL",kind="ALERT",outcome="sent"\} [1-9]/m,
     );
+    expect(exposition).to.match(
+      /^tickwatch_notifier_unrecorded_send_seconds_count\{channel="EMAIL"\} [1-9]/m,
+    );
   });
 });

@@ -212,9 +212,11 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       );
     }
     const acceptedAt = Date.now();
+    const accepted = performance.now();
     // The window: accepted by the server, not yet recorded. Nothing else happens in between.
     const events = refsOf(delivery).map((ref) => sentEvent(ref, delivery.attempts, messageId));
     if (await store.markSent(delivery._id, messageId, emitted(events, attempt.trace))) {
+      observer.recorded(channel, (performance.now() - accepted) / 1000);
       written(delivery._id);
     } else {
       logger.warn(

@@ -16,6 +16,11 @@ export interface DeliveryObserver {
   ): void;
   /** The SMTP server or the webhook receiver accepted an alert at `acceptedAt` (epoch ms). */
   accepted(channel: Channel, alert: Alert, acceptedAt: number): void;
+  /**
+   * A sent delivery's SENT state was written `seconds` after the server accepted it: the
+   * window in which a crash would send it again.
+   */
+  recorded(channel: Channel, seconds: number): void;
   /** An alert went over its user's cap and waits for the digest. */
   capped(channel: Channel): void;
   /** A digest carrying `alerts` capped alerts went out. */
@@ -25,6 +30,7 @@ export interface DeliveryObserver {
 export const noopDeliveryObserver: DeliveryObserver = {
   attempted: () => undefined,
   accepted: () => undefined,
+  recorded: () => undefined,
   capped: () => undefined,
   digested: () => undefined,
 };
@@ -37,6 +43,9 @@ export function combineObservers(...observers: DeliveryObserver[]): DeliveryObse
     },
     accepted: (...args) => {
       for (const observer of observers) observer.accepted(...args);
+    },
+    recorded: (...args) => {
+      for (const observer of observers) observer.recorded(...args);
     },
     capped: (...args) => {
       for (const observer of observers) observer.capped(...args);
