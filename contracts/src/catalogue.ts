@@ -3,6 +3,11 @@
  * the ticker is (it decides the routing key's partition and ticker word).
  */
 import { z } from 'zod';
+import {
+  AccountEmailChangeRequested,
+  AccountPasswordResetRequested,
+  AccountVerificationRequested,
+} from './schemas/account.ts';
 import { AlertTriggered } from './schemas/alert.ts';
 import { AverageUpdated, InterestRenewed, PriceUpdated, TickerRejected } from './schemas/market.ts';
 import {
@@ -47,6 +52,24 @@ export const catalogue = {
     data: UserDeleted,
     tickerOf: null,
     description: 'An account was deleted: every service purges its data for this user.',
+  }),
+  'tickwatch.account.verification-requested.v1': define({
+    name: 'account.verification-requested',
+    data: AccountVerificationRequested,
+    tickerOf: null,
+    description: 'Send the email verification link (registration, resend).',
+  }),
+  'tickwatch.account.password-reset-requested.v1': define({
+    name: 'account.password-reset-requested',
+    data: AccountPasswordResetRequested,
+    tickerOf: null,
+    description: 'Send the password reset link to a registered address.',
+  }),
+  'tickwatch.account.email-change-requested.v1': define({
+    name: 'account.email-change-requested',
+    data: AccountEmailChangeRequested,
+    tickerOf: null,
+    description: 'Send the link confirming a new address to that address.',
   }),
   'tickwatch.rule.created.v1': define({
     name: 'rule.created',
@@ -136,6 +159,9 @@ export const EventType = {
   userRegistered: 'tickwatch.user.registered.v1',
   userPreferencesChanged: 'tickwatch.user.preferences-changed.v1',
   userDeleted: 'tickwatch.user.deleted.v1',
+  accountVerificationRequested: 'tickwatch.account.verification-requested.v1',
+  accountPasswordResetRequested: 'tickwatch.account.password-reset-requested.v1',
+  accountEmailChangeRequested: 'tickwatch.account.email-change-requested.v1',
   ruleCreated: 'tickwatch.rule.created.v1',
   ruleUpdated: 'tickwatch.rule.updated.v1',
   ruleDeleted: 'tickwatch.rule.deleted.v1',

@@ -24,6 +24,6 @@ describe('gateway configuration', () => {
       RABBITMQ_URL: 'amqp://tickwatch:secret@rabbitmq:5672',
     });
     expect(config.GATEWAY_PORT).to.equal(4000);
-    expect(config.REQUIRE_EMAIL_VERIFICATION).to.equal(false);
+    expect(config.REQUIRE_EMAIL_VERIFICATION).to.equal(true);
   });
 });

@@ -61,8 +61,8 @@ export const settings = {
   ),
   REQUIRE_EMAIL_VERIFICATION: setting(
     env.boolean(),
-    'Addresses must be verified by link before alerts reach them (false: verified at registration, until the account issue)',
-    { default: 'false' },
+    'Registration emails a verification link, and alerts reach an address only once it is followed (false: addresses count as verified at once)',
+    { default: 'true' },
   ),
   GRAPHQL_INTROSPECTION: setting(
     env.boolean(),

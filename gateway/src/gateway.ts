@@ -1,7 +1,7 @@
 /**
  * The gateway assembled: MongoDB (users + read models), messaging (outbox relay, read-model
  * projector, live feed), accounts and commands, the GraphQL schema behind Apollo on express,
- * GraphiQL and the unsubscribe route, on one HTTP server. Each part is registered with the
+ * GraphiQL, the unsubscribe route and the account pages (verification, reset, email change), on one HTTP server. Each part is registered with the
  * service lifecycle, which stops them in reverse: HTTP first, the database last.
  */
 import { readFileSync } from 'node:fs';
@@ -17,16 +17,16 @@ import { createOutboxRelay } from '@tickwatch/infra/messaging/outbox';
 import { connectMongo } from '@tickwatch/infra/mongo';
 import type { ServiceContext } from '@tickwatch/infra/service';
 import { createLinkSigner } from '@tickwatch/infra/signed-links';
-import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
 import { createAccessTokens } from './auth/access-tokens.ts';
+import { hourlyLimit } from './auth/hourly-limit.ts';
 import { createLoginLimiter, type LoginLimits } from './auth/login-limiter.ts';
 import { createPasswordHasher } from './auth/passwords.ts';
 import type { GatewayConfig } from './config.ts';
 import { createApollo } from './graphql/apollo.ts';
 import type { GatewayServices } from './graphql/context.ts';
-import { rateLimited } from './graphql/errors.ts';
 import { gatewaySchema } from './graphql/schema.ts';
 import { ensureGraphiqlBundle } from './graphiql/build.ts';
+import { accountPagesRouter } from './http/account-pages.ts';
 import { createApp } from './http/app.ts';
 import { graphiqlRoutes } from './http/graphiql.ts';
 import { listenHttp, type HttpServer } from './http/server.ts';
@@ -41,7 +41,11 @@ import { ensureReadIndexes, readModels } from './read/models.ts';
 import { startProjector } from './read/projector.ts';
 import { createReadQueries } from './read/read-queries.ts';
 import { gaugeSources } from './metrics.ts';
+import { createAccountLinks } from './users/account-links.ts';
 import { createAccounts } from './users/accounts.ts';
+import { createEmailFlows } from './users/email-flows.ts';
+import { createPasswordCheck } from './users/password-check.ts';
+import { createPasswordFlows } from './users/password-flows.ts';
 import { createTombstones } from './users/tombstones.ts';
 import { userModel } from './users/user-model.ts';
 import { createUserStore } from './users/user-store.ts';
@@ -76,6 +80,11 @@ export interface Gateway {
 }
 
 const TEST_NOTIFICATIONS_PER_HOUR = 10;
+/** Verification resends and email changes one user may ask for per hour. */
+const ACCOUNT_EMAILS_PER_USER_HOUR = 5;
+/** Password reset emails per address asked about, and requests per client address. */
+const RESETS_PER_EMAIL_HOUR = 3;
+const RESETS_PER_IP_HOUR = 20;
 
 export async function startGateway(
   context: ServiceContext,
@@ -164,24 +173,44 @@ export async function startGateway(
     key: config.AUTH_TOKEN_KEY,
     ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   });
+  const hasher = createPasswordHasher({ costLog2: config.PASSWORD_HASH_COST });
+  const links = createLinkSigner({ key: config.LINK_SIGNING_KEY });
+  const accountLinks = createAccountLinks({
+    signer: links,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+  });
+  const checkPassword = createPasswordCheck({ users, hasher, limiter });
   const accounts = createAccounts({
     users,
     store,
-    hasher: createPasswordHasher({ costLog2: config.PASSWORD_HASH_COST }),
+    hasher,
     tokens,
     limiter,
     refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
     requireEmailVerification: config.REQUIRE_EMAIL_VERIFICATION,
+    links: accountLinks,
+    checkPassword,
     purgeReadModels: (userId) => reads.purgeUser(userId),
     removeTombstone: (userId) => tombstones.remove(userId),
     logger,
   });
-  const testNotifications = new RateLimiterMongo({
-    storeClient: mongo.connection.db,
-    tableName: 'rate_limits',
-    keyPrefix: 'test-notification',
-    points: TEST_NOTIFICATIONS_PER_HOUR,
-    duration: 3600,
+  const limit = (keyPrefix: string, perHour: number, what: string) =>
+    hourlyLimit(mongo.connection, { keyPrefix, perHour, what });
+  const emails = createEmailFlows({
+    store,
+    links: accountLinks,
+    checkPassword,
+    accountEmailLimit: limit('account-email', ACCOUNT_EMAILS_PER_USER_HOUR, 'account emails'),
+  });
+  const passwords = createPasswordFlows({
+    users,
+    store,
+    links: accountLinks,
+    hasher,
+    limiter,
+    checkPassword,
+    resetsPerEmail: limit('reset-email', RESETS_PER_EMAIL_HOUR, 'requestPasswordReset'),
+    resetsPerIp: limit('reset-ip', RESETS_PER_IP_HOUR, 'requestPasswordReset'),
   });
 
   const projector = await startProjector(messaging, {
@@ -236,15 +265,13 @@ export async function startGateway(
     version: GATEWAY_VERSION,
     ready: () => messaging.ready() && mongo.ready?.() !== false,
     live: hub,
-    async testNotificationLimit(userId) {
-      try {
-        await testNotifications.consume(userId);
-      } catch (result) {
-        if (result instanceof RateLimiterRes)
-          throw rateLimited('sendTestNotification', result.msBeforeNext / 1000);
-        throw result;
-      }
-    },
+    emails,
+    passwords,
+    testNotificationLimit: limit(
+      'test-notification',
+      TEST_NOTIFICATIONS_PER_HOUR,
+      'sendTestNotification',
+    ),
   };
   const schema = gatewaySchema();
   const apollo = createApollo({
@@ -254,7 +281,6 @@ export async function startGateway(
     introspection: config.GRAPHQL_INTROSPECTION,
   });
   await apollo.start();
-  const links = createLinkSigner({ key: config.LINK_SIGNING_KEY });
   const bundle = await ensureGraphiqlBundle();
   if (bundle.built) logger.info({ dir: bundle.dir }, 'GraphiQL bundled');
   const app = createApp({
@@ -263,7 +289,10 @@ export async function startGateway(
     services,
     trustProxy: config.TRUST_PROXY,
     graphiql: graphiqlRoutes(bundle.dir),
-    routers: [unsubscribeRouter({ links, store, logger })],
+    routers: [
+      unsubscribeRouter({ links, store, logger }),
+      accountPagesRouter({ links: accountLinks, emails, passwords }),
+    ],
   });
   const http = context.add(
     await listenHttp({ app, apollo, host: config.GATEWAY_HOST, port: config.GATEWAY_PORT }),

@@ -25,6 +25,8 @@ export const SECRET_KEYS = [
   'currentPassword',
   'passwordHash',
   'token',
+  // The signed link of an account email (verification, password reset).
+  'link',
   'accessToken',
   'refreshToken',
   'apiKey',

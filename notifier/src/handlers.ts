@@ -1,6 +1,6 @@
 /**
  * The notifier's handlers on `notifier.deliveries`: alerts and test requests become one
- * delivery per channel, user.* events maintain the recipients projection (and account
+ * delivery per channel, account.* events become the account emails, user.* events maintain the recipients projection (and account
  * deletion purges what the notifier holds about the user).
  */
 import { deliveryId, EventType, HEADERS } from '@tickwatch/contracts';
@@ -9,6 +9,7 @@ import type { TraceContext } from '@tickwatch/infra/messaging/outbox';
 import type { Logger } from '@tickwatch/infra/log';
 import { continueTrace } from '@tickwatch/infra/telemetry';
 import type { AlertCap } from './cap/alert-cap.ts';
+import type { AccountEmails, AccountEmailType } from './email/account-emails.ts';
 import type { DeliveryAttempt, Deliverer } from './deliveries/deliver.ts';
 import { DeliveryKind } from './deliveries/delivery-model.ts';
 import type { DeliverySpec, DeliveryStore } from './deliveries/delivery-store.ts';
@@ -19,6 +20,7 @@ export interface NotifierHandlerOptions {
   readonly recipients: Recipients;
   readonly store: DeliveryStore;
   readonly cap: AlertCap;
+  readonly accountEmails: AccountEmails;
   /** How many retry tiers follow a first failure (the topology's). */
   readonly retryTiers: number;
   readonly logger: Logger;
@@ -34,7 +36,14 @@ function traceOf(context: DeliveryContext): TraceContext {
 }
 
 export function notifierHandlers(options: NotifierHandlerOptions): Handlers {
-  const { deliverer, recipients, store, cap, retryTiers, logger } = options;
+  const { deliverer, recipients, store, cap, accountEmails, retryTiers, logger } = options;
+
+  const accountEmail =
+    (type: AccountEmailType) =>
+    async (event: { id: string; data: Parameters<AccountEmails['send']>[2] }) => {
+      const outcome = await accountEmails.send(type, event.id, event.data);
+      logger.info({ userId: event.data.userId, eventId: event.id, type, outcome }, 'account email');
+    };
 
   const attemptOf = (context: DeliveryContext): DeliveryAttempt => ({
     // Attempt N+1 follows the last of N tiers: after it, the DLQ.
@@ -96,6 +105,12 @@ export function notifierHandlers(options: NotifierHandlerOptions): Handlers {
         'user.preferences-changed applied',
       );
     },
+
+    [EventType.accountVerificationRequested]: accountEmail(EventType.accountVerificationRequested),
+    [EventType.accountPasswordResetRequested]: accountEmail(
+      EventType.accountPasswordResetRequested,
+    ),
+    [EventType.accountEmailChangeRequested]: accountEmail(EventType.accountEmailChangeRequested),
 
     [EventType.userDeleted]: async (event) => {
       const { userId } = event.data;

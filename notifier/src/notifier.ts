@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { QUEUES } from '@tickwatch/contracts';
 import type { Logger } from '@tickwatch/infra/log';
 import type { Messaging, Subscription } from '@tickwatch/infra/messaging';
+import { createInbox } from '@tickwatch/infra/messaging/idempotency';
 import { createOutboxRelay, type OutboxRelay } from '@tickwatch/infra/messaging/outbox';
 import { createLinkSigner } from '@tickwatch/infra/signed-links';
 import type { Connection, Model } from 'mongoose';
@@ -18,6 +19,7 @@ import { createDeliverer } from './deliveries/deliver.ts';
 import { deliveryModel, type DeliveryDocument } from './deliveries/delivery-model.ts';
 import { combineObservers, type DeliveryObserver } from './deliveries/delivery-observer.ts';
 import { createDeliveryStore } from './deliveries/delivery-store.ts';
+import { createAccountEmails } from './email/account-emails.ts';
 import { createEmailComposer } from './email/compose-email.ts';
 import { createLinks } from './email/links.ts';
 import { createEmailSender, createSmtpTransport, type SmtpOptions } from './email/smtp-sender.ts';
@@ -129,6 +131,15 @@ export function createNotifier(options: NotifierOptions): Notifier {
       ? combineObservers(metricsObserver, options.observer)
       : metricsObserver,
   });
+  const accountEmails = createAccountEmails({
+    transport,
+    from: options.mailFrom,
+    messageIdDomain: domainOf(options.mailFrom),
+    sendTimeoutMs,
+    recipients,
+    inbox: createInbox(connection, { consumer: 'account-emails' }),
+    logger,
+  });
   const digests = createDigestScheduler({
     store,
     deliverer,
@@ -152,6 +163,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
           recipients,
           store,
           cap,
+          accountEmails,
           retryTiers: messaging.topology.retryTiers.length,
           logger,
         }),

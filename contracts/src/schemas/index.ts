@@ -1,3 +1,8 @@
+export {
+  AccountEmailChangeRequested,
+  AccountPasswordResetRequested,
+  AccountVerificationRequested,
+} from './account.ts';
 export { AlertTriggered } from './alert.ts';
 export { AverageWindowMinutes, Channel, Currency, Id, Instant, Price, TimeZone } from './common.ts';
 export {

@@ -6,11 +6,13 @@
  *   while its owner, who mistyped twice, never notices. A success resets it.
  * - per client address: at most 100 failures an hour over any emails (credential stuffing),
  *   then that address is locked for an hour.
- * Registration is limited per address too (20 an hour).
+ * Registration is limited per address too (20 an hour). Emails are counted under a hash
+ * (emailKey): the counters hold no address.
  */
 import type { Connection } from 'mongoose';
 import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
 import { rateLimited } from '../graphql/errors.ts';
+import { emailKey } from './hourly-limit.ts';
 
 export interface LoginLimiter {
   /** Throws RATE_LIMITED while either the email or the address is locked. */
@@ -80,7 +82,7 @@ export function createLoginLimiter(connection: Connection, limits: LoginLimits =
   return {
     async check(email, ip) {
       const wait = Math.max(
-        await lockedFor(emailLock, email, 0),
+        await lockedFor(emailLock, emailKey(email), 0),
         await lockedFor(byIp, ip, failuresPerIpHour),
       );
       if (wait > 0) throw rateLimited('login', wait);
@@ -88,7 +90,7 @@ export function createLoginLimiter(connection: Connection, limits: LoginLimits =
 
     async failed(email, ip) {
       const [count] = await Promise.all([
-        byEmail.penalty(email),
+        byEmail.penalty(emailKey(email)),
         byIp.consume(ip).catch((result: unknown) => {
           if (!(result instanceof RateLimiterRes)) throw result;
         }),
@@ -96,12 +98,12 @@ export function createLoginLimiter(connection: Connection, limits: LoginLimits =
       const inARow = count.consumedPoints;
       if (inARow >= freeFailures) {
         const seconds = Math.min(2 ** (inARow - freeFailures), maxLockSeconds);
-        await emailLock.set(email, 2, seconds);
+        await emailLock.set(emailKey(email), 2, seconds);
       }
     },
 
     async succeeded(email) {
-      await Promise.all([byEmail.delete(email), emailLock.delete(email)]);
+      await Promise.all([byEmail.delete(emailKey(email)), emailLock.delete(emailKey(email))]);
     },
 
     async registering(ip) {

@@ -6,7 +6,10 @@
 import { AccessTokenError, type AccessTokens, type Viewer } from '../auth/access-tokens.ts';
 import type { LiveHub, LiveSubscriber } from '../live/live-hub.ts';
 import type { ReadQueries } from '../read/read-queries.ts';
+import type { HourlyLimit } from '../auth/hourly-limit.ts';
 import type { Accounts } from '../users/accounts.ts';
+import type { EmailFlows } from '../users/email-flows.ts';
+import type { PasswordFlows } from '../users/password-flows.ts';
 import type { UserDocument } from '../users/user-model.ts';
 import type { UserStore } from '../users/user-store.ts';
 import { unauthenticated } from './errors.ts';
@@ -15,7 +18,9 @@ export interface GatewayServices {
   readonly store: UserStore;
   readonly accounts: Accounts;
   readonly reads: ReadQueries;
-  readonly testNotificationLimit: (userId: string) => Promise<void>;
+  readonly emails: EmailFlows;
+  readonly passwords: PasswordFlows;
+  readonly testNotificationLimit: HourlyLimit;
   readonly ready: () => boolean;
   readonly version: string;
   readonly live: LiveHub;

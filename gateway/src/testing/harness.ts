@@ -134,6 +134,9 @@ export async function startTestGateway(
       EventType.userDeleted,
       EventType.notificationRequested,
       EventType.alertTriggered,
+      EventType.accountVerificationRequested,
+      EventType.accountPasswordResetRequested,
+      EventType.accountEmailChangeRequested,
     ]),
   );
 

@@ -13,6 +13,8 @@ import { z } from 'zod';
 import type { AccessTokens } from '../auth/access-tokens.ts';
 import type { LoginLimiter } from '../auth/login-limiter.ts';
 import type { PasswordHasher } from '../auth/passwords.ts';
+import type { AccountLinks } from './account-links.ts';
+import type { PasswordCheck } from './password-check.ts';
 import { passwordProblem } from '../auth/password-policy.ts';
 import {
   hashSecret,
@@ -20,7 +22,7 @@ import {
   parseRefreshToken,
   sameHash,
 } from '../auth/refresh-tokens.ts';
-import { badInput, conflict, forbidden, unauthenticated } from '../graphql/errors.ts';
+import { badInput, conflict, unauthenticated } from '../graphql/errors.ts';
 import { metrics } from '../metrics.ts';
 import { contractRule } from './rule-commands.ts';
 import { commandEvent, type UserStore } from './user-store.ts';
@@ -67,8 +69,10 @@ export interface AccountsOptions {
   readonly tokens: AccessTokens;
   readonly limiter: LoginLimiter;
   readonly refreshTtlDays: number;
-  /** false until email verification exists (issue 14): addresses count as verified at once. */
+  /** true: registration sends a verification link, and alerts wait for it to be followed. */
   readonly requireEmailVerification: boolean;
+  readonly links: AccountLinks;
+  readonly checkPassword: PasswordCheck;
   /** Called once an account is deleted, to purge what the read side holds of it. */
   readonly purgeReadModels: (userId: string) => Promise<void>;
   readonly removeTombstone: (userId: string) => Promise<void>;
@@ -160,6 +164,9 @@ export function createAccounts(options: AccountsOptions): Accounts {
         emailVerified,
         timeZone,
       });
+      const verification = emailVerified
+        ? []
+        : [await options.links.email('verify-email', { _id: userId, timeZone }, email, { email })];
       const secret = newRefreshSecret();
       const now = new Date();
       const expiresAt = new Date(now.getTime() + refreshTtlMs);
@@ -176,7 +183,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
           ],
           createdAt: now,
           version: 1,
-          ...outboxFieldsFor([registered], trace),
+          ...outboxFieldsFor([registered, ...verification], trace),
         });
         store.flushSoon(userId);
         return await sessionFor(created.toObject<UserDocument>(), secret, expiresAt);
@@ -262,14 +269,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
     },
 
     async deleteAccount({ userId, password, ip, trace }) {
-      const account = await users.findById(userId).select('+passwordHash').lean<UserDocument>();
-      if (!account?.email || account.deletedAt)
-        throw unauthenticated('the account no longer exists');
-      await limiter.check(account.email, ip);
-      if (!account.passwordHash || !(await hasher.verify(password, account.passwordHash))) {
-        await limiter.failed(account.email, ip);
-        throw forbidden('the password is not this account’s password');
-      }
+      await options.checkPassword(userId, password, ip);
       await store.run({ userId, operation: 'deleteAccount', args: {}, trace }, (user) => {
         const now = new Date();
         const events = [
@@ -302,7 +302,14 @@ export function createAccounts(options: AccountsOptions): Accounts {
               sessions: [],
               requests: [],
             },
-            $unset: { email: 1, passwordHash: 1, timeZone: 1, preferences: 1 },
+            $unset: {
+              email: 1,
+              pendingEmail: 1,
+              passwordHash: 1,
+              passwordVersion: 1,
+              timeZone: 1,
+              preferences: 1,
+            },
           },
           events,
           result: null,

@@ -1,11 +1,11 @@
 /**
- * Delivery preferences: webhook (set, rotate, clear), one-click unsubscribe, test
- * notifications. Every change publishes user.preferences-changed with the FULL set of
+ * Delivery preferences: time zone, hourly cap, webhook (set, rotate, clear), one-click
+ * unsubscribe (and subscribing again), test notifications. Every change publishes user.preferences-changed with the FULL set of
  * preferences (not a diff) and the next preferences version, so the notifier can apply it
  * idempotently and ignore an older one arriving late.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { EventType, type Channel, type TickwatchEvent } from '@tickwatch/contracts';
+import { EventType, TimeZone, type Channel, type TickwatchEvent } from '@tickwatch/contracts';
 import { badInput } from '../graphql/errors.ts';
 import { contractRule } from './rule-commands.ts';
 import { commandEvent, type Decision } from './user-store.ts';
@@ -24,26 +24,68 @@ export function defaultPreferences(): Preferences {
   };
 }
 
-/** The user's preferences changed as `change` says: the write and its event. */
-function preferencesChange<R>(
+/** Account fields user.preferences-changed also carries. */
+export type AccountChange = Partial<Pick<UserDocument, 'email' | 'emailVerified' | 'timeZone'>>;
+
+/**
+ * The user's preferences (and account fields) changed as `change` and `account` say: the
+ * write and its event.
+ */
+export function preferencesChange<R>(
   user: UserDocument,
   change: Partial<Preferences>,
   result: (preferences: Preferences) => R,
+  account: AccountChange = {},
 ): Decision<R> {
   const current = { ...defaultPreferences(), ...user.preferences };
   const next: Preferences = { ...current, ...change, version: current.version + 1 };
+  const after = { ...user, ...account };
   const event = commandEvent(EventType.userPreferencesChanged, {
     userId: user._id,
     version: next.version,
-    email: user.email ?? '',
-    emailVerified: user.emailVerified,
-    timeZone: user.timeZone ?? 'UTC',
+    email: after.email ?? '',
+    emailVerified: after.emailVerified,
+    timeZone: after.timeZone ?? 'UTC',
     alertsUnsubscribed: next.alertsUnsubscribed,
     webhookUrl: next.webhookUrl,
     webhookSecret: next.webhookSecret,
     maxAlertsPerHour: next.maxAlertsPerHour,
   });
-  return { update: { $set: { preferences: next } }, events: [event], result: result(next) };
+  return {
+    update: { $set: { ...account, preferences: next } },
+    events: [event],
+    result: result(next),
+  };
+}
+
+export const MAX_ALERTS_PER_HOUR_LIMIT = 1000;
+
+/** Time zone and hourly cap; what is not given stays. Nothing given, nothing changes. */
+export function updatePreferences(
+  user: UserDocument,
+  input: {
+    readonly timeZone?: string | null;
+    readonly maxAlertsPerHour?: number | null;
+    readonly alertsUnsubscribed?: boolean | null;
+  },
+): Decision<null> {
+  const account: AccountChange = {};
+  const change: Partial<Preferences> = {};
+  if (input.timeZone != null) {
+    if (!TimeZone.safeParse(input.timeZone).success)
+      throw badInput('timeZone', 'expected an IANA time zone name such as Europe/London');
+    account.timeZone = input.timeZone;
+  }
+  if (input.maxAlertsPerHour != null) {
+    const cap = input.maxAlertsPerHour;
+    if (!Number.isInteger(cap) || cap < 1 || cap > MAX_ALERTS_PER_HOUR_LIMIT)
+      throw badInput('maxAlertsPerHour', `must be between 1 and ${MAX_ALERTS_PER_HOUR_LIMIT}`);
+    change.maxAlertsPerHour = cap;
+  }
+  if (input.alertsUnsubscribed != null) change.alertsUnsubscribed = input.alertsUnsubscribed;
+  if (Object.keys(account).length + Object.keys(change).length === 0)
+    return { update: {}, events: [], result: null };
+  return preferencesChange(user, change, () => null, account);
 }
 
 /** http(s) only, no credentials in it, bounded: what the notifier will POST to. */

@@ -59,6 +59,10 @@ export interface UserDocument extends OutboxFields {
   emailVerified: boolean;
   timeZone?: string;
   passwordHash?: string;
+  /** Moved on by every password change: a reset link carries it, so it works once. */
+  passwordVersion?: number;
+  /** An address asked for by changeEmail, until its link is followed. */
+  pendingEmail?: string;
   preferences?: Preferences;
   sessions: StoredSession[];
   rules: StoredRule[];
@@ -126,6 +130,8 @@ const userFields = {
   timeZone: { type: String },
   // Never loaded unless asked for (`.select('+passwordHash')`): login and deleteAccount only.
   passwordHash: { type: String, select: false },
+  passwordVersion: { type: Number, default: 0 },
+  pendingEmail: { type: String },
   preferences: { type: new Schema(preferenceFields, nested) },
   sessions: { type: [new Schema(sessionFields, nested)], default: [] },
   rules: { type: [new Schema(ruleFields, nested)], default: [] },

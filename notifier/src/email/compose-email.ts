@@ -38,6 +38,17 @@ const views = path.join(import.meta.dirname, 'templates');
 const html = new Eta({ views, autoEscape: true, cache: true });
 const text = new Eta({ views, autoEscape: false, autoTrim: false, cache: true });
 
+/** A template pair (`<name>-html.eta`, `<name>-text.eta`) rendered with `data`. */
+export function renderEmail(
+  template: string,
+  data: Record<string, unknown>,
+): { html: string; text: string } {
+  return {
+    html: html.render(`./${template}-html`, data),
+    text: text.render(`./${template}-text`, data),
+  };
+}
+
 /** Width of the label column in text bodies. */
 const labelWidth = (lines: readonly DetailLine[]): number =>
   Math.max(...lines.map((line) => line.label.length));
@@ -54,11 +65,6 @@ export function createEmailComposer(options: EmailComposerOptions): EmailCompose
       manageUrl: links.manageRule(alert.ruleId),
     };
   };
-
-  const render = (template: string, data: Record<string, unknown>) => ({
-    html: html.render(`./${template}-html`, data),
-    text: text.render(`./${template}-text`, data),
-  });
 
   return {
     async compose(content, recipient) {
@@ -78,7 +84,7 @@ export function createEmailComposer(options: EmailComposerOptions): EmailCompose
           const subject = view.summary;
           return {
             subject,
-            ...render('alert', {
+            ...renderEmail('alert', {
               ...common,
               ...view,
               subject,
@@ -98,7 +104,7 @@ export function createEmailComposer(options: EmailComposerOptions): EmailCompose
           };
           return {
             subject,
-            ...render('test', data),
+            ...renderEmail('test', data),
             messageId: messageId(`${content.requestId}.test`),
             headers,
           };
@@ -119,7 +125,7 @@ export function createEmailComposer(options: EmailComposerOptions): EmailCompose
           };
           return {
             subject,
-            ...render('digest', data),
+            ...renderEmail('digest', data),
             messageId: messageId(`${content.deliveryId}.digest`),
             headers,
           };

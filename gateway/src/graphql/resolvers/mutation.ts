@@ -11,7 +11,7 @@ import * as preferences from '../../users/preference-commands.ts';
 import type { Session } from '../../users/accounts.ts';
 import type { Decision } from '../../users/user-store.ts';
 import type { StoredRule, UserDocument } from '../../users/user-model.ts';
-import { viewerUser, type GatewayContext } from '../context.ts';
+import { requireViewer, viewerUser, type GatewayContext } from '../context.ts';
 import { ruleViews, userView } from './views.ts';
 
 type Args<T> = (parent: unknown, args: T, context: GatewayContext) => unknown;
@@ -79,6 +79,71 @@ const refreshToken: Args<{ refreshToken: string }> = async (_, args, context) =>
 
 const logout: Args<{ refreshToken: string }> = (_, args, context) =>
   context.services.accounts.logout(args.refreshToken);
+
+const verifyEmail: Args<{ token: string }> = async (_, { token }, context) => {
+  await context.services.emails.verifyEmail(token, currentTraceContext());
+  return true;
+};
+
+const resendVerificationEmail: Args<object> = async (_, __, context) => {
+  const user = await viewerUser(context);
+  await context.services.emails.resendVerification(user._id, currentTraceContext());
+  return true;
+};
+
+const requestPasswordReset: Args<{ email: string }> = async (_, { email }, context) => {
+  await context.services.passwords.requestPasswordReset({
+    email,
+    ip: context.ip,
+    trace: currentTraceContext(),
+  });
+  return true;
+};
+
+const resetPassword: Args<{ token: string; newPassword: string }> = async (_, args, context) => {
+  await context.services.passwords.resetPassword(args);
+  return true;
+};
+
+const changePassword: Args<{ currentPassword: string; newPassword: string }> = async (
+  _,
+  args,
+  context,
+) => {
+  const user = await viewerUser(context);
+  await context.services.passwords.changePassword({
+    ...args,
+    userId: user._id,
+    sessionId: requireViewer(context).sessionId,
+    ip: context.ip,
+  });
+  return true;
+};
+
+const changeEmail: Args<{ newEmail: string; password: string }> = async (_, args, context) => {
+  const user = await viewerUser(context);
+  await context.services.emails.requestEmailChange({
+    ...args,
+    userId: user._id,
+    ip: context.ip,
+    trace: currentTraceContext(),
+  });
+  return userView(await viewerUser(context));
+};
+
+const confirmEmailChange: Args<{ token: string }> = async (_, { token }, context) => {
+  await context.services.emails.confirmEmailChange(token, currentTraceContext());
+  return true;
+};
+
+const updatePreferences: Args<{
+  input: Parameters<typeof preferences.updatePreferences>[1];
+}> = async (_, { input }, context) => {
+  await command(context, 'updatePreferences', {}, (user) =>
+    preferences.updatePreferences(user, input),
+  );
+  return userView(await viewerUser(context));
+};
 
 const createAlertRule: Args<{ input: AlertRuleInput; requestId?: string | null }> = (
   _,
@@ -167,6 +232,14 @@ export const mutationResolvers = {
   login,
   refreshToken,
   logout,
+  verifyEmail,
+  resendVerificationEmail,
+  requestPasswordReset,
+  resetPassword,
+  changePassword,
+  changeEmail,
+  confirmEmailChange,
+  updatePreferences,
   createAlertRule,
   updateAlertRule,
   deleteAlertRule,

@@ -36,6 +36,7 @@ export function userView(user: UserDocument) {
     id: user._id,
     email: user.email ?? '',
     emailVerified: user.emailVerified,
+    pendingEmail: user.pendingEmail ?? null,
     timeZone: user.timeZone ?? 'UTC',
     alertsUnsubscribed: user.preferences?.alertsUnsubscribed ?? false,
     webhookUrl: user.preferences?.webhookUrl ?? null,

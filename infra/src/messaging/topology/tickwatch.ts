@@ -45,7 +45,7 @@ const WORK_QUEUE_EVENTS = [
   {
     name: QUEUES.notifierDeliveries,
     consumer: 'notifier',
-    events: ['alert.triggered', 'notification.requested', 'user.*'],
+    events: ['alert.triggered', 'notification.requested', 'user.*', 'account.*'],
   },
   {
     name: QUEUES.gatewayReadModels,
@@ -59,6 +59,13 @@ const WORK_QUEUE_EVENTS = [
     ],
   },
 ] as const;
+
+/**
+ * Consumed but never logged: account.* events carry a signed link (a password reset link is a
+ * credential until it expires) and an address; the log keeps events for days and is read by
+ * operators, so these are not replayable. A lost one is resent by the user (resend, reset).
+ */
+export const UNLOGGED_EVENTS = ['account.*'] as const;
 
 /** Each alerter partition queue gets this partition's share of these events, in order. */
 const ALERTER_EVENTS = ['price.updated', 'rule.*'] as const;
@@ -123,11 +130,12 @@ export function tickwatchTopology(options: TickwatchTopologyOptions = {}): Topol
   // The log is bound to every pattern some work queue consumes rather than to `#`: a `#`
   // binding would make every routing key routable, and a publish nobody consumes would no
   // longer come back as unroutable (mandatory) but vanish into the log unnoticed.
+  const unlogged = new Set<string>(UNLOGGED_EVENTS);
   const consumed = [
     ...new Set(
-      [...WORK_QUEUE_EVENTS.flatMap((queue) => queue.events), ...ALERTER_EVENTS].map((event) =>
-        bindingPattern(event),
-      ),
+      [...WORK_QUEUE_EVENTS.flatMap((queue) => queue.events), ...ALERTER_EVENTS]
+        .filter((event) => !unlogged.has(event))
+        .map((event) => bindingPattern(event)),
     ),
   ];
   // `user.deleted` adds nothing next to `user.*`: keep the bindings readable.
