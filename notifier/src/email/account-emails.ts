@@ -101,35 +101,58 @@ export function createAccountEmails(options: {
   readonly logger: Logger;
 }): AccountEmails {
   const { transport, from, recipients, inbox, logger } = options;
+
+  const sendOnce = async (
+    type: AccountEmailType,
+    eventId: string,
+    data: AccountEmailData,
+  ): Promise<AccountEmailOutcome> => {
+    if ((await recipients.lookup(data.userId)).kind === 'deleted') return 'dropped';
+    if (await inbox.seen(eventId)) return 'duplicate';
+    const email = composeAccountEmail(type, eventId, data, options.messageIdDomain);
+    try {
+      await transport.transporter.sendMail({
+        from,
+        to: data.email,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        messageId: email.messageId,
+        // RFC 3834: no vacation auto-replies.
+        headers: { 'Auto-Submitted': 'auto-generated' },
+        signal: AbortSignal.timeout(options.sendTimeoutMs),
+      });
+    } catch (error) {
+      const failure = classifySmtpError(error);
+      if (!failure.permanent) throw failure;
+      logger.warn(
+        { userId: data.userId, eventId, type, reason: failure.message },
+        'account email refused by the SMTP server; dropped',
+      );
+      await inbox.record(eventId);
+      return 'refused';
+    }
+    await inbox.record(eventId);
+    return 'sent';
+  };
+
+  // Two copies of one event in the same prefetch window would both find no inbox row: the
+  // second waits for the first instead.
+  const inFlight = new Map<string, Promise<AccountEmailOutcome>>();
   return {
     async send(type, eventId, data) {
-      if ((await recipients.lookup(data.userId)).kind === 'deleted') return 'dropped';
-      if (await inbox.seen(eventId)) return 'duplicate';
-      const email = composeAccountEmail(type, eventId, data, options.messageIdDomain);
-      try {
-        await transport.transporter.sendMail({
-          from,
-          to: data.email,
-          subject: email.subject,
-          text: email.text,
-          html: email.html,
-          messageId: email.messageId,
-          // RFC 3834: no vacation auto-replies.
-          headers: { 'Auto-Submitted': 'auto-generated' },
-          signal: AbortSignal.timeout(options.sendTimeoutMs),
-        });
-      } catch (error) {
-        const failure = classifySmtpError(error);
-        if (!failure.permanent) throw failure;
-        logger.warn(
-          { userId: data.userId, eventId, type, reason: failure.message },
-          'account email refused by the SMTP server; dropped',
-        );
-        await inbox.record(eventId);
-        return 'refused';
+      const running = inFlight.get(eventId);
+      if (running) {
+        await running.catch(() => undefined);
+        return sendOnce(type, eventId, data);
       }
-      await inbox.record(eventId);
-      return 'sent';
+      const attempt = sendOnce(type, eventId, data);
+      inFlight.set(eventId, attempt);
+      try {
+        return await attempt;
+      } finally {
+        inFlight.delete(eventId);
+      }
     },
   };
 }
