@@ -1,8 +1,9 @@
 /**
  * `npm run demo`: the mission in a minute, against a running tickwatch (`npm start`). It
- * registers a demo user, subscribes to live prices and its own alerts (graphql-ws), creates
- * rules near the current simulated prices, then prints the prices and alerts pushed to it and
- * the emails as they land in ./var/mail.
+ * registers a demo user, verifies its address by following the link of the verification
+ * email in ./var/mail (as a user would), subscribes to live prices and its own alerts
+ * (graphql-ws), creates rules near the current simulated prices, then prints the prices and
+ * alerts pushed to it and the emails as they land in ./var/mail.
  *
  *   npm run demo                      # until Ctrl-C
  *   npm run demo -- --until-email     # exits 0 once an alert and its email arrived (1 on timeout)
@@ -15,6 +16,7 @@ import { subscribeLive } from './demo/live.ts';
 import { watchMailFolder } from './demo/mail-folder.ts';
 import { CREATE_RULE, PING, QUOTES, REGISTER, type Quote } from './demo/operations.ts';
 import { rulesNearPrices } from './demo/rules.ts';
+import { verifyByEmail } from './demo/verify-email.ts';
 
 const TICKERS = ['AAPL', 'MSFT', 'NVDA'];
 /** How often the first quotes are asked for and the mail folder is looked at. */
@@ -68,15 +70,20 @@ say(`tickwatch demo against ${values.url}`);
 
 const email = `demo-${randomBytes(4).toString('hex')}@example.com`;
 const password = randomBytes(12).toString('base64url');
+const mail = await watchMailFolder(values['mail-dir'], email);
 const { register } = await anonymous.request<{
   register: { accessToken: string; user: { emailVerified: boolean } };
 }>(REGISTER, { email, password });
 const client = anonymous.withToken(register.accessToken);
 say(`registered ${email} (password ${password}: log in to GraphiQL with it)`);
 if (!register.user.emailVerified) {
-  say(
-    `  its address is not verified yet: alerts reach it once the link in the email in ${values['mail-dir']} is followed`,
+  const verified = await verifyByEmail(mail, 30_000).catch((error: unknown) =>
+    fail(
+      `${(error as Error).message}: is the notifier running, and ${values['mail-dir']} the folder npm start writes emails to (--mail-dir)?`,
+    ),
   );
+  say(`  email  ${shownPath(verified.email.file)}  "${verified.email.subject}"`);
+  say(`  its link ${verified.link.slice(0, 60)}…  → ${verified.outcome}`);
 }
 
 const prices = await firstPrices(client);
@@ -121,7 +128,6 @@ say(
   `subscribed to priceUpdated(${TICKERS.join(', ')}) and alertTriggered; watching ${values['mail-dir']} (Ctrl-C stops)\n`,
 );
 
-const mail = await watchMailFolder(values['mail-dir'], email);
 let emails = 0;
 const deadline = Date.now() + Number(values.timeout) * 1000;
 process.once('SIGINT', () => {

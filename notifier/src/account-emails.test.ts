@@ -73,9 +73,7 @@ describeOnMongoTargets('notifier: account emails', (target) => {
 
   it('sends nothing to a deleted user', async () => {
     const userId = await h.addUser({ email: 'gone@example.com' });
-    await h.publish(
-      createEvent(EventType.userDeleted, { userId }, source),
-    );
+    await h.publish(createEvent(EventType.userDeleted, { userId }, source));
     await h.publish(
       accountEvent(EventType.accountVerificationRequested, userId, 'gone@example.com'),
     );

@@ -1,6 +1,6 @@
 /**
  * The emails npm start's SMTP sink writes (./var/mail/*.eml): the ones addressed to one
- * recipient that arrived since the demo started, parsed for their subject.
+ * recipient that arrived since the demo started, parsed for their subject and text.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { simpleParser } from 'mailparser';
 export interface ReceivedEmail {
   readonly file: string;
   readonly subject: string;
+  readonly text: string;
 }
 
 export interface MailFolder {
@@ -33,7 +34,7 @@ export async function watchMailFolder(dir: string, recipient: string): Promise<M
         const mail = await simpleParser(await readFile(file));
         const to = [mail.to ?? []].flat().flatMap((address) => address.value);
         if (to.some((address) => address.address?.toLowerCase() === recipient.toLowerCase())) {
-          found.push({ file, subject: mail.subject ?? '(no subject)' });
+          found.push({ file, subject: mail.subject ?? '(no subject)', text: mail.text ?? '' });
         }
       }
       return found;

@@ -11,7 +11,9 @@ import { createTestVhost, type TestVhost } from '@tickwatch/infra/messaging/test
 import { pollUntil } from '@tickwatch/infra/testing';
 import { processRuns } from '../../scripts/start/process-state.ts';
 import { graphqlClient, type GraphQLClient } from '../../scripts/demo/graphql.ts';
+import { watchMailFolder } from '../../scripts/demo/mail-folder.ts';
 import { CREATE_RULE, QUOTES, REGISTER } from '../../scripts/demo/operations.ts';
+import { verifyByEmail } from '../../scripts/demo/verify-email.ts';
 import { npmStart, type LogRecord, type NpmStart } from './npm-start.ts';
 
 const isReady = async (ops: string) => (await fetch(`${ops}/readyz`)).status === 200;
@@ -54,13 +56,22 @@ describe('npm start (the embedded default, as real processes)', function () {
     expect(ready.mailDir).to.equal(path.join(run!.dataDir, 'mail'));
   });
 
-  it('turns a rule into an alert and an email (.eml in the mail folder, one log line)', async () => {
+  it('registers, verifies by the emailed link, then turns a rule into an alert and an email (.eml, one log line)', async () => {
     const email = 'e2e@example.com';
-    const { register } = await gateway.request<{ register: { accessToken: string } }>(REGISTER, {
-      email,
-      password: 'e2e-correct-horse-42',
-    });
+    const mail = await watchMailFolder(ready.mailDir as string, email);
+    const { register } = await gateway.request<{
+      register: { accessToken: string; user: { emailVerified: boolean } };
+    }>(REGISTER, { email, password: 'e2e-correct-horse-42' });
+    // Verification is required by default: the link of the .eml the sink wrote.
+    expect(register.user.emailVerified).to.equal(false);
+    const verification = await verifyByEmail(mail, 30_000);
+    expect(verification.email.subject).to.equal('Verify your email address for tickwatch');
+    expect(verification.outcome).to.equal('Address verified');
     const user = gateway.withToken(register.accessToken);
+    const { me } = await user.request<{ me: { emailVerified: boolean } }>(
+      '{ me { emailVerified } }',
+    );
+    expect(me.emailVerified).to.equal(true);
     const quote = await pollUntil(
       'a simulated AAPL quote',
       async () => {
@@ -92,7 +103,9 @@ describe('npm start (the embedded default, as real processes)', function () {
 
     const logged = await run!.waitFor('the sink logging the email', (r) => {
       const to = r.to as string[] | undefined;
-      return r.service === 'mail-sink' && Boolean(to?.includes(email));
+      return (
+        r.service === 'mail-sink' && Boolean(to?.includes(email)) && /AAPL/.test(String(r.subject))
+      );
     });
     const file = logged.file as string;
     expect(path.dirname(file)).to.equal(ready.mailDir);
