@@ -28,7 +28,8 @@ describe('gateway command side (HTTP, embedded MongoDB, real RabbitMQ)', () => {
     expect(registered.routingKey).to.equal('user.registered');
     expect(registered.event.data).to.include({
       email: user.email,
-      emailVerified: true,
+      // Verification is required by default: the address waits for its link.
+      emailVerified: false,
       timeZone: 'UTC',
     });
 

@@ -134,8 +134,19 @@ describe('gateway security', () => {
       });
     }
 
-    it('every operation but ping, register, login, refreshToken and logout needs a token', async () => {
-      const open = ['ping', 'register', 'login', 'refreshToken', 'logout'];
+    it('every operation but ping, register, login, refreshToken, logout and the emailed links’ needs a token', async () => {
+      const open = [
+        'ping',
+        'register',
+        'login',
+        'refreshToken',
+        'logout',
+        // A signed link's token is the credential, or (reset) the answer reveals nothing.
+        'verifyEmail',
+        'requestPasswordReset',
+        'resetPassword',
+        'confirmEmailChange',
+      ];
       const fields = (
         await gw.gql<{
           __schema: {
@@ -176,6 +187,12 @@ describe('gateway security', () => {
         rotateWebhookSecret: 'mutation { rotateWebhookSecret { secret } }',
         clearWebhook: 'mutation { clearWebhook { id } }',
         deleteAccount: 'mutation { deleteAccount(password: "whatever-it-is") }',
+        resendVerificationEmail: 'mutation { resendVerificationEmail }',
+        changePassword:
+          'mutation { changePassword(currentPassword: "whatever-it-is", newPassword: "another-one-123") }',
+        changeEmail:
+          'mutation { changeEmail(newEmail: "x@example.com", password: "whatever-it-is") { id } }',
+        updatePreferences: 'mutation { updatePreferences(input: { maxAlertsPerHour: 5 }) { id } }',
       };
       expect(Object.keys(samples).sort()).to.deep.equal([...protectedOps].sort());
       for (const [name, query] of Object.entries(samples)) {
