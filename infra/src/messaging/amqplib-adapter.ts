@@ -97,7 +97,7 @@ function closedEvent(emitter: { once(event: 'close', listener: () => void): unkn
  * the broker that reads them. Corked from a turn's first write until the end of that turn, they
  * leave as one writev: the same bytes at the same moment, without Nagle's wait.
  */
-function coalesceWrites(socket: Socket): void {
+export function coalesceWrites(socket: Socket): void {
   const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
   let corked = false;
   const uncork = (): void => {
@@ -114,8 +114,11 @@ function coalesceWrites(socket: Socket): void {
   };
 }
 
-/** amqplib keeps the socket on its (untyped) connection object; stable since 0.x. */
-function socketOf(model: amqplib.ChannelModel): Socket | undefined {
+/**
+ * amqplib keeps the socket on its (untyped) connection object; stable since 0.x, and
+ * amqplib-adapter.test.ts fails if that changes (the writes would silently go uncoalesced).
+ */
+export function socketOf(model: amqplib.ChannelModel): Socket | undefined {
   return (model.connection as unknown as { stream?: Socket }).stream;
 }
 
