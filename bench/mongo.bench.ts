@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import mongoose, { Schema } from 'mongoose';
 import { pino } from 'pino';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../infra/src/mongo/embedded/index.ts';
+import { commandPathRows } from './lib/command-path.ts';
 import type { BenchReport, Cell } from './lib/report.ts';
 
 const SMALL = 1_000;
@@ -199,12 +200,14 @@ async function lookupRows(): Promise<Row[]> {
 }
 
 export default async function mongoBench(): Promise<BenchReport> {
+  const commandPath = await commandPathRows();
   const inserts = await insertRows();
   const lookups = await lookupRows();
   return {
-    title: 'Embedded MongoDB through mongoose (TCP, same process)',
-    rows: [...inserts, ...lookups],
+    title: 'Embedded MongoDB: the command path against the driver floor, then through mongoose',
+    rows: [...commandPath, ...inserts, ...lookups],
     notes: [
+      'Command path: the mongodb driver against a canned server (fixed reply bytes: the driver floor) and against the embedded server in memory and with --data; 2,000 operations per figure, 1 at a time and 16 in flight, median of 3 interleaved rounds after a warm-up. "÷ driver floor ping" and "÷ own ping" divide the sequential figure (floor: ping ≤ 2× driver floor, each operation ≤ 3× own ping).',
       `Model.create: ${String(CREATES)} sequential creates (${String(JOURNALED_FSYNC_CREATES)} with j: true); insertMany: ${String(INSERT_MANY_DOCS)} lean documents, unique index on email.`,
       `Lookups: ${String(LOOKUPS)} sequential findOne({email}).lean() on random existing keys, on a 1k and a 1M collection side by side, alternating, median of 3 rounds after a warm-up; scans: ${String(SCAN_LOOKUPS[SMALL])} at 1k, ${String(SCAN_LOOKUPS[LARGE])} at 1M per round.`,
       '"1M / 1k" near 1 means the lookup cost does not grow with the collection (hash index, no scan).',
