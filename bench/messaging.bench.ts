@@ -6,9 +6,12 @@
  * msg/s from the first publish to the last ack. The layer does the same through
  * `messaging.publish` (zod validation, envelope→properties, mandatory + return correlation,
  * confirms) and `messaging.consume` (decode, validation, dispatch by type, ack). ROUNDS
- * rounds, interleaved, median reported. The layer runs on the tickwatch topology without the
- * event log stream (that is a second queue written per message: broker work, not layer work;
- * one row shows its cost separately). Raw amqplib writes each frame to the socket on its own;
+ * rounds, interleaved, median reported. Two topologies, each in its own vhost: the tickwatch
+ * topology without the event log stream, and the production one (exchange, work queue and the
+ * `tickwatch.log` stream every message is also written to), where raw amqplib publishes the
+ * same bytes with the same properties: the comparison that matters (issue 17). Tracing on
+ * (the SDK as services run it, exporting OTLP/HTTP to a receiver in this process) against off,
+ * on the production topology (issue 8). Raw amqplib writes each frame to the socket on its own;
  * the layer's adapter coalesces a turn's writes (amqplib-adapter.ts), which a note says.
  *
  * Latency: publish→consume at a fixed 1,000 msg/s for 5 s (first 500 discarded), p50/p99.
@@ -23,6 +26,9 @@ import { createMessaging, tickwatchTopology, type Topology } from '@tickwatch/in
 import { insertOnce } from '@tickwatch/infra/messaging/idempotency';
 import { startEmbeddedMongo } from '@tickwatch/infra/mongo/embedded';
 import { createTestVhost } from '@tickwatch/infra/messaging/testing';
+import { startOtlpReceiver } from '@tickwatch/infra/telemetry/testing';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { startTracing } from '../infra/src/telemetry/tracing.ts';
 import { pollUntil } from '@tickwatch/infra/testing';
 import type { BenchReport } from './lib/report.ts';
 
@@ -328,6 +334,27 @@ async function layerLatency(url: string, topology: Topology): Promise<Latency> {
   return summarise(latencies);
 }
 
+/** Runs `work` with the services' tracing SDK exporting every span to `endpoint`. */
+async function traced<T>(endpoint: string, work: () => Promise<T>): Promise<T> {
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = endpoint;
+  process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'http/json';
+  const tracing = startTracing({
+    serviceName: 'bench',
+    serviceVersion: '0',
+    instanceId: 'bench',
+    logger: createLogger({ name: 'bench-tracing', level: 'warn' }),
+  });
+  try {
+    return await work();
+  } finally {
+    await tracing.shutdown();
+    // Back to the no-op API for the untraced rounds.
+    trace.disable();
+    context.disable();
+    propagation.disable();
+  }
+}
+
 // ---------------------------------------------------------------- report
 
 const median = (values: readonly Measured[]): Measured => {
@@ -345,10 +372,19 @@ export default async function messagingBench(): Promise<BenchReport> {
       ...production,
       queues: production.queues.filter((queue) => queue.role !== 'stream'),
     };
-    // Declares the layer's topology for the raw run that uses it.
+    // Declares the layer's topologies for the raw runs that use them.
     const declaring = createMessaging({ url: vhost.url, service: 'bench', topology: withoutLog });
     await declaring.start();
     await declaring.close();
+    const productionVhost = await createTestVhost('bench-production');
+    const declaringProduction = createMessaging({
+      url: productionVhost.url,
+      service: 'bench',
+      topology: production,
+    });
+    await declaringProduction.start();
+    await declaringProduction.close();
+    const receiver = await startOtlpReceiver();
 
     // Dedupe on: the handler's effect is a document keyed by the event id (insertOnce, the
     // first idempotency choice), in the embedded MongoDB running in this same process.
@@ -370,16 +406,27 @@ export default async function messagingBench(): Promise<BenchReport> {
       rawSame: [] as Measured[],
       layer: [] as Measured[],
       dedupe: [] as Measured[],
+      rawProduction: [] as Measured[],
+      production: [] as Measured[],
+      traced: [] as Measured[],
     };
     for (let round = 0; round < ROUNDS; round++) {
       runs.raw.push(await rawThroughput(vhost.url, plainQuorum(round)));
       runs.rawSame.push(await rawThroughput(vhost.url, asTheLayer(oneKilobyteEvent())));
       runs.layer.push(await layerThroughput(vhost.url, withoutLog));
       if (round < 3) runs.dedupe.push(await layerThroughput(vhost.url, withoutLog, dedupe));
+      const productionUrl = productionVhost.url;
+      runs.rawProduction.push(await rawThroughput(productionUrl, asTheLayer(oneKilobyteEvent())));
+      runs.production.push(await layerThroughput(productionUrl, production));
+      runs.traced.push(
+        await traced(receiver.endpoint, () => layerThroughput(productionUrl, production)),
+      );
     }
     await connection.close();
     await mongo.stop();
-    const withLog = await layerThroughput(vhost.url, production);
+    const spansReceived = receiver.spans().length;
+    await receiver.close();
+    await productionVhost.delete();
     const rawLat = await rawLatency(vhost.url);
     const layerLat = await layerLatency(vhost.url, withoutLog);
 
@@ -387,11 +434,15 @@ export default async function messagingBench(): Promise<BenchReport> {
     const rawSame = median(runs.rawSame);
     const layer = median(runs.layer);
     const deduped = median(runs.dedupe);
+    const rawProduction = median(runs.rawProduction);
+    const withLog = median(runs.production);
+    const withTracing = median(runs.traced);
     const round2 = (n: number) => Math.round(n * 100) / 100;
     const row = (scenario: string, measured: Measured, latency?: Latency) => ({
       scenario,
       'msg/s': Math.round(measured.msgPerSec),
       'vs raw': round2(measured.msgPerSec / raw.msgPerSec),
+      'vs raw, production': round2(measured.msgPerSec / rawProduction.msgPerSec),
       'client CPU µs/msg': Math.round(measured.cpuMicros),
       'p50 ms @1k/s': latency ? round2(latency.p50) : '',
       'p99 ms @1k/s': latency ? round2(latency.p99) : '',
@@ -405,13 +456,20 @@ export default async function messagingBench(): Promise<BenchReport> {
         row('raw amqplib → the layer’s exchange, queue, properties', rawSame),
         row('layer, dedupe off', layer, layerLat),
         row('layer, dedupe on (insertOnce, embedded MongoDB in-process)', deduped),
-        row('layer + tickwatch.log stream (production topology)', withLog),
+        row(
+          'raw amqplib → production topology (exchange, work queue, tickwatch.log)',
+          rawProduction,
+        ),
+        row('layer → production topology, tracing off', withLog),
+        row('layer → production topology, tracing on (100 %, OTLP/HTTP)', withTracing),
       ],
       notes: [
         `${MESSAGES.toLocaleString('en-US')} messages of ${BODY_BYTES} B per throughput run, ≤ ${WINDOW} unconfirmed, prefetch ${PREFETCH}; median of ${ROUNDS} interleaved rounds (raw: ${list(runs.raw)}; raw, layer's path: ${list(runs.rawSame)}; layer: ${list(runs.layer)}; dedupe on, 3 rounds: ${list(runs.dedupe)}).`,
         'client CPU: user + system time of the one Node process that publishes and consumes (and, with dedupe on, runs the embedded MongoDB), per message (median).',
         `Latency: publish→handler at a fixed ${LATENCY_RATE} msg/s for ${LATENCY_SECONDS} s, first 500 discarded.`,
         `Floor (issue 5): layer ≥ 0.7 × raw without dedupe: ${ratio >= 0.7 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}).`,
+        `Production topology (issue 17; floor 0.7, goal 0.85): layer ${(withLog.msgPerSec / rawProduction.msgPerSec).toFixed(2)} × raw amqplib publishing the same bytes (raw: ${list(runs.rawProduction)}; layer: ${list(runs.production)}).`,
+        `Tracing (issue 8; goal ≤ 15 % cost): on costs ${Math.round((1 - withTracing.msgPerSec / withLog.msgPerSec) * 100)} % of throughput (traced: ${list(runs.traced)}; ${spansReceived.toLocaleString('en-US')} spans received by the OTLP receiver in this process, whose parsing is counted in client CPU).`,
         'Publisher, consumer and broker share this machine’s cores, so client CPU is taken from the broker.',
         'The layer corks its socket from the first write of an event-loop turn to the end of it (one writev instead of a write per publish and per ack); the raw rows use amqplib as it comes.',
       ],
