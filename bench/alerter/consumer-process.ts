@@ -1,0 +1,106 @@
+/**
+ * One consumer of the alerter's partition queues, in a process of its own, for the end-to-end
+ * benchmark:
+ *
+ *   consumer-process.ts <alerter|bare> <amqp url> <mongo uri> <db> <quotes> <warm-up quotes>
+ *
+ * - `alerter`: the alerter as `alerter/src/main.ts` runs it (every partition, batches of
+ *   ALERTER_BATCH_SIZE), on the given database;
+ * - `bare`: the messaging layer alone, `consumePartitionBatches` with the same batch size and a
+ *   handler that does nothing: the rate the alerter cannot exceed.
+ *
+ * It counts the quotes handled; the clock starts once `warm-up quotes` were handled (the
+ * partitions are loaded and every ticker had its first quote) and stops at `quotes`. Prints
+ * `ready <s>` when the first batch is done (seconds since start: the partitions' load), then
+ * `done <quotes timed> <seconds> <alerts> <seconds evaluating in memory>` once it stopped consuming, then waits to be killed.
+ */
+import { EventType, PARTITIONS } from '@tickwatch/contracts';
+import { createLogger } from '@tickwatch/infra/log';
+import { createMessaging, tickwatchTopology } from '@tickwatch/infra/messaging';
+import mongoose from 'mongoose';
+import { DEFAULT_BATCH_SIZE } from '../../alerter/src/config.ts';
+import { ownershipObserver, startAlerter } from '../../alerter/src/alerter.ts';
+import { alerterModels } from '../../alerter/src/store/models.ts';
+
+const [mode, url, uri, dbName, total, warmUp] = process.argv.slice(2);
+if ((mode !== 'alerter' && mode !== 'bare') || !url || !uri || !dbName || !total || !warmUp) {
+  throw new Error(
+    'usage: consumer-process.ts <alerter|bare> <amqp url> <mongo uri> <db> <quotes> <warm-up>',
+  );
+}
+const batchSize = Number(process.env.ALERTER_BATCH_SIZE ?? DEFAULT_BATCH_SIZE);
+const started = performance.now();
+const logger = createLogger({ name: `bench-${mode}`, level: process.env.LOG_LEVEL ?? 'warn' });
+const everyPartition = Array.from({ length: PARTITIONS }, (_, p) => p);
+const ownership = ownershipObserver();
+const messaging = createMessaging({
+  url,
+  service: `bench-${mode}`,
+  topology: tickwatchTopology(),
+  logger,
+  observer: ownership.observer,
+});
+await messaging.start();
+
+let batches = 0;
+let handled = 0;
+let alerts = 0;
+let evaluationSeconds = 0;
+let clockStart: number | undefined;
+let clockStartCount = 0;
+let reported = false;
+const counted = (quotes: number, fired: number, evaluation: number): void => {
+  if (batches++ === 0) process.stdout.write(`ready ${(performance.now() - started) / 1000}\n`);
+  handled += quotes;
+  if (clockStart === undefined) {
+    if (handled < Number(warmUp)) return;
+    clockStart = performance.now();
+    clockStartCount = handled;
+    return;
+  }
+  alerts += fired;
+  evaluationSeconds += evaluation;
+  if (handled >= Number(total) && !reported) {
+    reported = true;
+    const seconds = (performance.now() - clockStart) / 1000;
+    const line = `done ${handled - clockStartCount} ${seconds} ${alerts} ${evaluationSeconds}\n`;
+    // Stopping waits for this batch's ack, so the next consumer does not get it again.
+    setImmediate(() => {
+      void stop().then(() => process.stdout.write(line));
+    });
+  }
+};
+let stop: () => Promise<void>;
+
+if (mode === 'alerter') {
+  const connection = await mongoose.createConnection(uri, { dbName }).asPromise();
+  const models = alerterModels(connection);
+  await Promise.all([models.rules.init(), models.tickers.init()]);
+  const alerter = await startAlerter({
+    messaging,
+    models,
+    logger,
+    preferredPartitions: everyPartition,
+    takeoverDelayMs: 0,
+    batchSize,
+    ownership: ownership.signal,
+    batchDone: (report) => {
+      counted(report.quotes, report.alerts, report.evaluationSeconds);
+    },
+  });
+  stop = () => alerter.stop();
+} else {
+  const subscription = await messaging.consumePartitionBatches(
+    ({ items }) => {
+      counted(items.length, 0, 0);
+      return Promise.resolve();
+    },
+    {
+      types: [EventType.priceUpdated],
+      maxBatch: batchSize,
+      preferred: everyPartition,
+      takeoverDelayMs: 0,
+    },
+  );
+  stop = () => subscription.stop();
+}

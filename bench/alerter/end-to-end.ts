@@ -1,0 +1,206 @@
+/**
+ * Quotes per second through the broker: one alerter process with RULES rules on TICKERS
+ * tickers, its state in the embedded MongoDB (journaled to disk, as `npm start` runs it),
+ * against the messaging layer's own consume rate (consumePartitionBatches, a handler that does
+ * nothing) in the same run. Each round fills the sixteen partition queues with QUOTES quotes
+ * (every ticker in turn, twenty market-time seconds apart, a random walk from 100: most fire
+ * nothing, some cross a rule), then starts the consumer and lets it drain them; the clock runs
+ * from the WARM_UP-th quote handled (partitions loaded, every ticker seen) to the last. The
+ * layer's rate is measured the same way on the same number of quotes, round by round.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  createEvent,
+  derivedEventId,
+  EventType,
+  partitionOf,
+  type Event,
+} from '@tickwatch/contracts';
+import { exampleData } from '@tickwatch/contracts/examples';
+import { createLogger } from '@tickwatch/infra/log';
+import { createMessaging, tickwatchTopology, type Messaging } from '@tickwatch/infra/messaging';
+import { createTestVhost, type TestVhost } from '@tickwatch/infra/messaging/testing';
+import { startEmbeddedMongo } from '@tickwatch/infra/mongo/embedded';
+import mongoose from 'mongoose';
+import { alerterModels, type RuleDocument } from '../../alerter/src/store/models.ts';
+import { benchRules, random, TICKERS, tickerName } from './rule-set.ts';
+
+export const E2E_RULES = 100_000;
+const QUOTES = Number(process.env.BENCH_ALERTER_QUOTES ?? 20_000);
+/** Two quotes per ticker: the partitions are loaded and every ticker's first quote is behind. */
+const WARM_UP = 2 * TICKERS;
+const DB = 'tickwatch_alerter_bench';
+const CHILD = new URL('./consumer-process.ts', import.meta.url).pathname;
+const ORIGIN = Date.UTC(2026, 9, 5, 13, 30);
+const STEP_MS = 20_000;
+
+export interface EndToEndRound {
+  readonly layer: number;
+  readonly alerter: number;
+  /** Seconds from the alerter process's start to its first batch (loading 100k rules). */
+  readonly alerterReady: number;
+  readonly alerts: number;
+  /** Share of the alerter's timed wall time spent evaluating in memory (the rest is I/O). */
+  readonly evaluationShare: number;
+}
+
+export interface EndToEnd {
+  readonly rounds: readonly EndToEndRound[];
+  readonly seedSeconds: number;
+  readonly quotes: number;
+  readonly warmUp: number;
+}
+
+type Quote = Event<typeof EventType.priceUpdated>;
+
+/** Quotes of every ticker in turn, `passes` passes, continuing each ticker's walk and clock. */
+function quoteStream(): (passes: number) => Quote[] {
+  const next = random(11);
+  const prices = new Float64Array(TICKERS).fill(100);
+  let pass = 0;
+  return (passes) => {
+    const quotes: Quote[] = [];
+    for (let end = pass + passes; pass < end; pass++) {
+      const marketTime = new Date(ORIGIN + pass * STEP_MS).toISOString();
+      for (let t = 0; t < TICKERS; t++) {
+        const price = (prices[t] ?? 100) * (1 + (next() - 0.5) * 0.004);
+        prices[t] = price;
+        const ticker = tickerName(t);
+        quotes.push(
+          createEvent(
+            EventType.priceUpdated,
+            {
+              ...exampleData[EventType.priceUpdated],
+              ticker,
+              price: Math.round(price * 100) / 100,
+              previousClose: 100,
+              marketTime,
+            },
+            {
+              source: 'tickwatch/bench',
+              id: derivedEventId(EventType.priceUpdated, [ticker, marketTime]),
+            },
+          ),
+        );
+      }
+    }
+    return quotes;
+  };
+}
+
+/** Publishes with confirms, at most 1,000 awaiting theirs. */
+async function publishAll(messaging: Messaging, events: readonly Quote[]): Promise<void> {
+  for (let i = 0; i < events.length; i += 1_000) {
+    await Promise.all(events.slice(i, i + 1_000).map((event) => messaging.publish(event)));
+  }
+}
+
+/** Runs one consumer process until it reports; returns quotes/s and what it said. */
+async function drain(
+  mode: 'alerter' | 'bare',
+  vhost: TestVhost,
+  mongoUri: string,
+): Promise<{ rate: number; ready: number; alerts: number; evaluationShare: number }> {
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, CHILD, mode, vhost.url, mongoUri, DB, String(QUOTES), String(WARM_UP)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => {
+      reject(new Error(`${mode} consumer exited (${code})`));
+    }),
+  );
+  let ready = Number.NaN;
+  const reported = (async () => {
+    for await (const line of createInterface({ input: child.stdout })) {
+      const [word, ...figures] = line.split(' ').map((part, i) => (i === 0 ? part : Number(part)));
+      if (word === 'ready') ready = Number(figures[0]);
+      if (word === 'done') {
+        const [quotes = 0, seconds = 1, alerts = 0, evaluation = 0] = figures.map(Number);
+        return { rate: quotes / seconds, ready, alerts, evaluationShare: evaluation / seconds };
+      }
+    }
+    throw new Error(`${mode} consumer closed its output`);
+  })();
+  try {
+    return await Promise.race([reported, exited]);
+  } finally {
+    child.removeAllListeners('exit');
+    child.kill('SIGKILL');
+  }
+}
+
+/** Every queue but the partitions and the event log: what the rounds' events fill up. */
+function sideQueues(): string[] {
+  return tickwatchTopology()
+    .queues.filter((queue) => queue.role !== 'stream' && !queue.name.startsWith('alerter.p'))
+    .map((queue) => queue.name);
+}
+
+export async function measureEndToEnd(rounds: number): Promise<EndToEnd> {
+  const vhost = await createTestVhost('bench-alerter');
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tickwatch-bench-alerter-'));
+  const mongo = await startEmbeddedMongo({
+    port: 0,
+    dataDir,
+    logger: createLogger({ name: 'bench-mongo', level: 'silent' }),
+  });
+  const messaging = createMessaging({
+    url: vhost.url,
+    service: 'bench',
+    topology: tickwatchTopology(),
+    maxInFlight: 1_000,
+  });
+  try {
+    await messaging.start();
+    const connection = await mongoose.createConnection(mongo.uri, { dbName: DB }).asPromise();
+    const { rules } = alerterModels(connection);
+    await rules.init();
+    const seeding = performance.now();
+    const all = benchRules(E2E_RULES);
+    for (let i = 0; i < all.length; i += 5_000) {
+      await rules.insertMany(
+        all.slice(i, i + 5_000).map((rule): RuleDocument => ({
+          _id: rule.id,
+          partition: partitionOf(rule.ticker),
+          ticker: rule.ticker,
+          version: rule.version,
+          deleted: false,
+          rule,
+        })),
+        { lean: true },
+      );
+    }
+    const seedSeconds = (performance.now() - seeding) / 1000;
+    await connection.close();
+
+    const quotes = quoteStream();
+    const passes = Math.ceil(QUOTES / TICKERS);
+    const measured: EndToEndRound[] = [];
+    for (let round = 0; round < rounds; round++) {
+      await publishAll(messaging, quotes(passes));
+      const layer = await drain('bare', vhost, mongo.uri);
+      await publishAll(messaging, quotes(passes));
+      const alerter = await drain('alerter', vhost, mongo.uri);
+      await vhost.purge(...sideQueues());
+      measured.push({
+        layer: layer.rate,
+        alerter: alerter.rate,
+        alerterReady: alerter.ready,
+        alerts: alerter.alerts,
+        evaluationShare: alerter.evaluationShare,
+      });
+    }
+    return { rounds: measured, seedSeconds, quotes: passes * TICKERS, warmUp: WARM_UP };
+  } finally {
+    await messaging.close();
+    await mongo.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    await vhost.delete();
+  }
+}
