@@ -10,8 +10,12 @@ import {
 } from '@tickwatch/infra/service-settings';
 import { z } from 'zod';
 
-/** A batch big enough to amortise the write, small enough to keep one write short. */
-export const DEFAULT_BATCH_SIZE = 100;
+/**
+ * A batch fills only with a backlog (it is what arrived while the previous one ran), and its
+ * write is one document per ticker it touched however many quotes each had: a large batch
+ * folds a ticker's queued quotes into one write (3× the quotes/s of 100 in the benchmark).
+ */
+export const DEFAULT_BATCH_SIZE = 1000;
 
 /** `all`, `none` (a standby only), or partition numbers and ranges: `0-3,8`. */
 const partitionList = z.string().transform((raw, context) => {

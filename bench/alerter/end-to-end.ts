@@ -6,7 +6,8 @@
  * (every ticker in turn, twenty market-time seconds apart, a random walk from 100: most fire
  * nothing, some cross a rule), then starts the consumer and lets it drain them; the clock runs
  * from the WARM_UP-th quote handled (partitions loaded, every ticker seen) to the last. The
- * layer's rate is measured the same way on the same number of quotes, round by round.
+ * layer's rate is measured the same way on the same quotes, round by round, and the alerter's
+ * again with ALERTER_BATCH_SIZE=100 (the default is 1,000).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -26,6 +27,7 @@ import { createMessaging, tickwatchTopology, type Messaging } from '@tickwatch/i
 import { createTestVhost, type TestVhost } from '@tickwatch/infra/messaging/testing';
 import { startEmbeddedMongo } from '@tickwatch/infra/mongo/embedded';
 import mongoose from 'mongoose';
+import { DEFAULT_BATCH_SIZE } from '../../alerter/src/config.ts';
 import { alerterModels, type RuleDocument } from '../../alerter/src/store/models.ts';
 import { benchRules, random, TICKERS, tickerName } from './rule-set.ts';
 
@@ -38,9 +40,14 @@ const CHILD = new URL('./consumer-process.ts', import.meta.url).pathname;
 const ORIGIN = Date.UTC(2026, 9, 5, 13, 30);
 const STEP_MS = 20_000;
 
+/** The alerter's batch size against which the default is compared. */
+export const SMALL_BATCH = 100;
+
 export interface EndToEndRound {
   readonly layer: number;
   readonly alerter: number;
+  /** The alerter with ALERTER_BATCH_SIZE=SMALL_BATCH. */
+  readonly alerterSmallBatch: number;
   /** Seconds from the alerter process's start to its first batch (loading 100k rules). */
   readonly alerterReady: number;
   readonly alerts: number;
@@ -104,11 +111,15 @@ async function drain(
   mode: 'alerter' | 'bare',
   vhost: TestVhost,
   mongoUri: string,
+  batchSize = DEFAULT_BATCH_SIZE,
 ): Promise<{ rate: number; ready: number; alerts: number; evaluationShare: number }> {
   const child = spawn(
     process.execPath,
     [...process.execArgv, CHILD, mode, vhost.url, mongoUri, DB, String(QUOTES), String(WARM_UP)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ALERTER_BATCH_SIZE: String(batchSize) },
+    },
   );
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => {
@@ -183,14 +194,20 @@ export async function measureEndToEnd(rounds: number): Promise<EndToEnd> {
     const passes = Math.ceil(QUOTES / TICKERS);
     const measured: EndToEndRound[] = [];
     for (let round = 0; round < rounds; round++) {
-      await publishAll(messaging, quotes(passes));
+      // The layer drains the same quotes as the alerter after it (it does not look at them),
+      // so the alerter's market time goes on without a gap.
+      const batch = quotes(passes);
+      await publishAll(messaging, batch);
       const layer = await drain('bare', vhost, mongo.uri);
-      await publishAll(messaging, quotes(passes));
+      await publishAll(messaging, batch);
       const alerter = await drain('alerter', vhost, mongo.uri);
+      await publishAll(messaging, quotes(passes));
+      const small = await drain('alerter', vhost, mongo.uri, SMALL_BATCH);
       await vhost.purge(...sideQueues());
       measured.push({
         layer: layer.rate,
         alerter: alerter.rate,
+        alerterSmallBatch: small.rate,
         alerterReady: alerter.ready,
         alerts: alerter.alerts,
         evaluationShare: alerter.evaluationShare,
