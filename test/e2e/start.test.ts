@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
+import { MongoClient } from 'mongodb';
 import { createTestVhost, type TestVhost } from '@tickwatch/infra/messaging/testing';
 import { pollUntil } from '@tickwatch/infra/testing';
 import { processRuns } from '../../scripts/start/process-state.ts';
@@ -26,6 +27,8 @@ describe('npm start (the embedded default, as real processes)', function () {
   let run: NpmStart | undefined;
   let ready: LogRecord;
   let gateway: GraphQLClient;
+  /** The user of the mission test, deleted by the deletion test. */
+  let missionUser: GraphQLClient | undefined;
 
   before(async () => {
     vhost = await createTestVhost('npm-start');
@@ -68,6 +71,7 @@ describe('npm start (the embedded default, as real processes)', function () {
     expect(verification.email.subject).to.equal('Verify your email address for tickwatch');
     expect(verification.outcome).to.equal('Address verified');
     const user = gateway.withToken(register.accessToken);
+    missionUser = user;
     const { me } = await user.request<{ me: { emailVerified: boolean } }>(
       '{ me { emailVerified } }',
     );
@@ -113,6 +117,47 @@ describe('npm start (the embedded default, as real processes)', function () {
     const eml = await readFile(file, 'utf8');
     expect(eml).to.match(new RegExp(`^To: ${email}`, 'm'));
     expect(eml).to.match(/^Subject: .*AAPL/m);
+  });
+
+  it('deleting the account leaves no personal data in any database (gateway, collector, alerter, notifier)', async () => {
+    const email = 'e2e@example.com';
+    expect(missionUser, 'the mission test ran first').to.not.equal(undefined);
+    const mongo = await run!.waitFor(
+      'the MongoDB URI',
+      (r) => r.service === 'mongo-embedded' && Boolean(r.uri),
+    );
+    const client = await MongoClient.connect(mongo.uri as string);
+    try {
+      /** Every document of every database that holds the address anywhere in it. */
+      const holding = async () => {
+        const found: string[] = [];
+        const { databases } = await client.db('admin').admin().listDatabases();
+        for (const { name } of databases) {
+          if (!name.startsWith('tickwatch')) continue;
+          for (const { name: collection } of await client.db(name).listCollections().toArray()) {
+            for (const doc of await client.db(name).collection(collection).find().toArray()) {
+              if (JSON.stringify(doc).includes(email)) found.push(`${name}.${collection}`);
+            }
+          }
+        }
+        return found;
+      };
+      const before = await holding();
+      // The test proves something only if the address was there: the gateway's user and the
+      // notifier's recipient hold it.
+      expect(before).to.include.members([
+        'tickwatch_gateway.users',
+        'tickwatch_notifier.recipients',
+      ]);
+      await missionUser!.request('mutation { deleteAccount(password: "e2e-correct-horse-42") }');
+      await pollUntil(
+        'no database holding the address',
+        async () => ((await holding()).length === 0 ? true : undefined),
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+    } finally {
+      await client.close();
+    }
   });
 
   it('npm run demo shows a price, an alert and an email within its time limit', async () => {
