@@ -119,11 +119,13 @@ async function round(options: {
       return JSON.parse(line.value as string) as {
         latencies: number[];
         closes: Record<string, number>;
+        refused: number;
       };
     }),
   );
   const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const closes = results.map((r) => JSON.stringify(r.closes)).join(' ');
+  const refused = results.reduce((n, r) => n + r.refused, 0);
   const expected = total * (CLIENTS / TICKERS);
   return {
     delivered: latencies.length,
@@ -136,6 +138,7 @@ async function round(options: {
       ((ended.cpu - subscribed.cpu) / ((Date.now() - startedAt) / 1000)) * 100,
     ),
     closes,
+    refused,
   };
 }
 
@@ -206,6 +209,7 @@ export default async function liveBench(): Promise<BenchReport> {
       missing: r.missing,
       'RSS/conn KiB': r.rssPerConnectionKiB,
       'CPU %': r.cpuPercent,
+      refused: r.refused,
     });
     return {
       title: `live: ${CLIENTS.toLocaleString('en-US')} subscribers, ${RATE} price.updated/s for ${SECONDS} s`,
@@ -215,7 +219,7 @@ export default async function liveBench(): Promise<BenchReport> {
       ],
       notes: [
         `${CLIENTS} clients in ${CLIENT_PROCESSES} processes, client i on ticker T<i mod ${TICKERS}>; latency = event time (publisher) → arrival at the client`,
-        `missing = events × subscribers of their ticker − delivered (coalesced or lost); closes by code: gateway ${gatewayRound.closes}; bare ${bareRound.closes}`,
+        `missing = events × subscribers of their ticker − delivered (coalesced, lost, or of refused clients); refused = clients that could not connect or subscribe; closes by code: gateway ${gatewayRound.closes}; bare ${bareRound.closes}`,
         'floor: p99 < 100 ms with nothing missing for clients that keep up; goal p99 < 20 ms',
       ],
     };

@@ -1,7 +1,8 @@
 /**
  * One process of live-benchmark clients (bench/live.bench.ts): COUNT WebSocket clients, client i
  * on ticker T<i mod TICKERS>, either graphql-ws subscribers of the gateway (`graphql`) or plain
- * `ws` clients of the bare broadcast server (`bare`). Prints `ready` once all are subscribed;
+ * `ws` clients of the bare broadcast server (`bare`). Prints `ready` once each one connected or
+ * was refused;
  * on stdin's end prints one JSON line: latencies (event time → arrival, ms) and closes.
  */
 import { createClient } from 'graphql-ws';
@@ -12,18 +13,27 @@ const count = Number(countText);
 const tickers = Number(tickersText);
 const latencies: number[] = [];
 const closes: Record<string, number> = {};
-let subscribed = 0;
+let settled = 0;
+let refused = 0;
 
 const arrived = (publishedAt: string): void => {
   latencies.push(Date.now() - Date.parse(publishedAt));
 };
-const subscribedOne = (): void => {
-  subscribed += 1;
-  if (subscribed === count) console.log('ready');
+/** Each client settles once: connected, or closed before that (counted as refused). */
+const settle = (connected: boolean): void => {
+  if (!connected) refused += 1;
+  settled += 1;
+  if (settled === count) console.log('ready');
 };
 
 for (let i = 0; i < count; i += 1) {
   const ticker = `T${i % tickers}`;
+  let known = false;
+  const done = (connected: boolean): void => {
+    if (known) return;
+    known = true;
+    settle(connected);
+  };
   if (mode === 'graphql') {
     const client = createClient({
       url: url ?? '',
@@ -31,8 +41,11 @@ for (let i = 0; i < count; i += 1) {
       retryAttempts: 0,
       connectionParams: { accessToken: token },
       on: {
-        connected: subscribedOne,
+        connected: () => {
+          done(true);
+        },
         closed: (event) => {
+          done(false);
           const code = String((event as { code: number }).code);
           closes[code] = (closes[code] ?? 0) + 1;
         },
@@ -52,11 +65,14 @@ for (let i = 0; i < count; i += 1) {
     );
   } else {
     const socket = new WebSocket(`${url ?? ''}?ticker=${ticker}`);
-    socket.on('open', subscribedOne);
+    socket.on('open', () => {
+      done(true);
+    });
     socket.on('message', (data: Buffer) => {
       arrived((JSON.parse(data.toString()) as { time: string }).time);
     });
     socket.on('close', (code) => {
+      done(false);
       closes[String(code)] = (closes[String(code)] ?? 0) + 1;
     });
   }
@@ -64,6 +80,6 @@ for (let i = 0; i < count; i += 1) {
 
 process.stdin.resume();
 process.stdin.on('end', () => {
-  console.log(JSON.stringify({ latencies, closes }));
+  console.log(JSON.stringify({ latencies, closes, refused }));
   process.exit(0);
 });

@@ -142,6 +142,30 @@ describe('live subscriptions (graphql-ws on /graphql, real broker)', function ()
     await waitForSubscribers(topics.price('AAPL'), 0);
   });
 
+  it('pushes an average.updated as the MovingAverage movingAverages returns', async () => {
+    const client = live(gw.url, alice.accessToken);
+    const averages = client.subscribe<{ movingAverageUpdated: Record<string, unknown> }>(
+      'subscription { movingAverageUpdated(ticker: "nvda") { ticker windowMinutes average previousAverage sampleCount marketTime } }',
+    );
+    await waitForSubscribers(topics.average('NVDA'), 1);
+    const marketTime = new Date().toISOString();
+    await gw.messaging.publish(
+      createEvent(
+        EventType.averageUpdated,
+        { ...exampleData[EventType.averageUpdated], ticker: 'NVDA', windowMinutes: 10, marketTime },
+        SOURCE,
+      ),
+    );
+    expect((await averages.next()).data!.movingAverageUpdated).to.deep.equal({
+      ticker: 'NVDA',
+      windowMinutes: 10,
+      average: exampleData[EventType.averageUpdated].average,
+      previousAverage: exampleData[EventType.averageUpdated].previousAverage,
+      sampleCount: exampleData[EventType.averageUpdated].sampleCount,
+      marketTime,
+    });
+  });
+
   it('refuses tickers the way the queries do', async () => {
     const client = live(gw.url, alice.accessToken);
     const none = await client
