@@ -97,6 +97,8 @@ describe('observability of the running system (npm start, OTLP receiver, Prometh
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       // Export within half a second instead of five: the test waits for the spans.
       OTEL_BSP_SCHEDULE_DELAY: '500',
+      // The trace is the point here, not the address: alerts go out without verifying it.
+      REQUIRE_EMAIL_VERIFICATION: 'false',
     });
     ready = await run.waitFor(
       '"tickwatch is ready"',
