@@ -67,3 +67,21 @@ describe('withSpan', () => {
     expect(span?.attributes['error.type']).to.equal('TypeError');
   });
 });
+
+describe('getTracer', () => {
+  it('sends spans to the provider registered now, not the one registered when it was made', async () => {
+    const kept = getTracer('module-constant');
+    const first = startInMemoryTracing();
+    withSpan(kept, 'under the first provider', () => undefined);
+    const firstSpans = first.spans().map((span) => span.name);
+    await first.stop();
+    const second = startInMemoryTracing();
+    try {
+      withSpan(kept, 'under the second provider', () => undefined);
+      expect(firstSpans).to.deep.equal(['under the first provider']);
+      expect(second.spans().map((span) => span.name)).to.deep.equal(['under the second provider']);
+    } finally {
+      await second.stop();
+    }
+  });
+});

@@ -16,9 +16,18 @@ import { version } from './version.ts';
 export type { Attributes, Span, SpanOptions, Tracer } from '@opentelemetry/api';
 export { SpanKind } from '@opentelemetry/api';
 
-/** The tracer of a service or component, named as in the trace UI's "library" field. */
+/**
+ * The tracer of a service or component, named as in the trace UI's "library" field. Modules
+ * keep it in a constant, so it looks the provider up at each span: the API's own tracer binds
+ * to the first provider it sees for good, and tests register one provider after another.
+ */
 export function getTracer(name: string): Tracer {
-  return trace.getTracer(`tickwatch.${name}`, version);
+  const current = (): Tracer => trace.getTracer(`tickwatch.${name}`, version);
+  return {
+    startSpan: (spanName, options, parent) => current().startSpan(spanName, options, parent),
+    startActiveSpan: ((...args: Parameters<Tracer['startActiveSpan']>) =>
+      current().startActiveSpan(...args)) as Tracer['startActiveSpan'],
+  };
 }
 
 /**
