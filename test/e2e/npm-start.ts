@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pollUntil } from '@tickwatch/infra/testing';
+import type { GraphQLClient } from '../../scripts/demo/graphql.ts';
+import { QUOTES } from '../../scripts/demo/operations.ts';
 
 export interface LogRecord {
   readonly level: string;
@@ -90,4 +92,19 @@ export function npmStart(env: Readonly<Record<string, string>>): NpmStart {
       return exit;
     },
   };
+}
+
+/** The ticker's first quote as the gateway serves it, once the simulated market has made one. */
+export function firstQuote(user: GraphQLClient, ticker: string): Promise<{ price: number }> {
+  return pollUntil(
+    `a simulated ${ticker} quote`,
+    async () => {
+      const { quotes } = await user.request<{ quotes: { quote: { price: number } | null }[] }>(
+        QUOTES,
+        { tickers: [ticker] },
+      );
+      return quotes[0]?.quote ?? undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
 }

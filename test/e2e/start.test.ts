@@ -13,9 +13,9 @@ import { pollUntil } from '@tickwatch/infra/testing';
 import { processRuns } from '../../scripts/start/process-state.ts';
 import { graphqlClient, type GraphQLClient } from '../../scripts/demo/graphql.ts';
 import { watchMailFolder } from '../../scripts/demo/mail-folder.ts';
-import { CREATE_RULE, QUOTES, REGISTER } from '../../scripts/demo/operations.ts';
+import { CREATE_RULE, REGISTER } from '../../scripts/demo/operations.ts';
 import { verifyByEmail } from '../../scripts/demo/verify-email.ts';
-import { npmStart, type LogRecord, type NpmStart } from './npm-start.ts';
+import { firstQuote, npmStart, type LogRecord, type NpmStart } from './npm-start.ts';
 
 const isReady = async (ops: string) => (await fetch(`${ops}/readyz`)).status === 200;
 const started = (name: string) => (record: LogRecord) =>
@@ -76,17 +76,7 @@ describe('npm start (the embedded default, as real processes)', function () {
       '{ me { emailVerified } }',
     );
     expect(me.emailVerified).to.equal(true);
-    const quote = await pollUntil(
-      'a simulated AAPL quote',
-      async () => {
-        const { quotes } = await user.request<{ quotes: { quote: { price: number } | null }[] }>(
-          QUOTES,
-          { tickers: ['AAPL'] },
-        );
-        return quotes[0]?.quote;
-      },
-      { timeoutMs: 60_000, intervalMs: 500 },
-    );
+    const quote = await firstQuote(user, 'AAPL');
     // Already true: a ONCE rule fires on the ticker's next quote.
     const threshold = Math.floor(quote.price * 0.9);
     await user.request(CREATE_RULE, {

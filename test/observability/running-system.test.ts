@@ -20,8 +20,8 @@ import {
 } from '@tickwatch/infra/telemetry/testing';
 import { pollUntil } from '@tickwatch/infra/testing';
 import { graphqlClient, type GraphQLClient } from '../../scripts/demo/graphql.ts';
-import { CREATE_RULE, QUOTES, REGISTER } from '../../scripts/demo/operations.ts';
-import { npmStart, type LogRecord, type NpmStart } from '../e2e/npm-start.ts';
+import { CREATE_RULE, REGISTER } from '../../scripts/demo/operations.ts';
+import { firstQuote, npmStart, type LogRecord, type NpmStart } from '../e2e/npm-start.ts';
 import { dashboardMetricNames, PROMETHEUS_OWN_METRICS, rabbitmqMetrics } from './dashboards.ts';
 import { startPrometheus, type TestPrometheus } from './prometheus.ts';
 
@@ -123,17 +123,7 @@ describe('observability of the running system (npm start, OTLP receiver, Prometh
   });
 
   it('follows one trace from the quote to the email, across the four services', async () => {
-    const quote = await pollUntil(
-      'a simulated AAPL quote',
-      async () => {
-        const { quotes } = await user.request<{ quotes: { quote: { price: number } | null }[] }>(
-          QUOTES,
-          { tickers: ['AAPL'] },
-        );
-        return quotes[0]?.quote;
-      },
-      { timeoutMs: 60_000, intervalMs: 500 },
-    );
+    const quote = await firstQuote(user, 'AAPL');
     // Already crossed: the ticker's next quote fires it.
     await user.request(CREATE_RULE, {
       input: { ticker: 'AAPL', condition: { above: { threshold: Math.floor(quote.price * 0.9) } } },
