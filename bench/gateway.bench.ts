@@ -20,6 +20,7 @@ import { createTestVhost, priceUpdated, testMessaging } from '@tickwatch/infra/m
 import { startEmbeddedMongo } from '@tickwatch/infra/mongo/embedded';
 import { nodeArguments } from '@tickwatch/infra/telemetry';
 import { pollUntil } from '@tickwatch/infra/testing';
+import { graphqlClient } from '../scripts/demo/graphql.ts';
 import type { BenchReport } from './lib/report.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -50,25 +51,6 @@ async function startChild(
     }
   }
   throw new Error(`${args.join(' ')} exited before listening`);
-}
-
-async function post(
-  url: string,
-  query: string,
-  variables: object = {},
-  token?: string,
-): Promise<Record<string, unknown>> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data ?? {};
 }
 
 function run(options: autocannon.Options): Promise<autocannon.Result> {
@@ -117,22 +99,23 @@ export default async function gatewayBench(): Promise<BenchReport> {
 
     const tokens: string[] = [];
     for (let i = 0; i < USERS; i += 1) {
-      const data = await post(
-        gateway.url,
+      const { register } = await graphqlClient(gateway.url).request<{
+        register: { accessToken: string };
+      }>(
         'mutation ($e: String!) { register(email: $e, password: "benchmark password 1") { accessToken } }',
-        {
-          e: `bench-${i}-${Date.now()}@example.com`,
-        },
+        { e: `bench-${i}-${Date.now()}@example.com` },
       );
-      tokens.push((data.register as { accessToken: string }).accessToken);
+      tokens.push(register.accessToken);
     }
     const publisher = testMessaging(vhost.url);
     await publisher.start();
     await publisher.publish(priceUpdated('AAPL', 201.37, new Date()));
     await publisher.close();
     await pollUntil('the AAPL quote in the gateway', async () => {
-      const data = await post(gateway.url, '{ quote(ticker: "AAPL") { status } }', {}, tokens[0]);
-      return (data.quote as { status: string }).status === 'AVAILABLE';
+      const { quote } = await graphqlClient(gateway.url, tokens[0]).request<{
+        quote: { status: string };
+      }>('{ quote(ticker: "AAPL") { status } }');
+      return quote.status === 'AVAILABLE';
     });
 
     const quoteRound = (url: string, token?: string) =>

@@ -159,19 +159,22 @@ describe('messaging spans: publish and process, one trace through the broker (re
   it('makes one span per ordered batch, a child of its first message, linked to every message', async () => {
     const [ticker] = tickerPerPartition() as [string];
     const batches: number[] = [];
-    const subscription = await messaging.consumePartitionBatches(
-      ({ items }) => {
-        batches.push(items.length);
-        return Promise.resolve();
-      },
-      {
-        types: [EventType.priceUpdated],
-        preferred: [0],
-        takeoverDelayMs: 0,
-        partitions: 1,
-        maxBatch: 10,
-      },
-    );
+    // Partition 0's price events, in batches of up to 10, their sizes recorded.
+    const consumeBatches = () =>
+      messaging.consumePartitionBatches(
+        ({ items }) => {
+          batches.push(items.length);
+          return Promise.resolve();
+        },
+        {
+          types: [EventType.priceUpdated],
+          preferred: [0],
+          takeoverDelayMs: 0,
+          partitions: 1,
+          maxBatch: 10,
+        },
+      );
+    const subscription = await consumeBatches();
     disposer.add(subscription, (s) => s.stop());
     await subscription.stop();
     // Published while nobody consumes: the next subscription gets them as one batch.
@@ -180,19 +183,7 @@ describe('messaging spans: publish and process, one trace through the broker (re
         [1, 2, 3].map((i) => messaging.publish(priceUpdated(ticker, 100 + i, marketTime(i)))),
       ),
     );
-    const again = await messaging.consumePartitionBatches(
-      ({ items }) => {
-        batches.push(items.length);
-        return Promise.resolve();
-      },
-      {
-        types: [EventType.priceUpdated],
-        preferred: [0],
-        takeoverDelayMs: 0,
-        partitions: 1,
-        maxBatch: 10,
-      },
-    );
+    const again = await consumeBatches();
     disposer.add(again, (s) => s.stop());
     const queue = alerterPartitionQueue(0);
     await pollUntil('all three handled', () => batches.reduce((sum, n) => sum + n, 0) === 3);
