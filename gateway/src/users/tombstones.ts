@@ -7,6 +7,7 @@
  * `deletedAt` index.
  */
 import type { Logger } from '@tickwatch/infra/log';
+import { periodic } from '@tickwatch/infra/periodic';
 import type { OutboxRelay } from '@tickwatch/infra/messaging/outbox';
 import type { Component } from '@tickwatch/infra/service';
 import type { UserModel } from './user-model.ts';
@@ -28,8 +29,6 @@ export function createTombstones(options: {
   readonly intervalMs?: number;
 }): Tombstones {
   const { users, relay, logger, intervalMs = 30_000 } = options;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
 
   const reap = async (): Promise<number> => {
     const result = await users.deleteMany(drained);
@@ -37,6 +36,11 @@ export function createTombstones(options: {
       logger.info({ removed: result.deletedCount }, 'removed drained tombstones');
     return result.deletedCount;
   };
+
+  const reaper = periodic(reap, {
+    intervalMs,
+    onError: (error) => { logger.warn({ err: error }, 'tombstone reaping failed'); },
+  });
 
   return {
     name: 'tombstones',
@@ -53,17 +57,7 @@ export function createTombstones(options: {
       await users.deleteOne({ _id: userId, ...drained });
     },
     reap,
-    start() {
-      timer = setInterval(() => {
-        running = reap().catch((error: unknown) => {
-          logger.warn({ err: error }, 'tombstone reaping failed');
-        });
-      }, intervalMs);
-      timer.unref();
-    },
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
+    start: reaper.start,
+    stop: reaper.stop,
   };
 }

@@ -7,6 +7,7 @@
  */
 import { deliveryId } from '@tickwatch/contracts';
 import type { Logger } from '@tickwatch/infra/log';
+import { periodic } from '@tickwatch/infra/periodic';
 import { RetryLater } from '../deliveries/delivery-error.ts';
 import type { Deliverer } from '../deliveries/deliver.ts';
 import {
@@ -91,31 +92,14 @@ export function createDigestScheduler(options: DigestSchedulerOptions): DigestSc
     return sent;
   };
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
-  const schedule = (): void => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = runOnce()
-        .catch((error: unknown) => {
-          logger.error({ err: error }, 'digest pass failed');
-        })
-        .finally(schedule);
-    }, intervalMs);
-  };
+  const passes = periodic(runOnce, {
+    intervalMs,
+    onError: (error) => { logger.error({ err: error }, 'digest pass failed'); },
+  });
 
   return {
     runOnce,
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      schedule();
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
+    start: passes.start,
+    stop: passes.stop,
   };
 }

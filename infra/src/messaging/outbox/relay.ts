@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Model } from 'mongoose';
 import type { Logger } from '../../log.ts';
+import { periodic } from '../../periodic.ts';
 import { encodeEvent } from '../envelope.ts';
 import { errorMessage, MessagingErrorCode } from '../errors.ts';
 import type { Messaging } from '../messaging.ts';
@@ -231,32 +232,15 @@ export function createOutboxRelay<T extends OutboxFields>(
     return published;
   };
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
-  const schedule = (): void => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = sweep()
-        .catch((error: unknown) => {
-          logger.warn({ err: error }, 'outbox sweep failed');
-        })
-        .finally(schedule);
-    }, sweepIntervalMs);
-  };
+  const sweeper = periodic(sweep, {
+    intervalMs: sweepIntervalMs,
+    onError: (error) => { logger.warn({ err: error }, 'outbox sweep failed'); },
+  });
 
   return {
     flush,
     sweep,
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      schedule();
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
+    start: sweeper.start,
+    stop: sweeper.stop,
   };
 }
