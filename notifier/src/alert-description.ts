@@ -4,6 +4,7 @@
  * by the email templates and the webhook payload, so both say the same thing. The original
  * notifier's email did not say the price or the threshold; every line here does.
  */
+import { formatterPerZone } from '@tickwatch/infra/time';
 import type { Alert } from './deliveries/delivery-model.ts';
 
 /** One labelled line of an alert's details. */
@@ -43,29 +44,23 @@ const percent = (value: number): string => `${percentFormat.format(value)} %`;
 const relative = (value: number, reference: number): number =>
   ((value - reference) / reference) * 100;
 
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-
 /**
- * "Fri, 2 Oct 2026, 21:00:01 GMT+1" in the given IANA zone (formats cached per zone). The
- * offset rather than a zone abbreviation: no single locale knows both BST and EDT.
+ * "Fri, 2 Oct 2026, 21:00:01 GMT+1" in the given IANA zone. The offset rather than a zone
+ * abbreviation: no single locale knows both BST and EDT.
  */
+const instantFormat = formatterPerZone('en-GB', {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  timeZoneName: 'shortOffset',
+});
+
 export function formatInstant(instant: string | Date, timeZone: string): string {
-  let format = dateFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      weekday: 'short',
-      day: 'numeric',
-      month: 'short',
-      year: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      timeZoneName: 'shortOffset',
-    });
-    dateFormats.set(timeZone, format);
-  }
-  return format.format(new Date(instant));
+  return instantFormat(timeZone).format(new Date(instant));
 }
 
 const FREQUENCY_TEXT: Record<Alert['frequency'], string> = {

@@ -4,27 +4,18 @@
  * (Intl), so daylight-saving changes are the zone's, not an assumed 24-hour day: a day can
  * last 23 or 25 hours, and in some zones start at 01:00 because midnight does not exist.
  */
+import { formatterPerZone } from '@tickwatch/infra/time';
 
 const MINUTE_MS = 60_000;
 /** A trading day is shorter than this (the longest calendar day has 25 hours). */
 const LONGEST_DAY_MS = 26 * 3_600_000;
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    // en-CA formats dates as YYYY-MM-DD.
-    formatter = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
+// en-CA formats dates as YYYY-MM-DD.
+const formatterFor = formatterPerZone('en-CA', {
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
 
 /** The exchange's date of an instant, `YYYY-MM-DD`. */
 export function tradingDay(instantMs: number, timeZone: string): string {

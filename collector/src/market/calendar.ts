@@ -7,7 +7,7 @@
  */
 import Holidays, { type HolidaysTypes } from 'date-holidays';
 import type { MarketState } from '@tickwatch/contracts';
-import { localTime, type LocalTime } from './local-time.ts';
+import { localTime, type LocalTime } from '@tickwatch/infra/time';
 
 export interface ExchangeCalendar {
   /** ISO 10383 market identifier (XNYS, XLON...), or CRYPTO / FX. */
