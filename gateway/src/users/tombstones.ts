@@ -39,7 +39,9 @@ export function createTombstones(options: {
 
   const reaper = periodic(reap, {
     intervalMs,
-    onError: (error) => { logger.warn({ err: error }, 'tombstone reaping failed'); },
+    onError: (error) => {
+      logger.warn({ err: error }, 'tombstone reaping failed');
+    },
   });
 
   return {

@@ -94,7 +94,9 @@ export function createDigestScheduler(options: DigestSchedulerOptions): DigestSc
 
   const passes = periodic(runOnce, {
     intervalMs,
-    onError: (error) => { logger.error({ err: error }, 'digest pass failed'); },
+    onError: (error) => {
+      logger.error({ err: error }, 'digest pass failed');
+    },
   });
 
   return {

@@ -234,7 +234,9 @@ export function createOutboxRelay<T extends OutboxFields>(
 
   const sweeper = periodic(sweep, {
     intervalMs: sweepIntervalMs,
-    onError: (error) => { logger.warn({ err: error }, 'outbox sweep failed'); },
+    onError: (error) => {
+      logger.warn({ err: error }, 'outbox sweep failed');
+    },
   });
 
   return {
