@@ -7,6 +7,7 @@ import { createEvent, EventType, type TickwatchEvent } from '@tickwatch/contract
 import { describeOnMongoTargets } from '@tickwatch/infra/messaging/testing';
 import { pollUntil } from '@tickwatch/infra/testing';
 import { expect } from 'chai';
+import { DeliveryState } from './deliveries/delivery-model.ts';
 import { composeAccountEmail, type AccountEmailType } from './email/account-emails.ts';
 import { useNotifierHarness } from './testing/harness.ts';
 
@@ -56,6 +57,32 @@ describeOnMongoTargets('notifier: account emails', (target) => {
         .sort(),
     ).to.deep.equal(
       [`<${event.id}.account@tickwatch.test>`, `<${next.id}.account@tickwatch.test>`].sort(),
+    );
+  });
+
+  it('sends each account email once when its event arrives twice at once on two replicas', async () => {
+    await h.startReplica();
+    const userId = await h.addUser({ emailVerified: false, email: 'raced@example.com' });
+    const events = Array.from({ length: 10 }, () =>
+      accountEvent(EventType.accountVerificationRequested, userId, 'raced@example.com'),
+    );
+    await Promise.all(events.flatMap((event) => [h.publish(event), h.publish(event)]));
+    await pollUntil('every email', () => mailsTo('raced@example.com').length >= events.length);
+    // Both copies of each were handled once its delivery is SENT (a copy finding it SENDING
+    // comes back through a retry tier and then finds it SENT).
+    await pollUntil(
+      'every delivery recorded',
+      async () =>
+        (await h.notifier.deliveries.countDocuments({ userId, state: DeliveryState.sent })) ===
+        events.length,
+    );
+    // A later email proves the queue moved past every copy.
+    const after = accountEvent(EventType.accountVerificationRequested, userId, 'raced@example.com');
+    await h.publish(after);
+    await pollUntil('the later email', () => mailsTo('raced@example.com').length > events.length);
+    const ids = mailsTo('raced@example.com').map((mail) => mail.parsed.messageId);
+    expect(ids.sort()).to.deep.equal(
+      [...events, after].map((event) => `<${event.id}.account@tickwatch.test>`).sort(),
     );
   });
 

@@ -41,5 +41,8 @@ export function contentOf(delivery: DeliveryDocument): DeliveryContent {
       return { kind: 'TEST', deliveryId: delivery._id, requestId: delivery.sourceId };
     case DeliveryKind.digest:
       return { kind: 'DIGEST', deliveryId: delivery._id, items: delivery.items ?? [] };
+    case DeliveryKind.account:
+      // Account emails carry their content in their event (email/account-emails.ts).
+      throw new Error(`account email ${delivery._id} is not delivered through a channel`);
   }
 }

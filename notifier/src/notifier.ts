@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { QUEUES } from '@tickwatch/contracts';
 import type { Logger } from '@tickwatch/infra/log';
 import type { Messaging, Subscription } from '@tickwatch/infra/messaging';
-import { createInbox } from '@tickwatch/infra/messaging/idempotency';
 import { createOutboxRelay, type OutboxRelay } from '@tickwatch/infra/messaging/outbox';
 import { createLinkSigner } from '@tickwatch/infra/signed-links';
 import type { Connection, Model } from 'mongoose';
@@ -137,7 +136,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     messageIdDomain: domainOf(options.mailFrom),
     sendTimeoutMs,
     recipients,
-    inbox: createInbox(connection, { consumer: 'account-emails' }),
+    store,
     logger,
   });
   const digests = createDigestScheduler({

@@ -21,7 +21,13 @@ export const DeliveryState = {
 } as const;
 export type DeliveryState = (typeof DeliveryState)[keyof typeof DeliveryState];
 
-export const DeliveryKind = { alert: 'ALERT', test: 'TEST', digest: 'DIGEST' } as const;
+export const DeliveryKind = {
+  alert: 'ALERT',
+  test: 'TEST',
+  digest: 'DIGEST',
+  /** An account email (verification, reset, email change): claimed like the rest, never capped. */
+  account: 'ACCOUNT',
+} as const;
 export type DeliveryKind = (typeof DeliveryKind)[keyof typeof DeliveryKind];
 
 export type Channel = 'EMAIL' | 'WEBHOOK';

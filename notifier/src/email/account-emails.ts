@@ -4,15 +4,21 @@
  * this sends them. They are not deliveries: they go whether or not the address is verified
  * (that is their point) or unsubscribed from alerts, to the address in the event (a new
  * address is not a recipient yet), and count against no alert cap; the gateway rate-limits
- * them. Once per event (an inbox row after the send; the Message-ID derives from the event id,
- * so a repeat after a crash is recognisably the same message). Nothing goes to a deleted user.
- * A transient SMTP failure is retried (the retry tiers, then the DLQ); an address the server
- * refuses for good is logged and dropped: the user asks again with a corrected address.
+ * them. Once per event, across notifier replicas: each email is a delivery (kind ACCOUNT, ids
+ * only: neither the address nor the link is stored) claimed with the same lease as an alert's
+ * (deliveries/delivery-store.ts), so a copy of the event on another replica finds it SENDING or
+ * SENT and sends nothing; the Message-ID derives from the event id, so the one repeat a crash
+ * can cause (after the send, before SENT is written) is recognisably the same message. Nothing
+ * goes to a deleted user. A transient SMTP failure is retried (the retry tiers, then the DLQ);
+ * an address the server refuses for good is logged and dropped: the user asks again with a
+ * corrected address.
  */
-import { EventType, type EventData } from '@tickwatch/contracts';
+import { deliveryId, EventType, type EventData } from '@tickwatch/contracts';
 import type { Logger } from '@tickwatch/infra/log';
-import type { Inbox } from '@tickwatch/infra/messaging/idempotency';
 import { formatInstant } from '../alert-description.ts';
+import { FailureCode, RetryLater } from '../deliveries/delivery-error.ts';
+import { DeliveryKind, DeliveryState } from '../deliveries/delivery-model.ts';
+import type { DeliveryStore, Emitted } from '../deliveries/delivery-store.ts';
 import type { Recipients } from '../recipients/recipients.ts';
 import { renderEmail } from './compose-email.ts';
 import { classifySmtpError, type SmtpTransport } from './smtp-sender.ts';
@@ -91,68 +97,71 @@ export interface AccountEmails {
   ): Promise<AccountEmailOutcome>;
 }
 
+/** Account emails publish no notification.* events: they are not alerts. */
+const NO_EVENTS: Emitted = { events: [], trace: {} };
+
 export function createAccountEmails(options: {
   readonly transport: SmtpTransport;
   readonly from: string;
   readonly messageIdDomain: string;
   readonly sendTimeoutMs: number;
   readonly recipients: Recipients;
-  readonly inbox: Inbox;
+  readonly store: DeliveryStore;
   readonly logger: Logger;
 }): AccountEmails {
-  const { transport, from, recipients, inbox, logger } = options;
+  const { transport, from, recipients, store, logger } = options;
 
-  const sendOnce = async (
-    type: AccountEmailType,
-    eventId: string,
-    data: AccountEmailData,
-  ): Promise<AccountEmailOutcome> => {
-    if ((await recipients.lookup(data.userId)).kind === 'deleted') return 'dropped';
-    if (await inbox.seen(eventId)) return 'duplicate';
-    const email = composeAccountEmail(type, eventId, data, options.messageIdDomain);
-    try {
-      await transport.transporter.sendMail({
-        from,
-        to: data.email,
-        subject: email.subject,
-        text: email.text,
-        html: email.html,
-        messageId: email.messageId,
-        // RFC 3834: no vacation auto-replies.
-        headers: { 'Auto-Submitted': 'auto-generated' },
-        signal: AbortSignal.timeout(options.sendTimeoutMs),
-      });
-    } catch (error) {
-      const failure = classifySmtpError(error);
-      if (!failure.permanent) throw failure;
-      logger.warn(
-        { userId: data.userId, eventId, type, reason: failure.message },
-        'account email refused by the SMTP server; dropped',
-      );
-      await inbox.record(eventId);
-      return 'refused';
-    }
-    await inbox.record(eventId);
-    return 'sent';
-  };
-
-  // Two copies of one event in the same prefetch window would both find no inbox row: the
-  // second waits for the first instead.
-  const inFlight = new Map<string, Promise<AccountEmailOutcome>>();
   return {
     async send(type, eventId, data) {
-      const running = inFlight.get(eventId);
-      if (running) {
-        await running.catch(() => undefined);
-        return sendOnce(type, eventId, data);
+      if ((await recipients.lookup(data.userId)).kind === 'deleted') return 'dropped';
+      const claim = await store.claim({
+        id: deliveryId(eventId, 'EMAIL'),
+        kind: DeliveryKind.account,
+        sourceId: eventId,
+        userId: data.userId,
+        channel: 'EMAIL',
+      });
+      if (!claim.claimed) {
+        // Another replica (or another copy here) is sending it: come back once it is done.
+        if (claim.delivery?.state === DeliveryState.sending) {
+          throw new RetryLater(FailureCode.busy, `being sent by ${claim.delivery.lease?.owner}`);
+        }
+        return 'duplicate';
       }
-      const attempt = sendOnce(type, eventId, data);
-      inFlight.set(eventId, attempt);
+      const { _id: id } = claim.delivery;
+      const email = composeAccountEmail(type, eventId, data, options.messageIdDomain);
       try {
-        return await attempt;
-      } finally {
-        inFlight.delete(eventId);
+        await transport.transporter.sendMail({
+          from,
+          to: data.email,
+          subject: email.subject,
+          text: email.text,
+          html: email.html,
+          messageId: email.messageId,
+          // RFC 3834: no vacation auto-replies.
+          headers: { 'Auto-Submitted': 'auto-generated' },
+          signal: AbortSignal.timeout(options.sendTimeoutMs),
+        });
+      } catch (error) {
+        const failure = classifySmtpError(error);
+        const recorded = {
+          code: failure.code,
+          reason: failure.message,
+          permanent: failure.permanent,
+        };
+        if (!failure.permanent) {
+          await store.release(id, recorded, NO_EVENTS);
+          throw failure;
+        }
+        logger.warn(
+          { userId: data.userId, eventId, type, reason: failure.message },
+          'account email refused by the SMTP server; dropped',
+        );
+        await store.markFailed(id, recorded, NO_EVENTS);
+        return 'refused';
       }
+      await store.markSent(id, email.messageId, NO_EVENTS);
+      return 'sent';
     },
   };
 }
