@@ -6,6 +6,7 @@ import {
   mongoUrlSetting,
   opsHostSetting,
   opsPortSetting,
+  rabbitmqReconnectMaxSetting,
   rabbitmqUrlSetting,
 } from '@tickwatch/infra/service-settings';
 import { z } from 'zod';
@@ -43,6 +44,7 @@ export const settings = {
   OPS_HOST: opsHostSetting,
   ALERTER_OPS_PORT: opsPortSetting('alerter', 9102),
   RABBITMQ_URL: rabbitmqUrlSetting,
+  RABBITMQ_RECONNECT_MAX: rabbitmqReconnectMaxSetting,
   MONGO_URL: mongoUrlSetting,
   ALERTER_PARTITIONS: setting(
     partitionList,

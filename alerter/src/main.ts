@@ -2,7 +2,7 @@
  * The alerter process: evaluates every price against the users' rules.
  * Wiring only: configuration → infrastructure → the alerter component.
  */
-import { createMessaging } from '@tickwatch/infra/messaging';
+import { createMessaging, reconnectBackoff } from '@tickwatch/infra/messaging';
 import { messagingMetrics } from '@tickwatch/infra/telemetry';
 import { connectMongo } from '@tickwatch/infra/mongo';
 import { runMain } from '@tickwatch/infra/service';
@@ -21,6 +21,7 @@ await runMain('alerter', settings, 'ALERTER_OPS_PORT', async (context, config) =
   const messaging = context.add(
     createMessaging({
       url: config.RABBITMQ_URL,
+      reconnect: reconnectBackoff(config.RABBITMQ_RECONNECT_MAX),
       service: 'alerter',
       logger,
       observer: ownership.observer,

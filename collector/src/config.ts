@@ -6,6 +6,7 @@ import {
   mongoUrlSetting,
   opsHostSetting,
   opsPortSetting,
+  rabbitmqReconnectMaxSetting,
   rabbitmqUrlSetting,
 } from '@tickwatch/infra/service-settings';
 import { isTicker, normalizeTicker } from '@tickwatch/contracts';
@@ -42,6 +43,7 @@ export const settings = {
   OPS_HOST: opsHostSetting,
   COLLECTOR_OPS_PORT: opsPortSetting('collector', 9101),
   RABBITMQ_URL: rabbitmqUrlSetting,
+  RABBITMQ_RECONNECT_MAX: rabbitmqReconnectMaxSetting,
   MONGO_URL: mongoUrlSetting,
 
   MARKET_SOURCE: setting(

@@ -6,7 +6,7 @@
  * watchlist consumer, waits for confirms), then MongoDB.
  */
 import { QUEUES } from '@tickwatch/contracts';
-import { createMessaging } from '@tickwatch/infra/messaging';
+import { createMessaging, reconnectBackoff } from '@tickwatch/infra/messaging';
 import { messagingMetrics } from '@tickwatch/infra/telemetry';
 import { connectMongo } from '@tickwatch/infra/mongo';
 import { runMain } from '@tickwatch/infra/service';
@@ -38,6 +38,7 @@ await runMain('collector', settings, 'COLLECTOR_OPS_PORT', async (context, confi
   const messaging = context.add(
     createMessaging({
       url: config.RABBITMQ_URL,
+      reconnect: reconnectBackoff(config.RABBITMQ_RECONNECT_MAX),
       service: 'collector',
       logger,
       observer: messagingMetrics(),

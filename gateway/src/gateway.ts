@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import {
   createMessaging,
   gatewayLiveQueueSpec,
+  reconnectBackoff,
   tickwatchTopology,
   withQueues,
   type MessagingOptions,
@@ -109,6 +110,7 @@ export async function startGateway(
 
   const messaging = createMessaging({
     url: config.RABBITMQ_URL,
+    reconnect: reconnectBackoff(config.RABBITMQ_RECONNECT_MAX),
     service: 'gateway',
     logger,
     observer: messagingMetrics(),

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ConfigError, env, loadConfig, loggableUrl, setting } from './config.ts';
-import { mongoUrlSetting } from './service-settings.ts';
+import { mongoUrlSetting, rabbitmqReconnectMaxSetting } from './service-settings.ts';
 
 const spec = {
   PORT: setting(env.port(), 'HTTP port', { default: '4000' }),
@@ -94,6 +94,29 @@ describe('mongoUrlSetting', () => {
         ConfigError,
         /^invalid configuration:\n {2}MONGO_URL: expected mongodb:\/\//,
       );
+    }
+  });
+});
+
+describe('rabbitmqReconnectMaxSetting', () => {
+  const load = (RABBITMQ_RECONNECT_MAX?: string) =>
+    loadConfig(
+      { RABBITMQ_RECONNECT_MAX: rabbitmqReconnectMaxSetting },
+      RABBITMQ_RECONNECT_MAX === undefined ? {} : { RABBITMQ_RECONNECT_MAX },
+    );
+
+  it('defaults to a 5 s cap and reads a duration', () => {
+    expect(load().RABBITMQ_RECONNECT_MAX).to.equal(5_000);
+    expect(load('2s').RABBITMQ_RECONNECT_MAX).to.equal(2_000);
+  });
+
+  it('refuses a cap below the first delay, above five minutes, or without a unit', () => {
+    for (const [bad, reason] of [
+      ['100ms', 'must be at least 250ms'],
+      ['10m', 'must be at most 5m'],
+      ['5', 'expected a duration with a unit'],
+    ] as const) {
+      expect(() => load(bad), bad).to.throw(ConfigError, `RABBITMQ_RECONNECT_MAX: ${reason}`);
     }
   });
 });

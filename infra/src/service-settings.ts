@@ -29,6 +29,17 @@ export const rabbitmqUrlSetting = setting(
   { default: 'amqp://guest:guest@127.0.0.1:5672', secret: true },
 );
 
+/**
+ * The longest wait between two attempts to reach the broker (the reconnect backoff's cap): after
+ * an outage of any length a service is ready again at most about this long after the broker.
+ * Lower reconnects sooner and knocks harder on a broker that is still down.
+ */
+export const rabbitmqReconnectMaxSetting = setting(
+  env.duration(250, 300_000),
+  'Longest wait between two attempts to reach RabbitMQ (backoff cap): a service is ready again at most about this long after the broker returns',
+  { default: '5s' },
+);
+
 /** A MongoDB connection string, parsed as the driver parses it (several hosts for a replica set). */
 const mongoConnectionString = z.string().refine(
   (value) => {

@@ -6,6 +6,7 @@ import {
   opsHostSetting,
   opsPortSetting,
   publicBaseUrlSetting,
+  rabbitmqReconnectMaxSetting,
   rabbitmqUrlSetting,
 } from '@tickwatch/infra/service-settings';
 import { linkSigningKeySetting } from '@tickwatch/infra/signed-links';
@@ -26,6 +27,7 @@ export const settings = {
   OPS_HOST: opsHostSetting,
   NOTIFIER_OPS_PORT: opsPortSetting('notifier', 9103),
   RABBITMQ_URL: rabbitmqUrlSetting,
+  RABBITMQ_RECONNECT_MAX: rabbitmqReconnectMaxSetting,
   MONGO_URL: mongoUrlSetting,
   PUBLIC_BASE_URL: publicBaseUrlSetting,
   LINK_SIGNING_KEY: linkSigningKeySetting,

@@ -2,7 +2,7 @@
  * The notifier process: delivers triggered alerts and test notifications by email and webhook,
  * once (README "Notifier"). Wiring only: configuration → MongoDB and RabbitMQ → the notifier.
  */
-import { createMessaging } from '@tickwatch/infra/messaging';
+import { createMessaging, reconnectBackoff } from '@tickwatch/infra/messaging';
 import { connectMongo } from '@tickwatch/infra/mongo';
 import { runMain } from '@tickwatch/infra/service';
 import { messagingMetrics } from '@tickwatch/infra/telemetry';
@@ -17,6 +17,7 @@ await runMain('notifier', settings, 'NOTIFIER_OPS_PORT', async (context, config)
   const messaging = context.add(
     createMessaging({
       url: config.RABBITMQ_URL,
+      reconnect: reconnectBackoff(config.RABBITMQ_RECONNECT_MAX),
       service: 'notifier',
       logger,
       observer: messagingMetrics(),

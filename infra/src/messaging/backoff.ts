@@ -39,3 +39,14 @@ export function exponentialBackoff(options: BackoffOptions): Backoff {
     },
   };
 }
+
+/** The reconnect cap services use unless RABBITMQ_RECONNECT_MAX says otherwise, ms. */
+export const DEFAULT_RECONNECT_MAX_MS = 5_000;
+
+/**
+ * The broker reconnect backoff: 250 ms doubling up to `maxMs` (the cap, jitter included), so
+ * that after an outage of any length the layer is back at most about `maxMs` after the broker.
+ */
+export function reconnectBackoff(maxMs = DEFAULT_RECONNECT_MAX_MS): BackoffOptions {
+  return { initialMs: Math.min(250, maxMs), maxMs };
+}

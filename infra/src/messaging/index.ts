@@ -41,7 +41,7 @@ export { DeadReason } from './failure-policy.ts';
 export type { EncodeOptions } from './envelope.ts';
 export type { OutgoingMessage, PublishCallOptions, WhenBlocked } from './publisher.ts';
 export type { InPlaceRetryOptions } from './ordered-batch.ts';
-export type { BackoffOptions } from './backoff.ts';
+export { reconnectBackoff, type BackoffOptions } from './backoff.ts';
 export {
   consumedQueues,
   findQueue,

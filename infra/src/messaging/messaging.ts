@@ -12,7 +12,7 @@ import {
 } from '@tickwatch/contracts';
 import { createLogger, type Logger } from '../log.ts';
 import { connectAmqplib } from './amqplib-adapter.ts';
-import type { BackoffOptions } from './backoff.ts';
+import { reconnectBackoff, type BackoffOptions } from './backoff.ts';
 import type { Connector } from './broker-channel.ts';
 import { createSupervisor, type ConnectionState } from './connection.ts';
 import { createConsumer, type Consumer, type DeliveryMode } from './consumer.ts';
@@ -52,7 +52,8 @@ export interface MessagingOptions {
   readonly connectTimeoutMs?: number;
   /**
    * Reconnect backoff (default 250 ms doubling to a cap of 5 s, ±20 % jitter, the cap included):
-   * after an outage the layer is back at most about one cap after the broker.
+   * after an outage the layer is back at most about one cap after the broker. Services set the
+   * cap with RABBITMQ_RECONNECT_MAX (`reconnectBackoff(config.RABBITMQ_RECONNECT_MAX)`).
    */
   readonly reconnect?: BackoffOptions;
   /** `start()` fails when not ready by then, ms (default 60 000). */
@@ -185,7 +186,7 @@ export function createMessaging(options: MessagingOptions): Messaging {
     connectionName: options.service,
     heartbeatSeconds: options.heartbeatSeconds ?? 5,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-    reconnect: options.reconnect ?? { initialMs: 250, maxMs: 5_000 },
+    reconnect: options.reconnect ?? reconnectBackoff(),
     startTimeoutMs: options.startTimeoutMs ?? 60_000,
     onFlow: (blockedReason) => {
       publisher.setBlocked(blockedReason);

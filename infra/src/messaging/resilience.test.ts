@@ -283,6 +283,43 @@ describe('messaging resilience: cuts, stalls, shutdown (real RabbitMQ)', functio
     expect(messaging.state).to.equal('closed');
   });
 
+  it('is ready again within about one backoff cap after the broker returns from an outage', async () => {
+    const link = await proxy();
+    const cap = 400;
+    const delays: number[] = [];
+    let reconnected = 0;
+    const observer: MessagingObserver = {
+      ...silentObserver,
+      reconnecting: ({ delayMs }) => delays.push(delayMs),
+      connected: ({ reconnect }) => {
+        if (reconnect) reconnected += 1;
+      },
+    };
+    const messaging = await started(vhost.urlVia(link.port), {
+      observer,
+      reconnect: { initialMs: 50, maxMs: cap },
+    });
+    // The outage: the open connection is reset and every new one is dropped at once.
+    link.refuse(true);
+    link.cut();
+    // Long enough for the backoff to reach its cap and stay there (50, 100, 200, then the cap
+    // ±20 %), counted in attempts rather than seconds.
+    await pollUntil('three attempts at the cap', () =>
+      holds(delays.length >= 6, () => `${delays.length} attempts so far`),
+    );
+    expect(messaging.ready()).to.equal(false);
+    const attemptsBeforeReturn = delays.length;
+    link.resume();
+    await pollUntil('ready again', () => messaging.ready(), { timeoutMs: 15_000 });
+    // The wait scheduled before the broker came back ends it (at most one more, when an attempt
+    // was being refused just then), and no wait is longer than the cap: ready within about a cap.
+    expect(delays.length - attemptsBeforeReturn).to.be.at.most(1);
+    expect(Math.max(...delays)).to.be.at.most(cap);
+    expect(delays.slice(3).every((delay) => delay >= (cap / 1.2) * 0.8)).to.equal(true);
+    expect(reconnected).to.equal(1);
+    await messaging.publish(userDeleted(USER));
+  });
+
   it('fails start-up with a clear error when the broker stays unreachable, and stops retrying', async () => {
     const link = await proxy();
     link.refuse(true);
