@@ -11,19 +11,27 @@ describe('alert description', () => {
   it('says what happened, with the price and the threshold, for every condition', () => {
     const cases: [Partial<Alert>, string][] = [
       [
-        { condition: { type: 'ABOVE', threshold: 200 }, price: 201.37 },
+        { condition: { type: 'ABOVE', threshold: 200 }, price: 201.37, previousPrice: 199 },
         'AAPL rose above 200.00 — now 201.37 USD',
       ],
       [
-        { condition: { type: 'BELOW', threshold: 180 }, price: 179.5 },
+        { condition: { type: 'BELOW', threshold: 180 }, price: 179.5, previousPrice: 180 },
         'AAPL fell below 180.00 — now 179.50 USD',
       ],
       [
-        { condition: { type: 'OUTSIDE_RANGE', low: 150, high: 200 }, price: 201 },
+        {
+          condition: { type: 'OUTSIDE_RANGE', low: 150, high: 200 },
+          price: 201,
+          previousPrice: 199,
+        },
         'AAPL rose above 200.00, out of its 150.00–200.00 range — now 201.00 USD',
       ],
       [
-        { condition: { type: 'OUTSIDE_RANGE', low: 150, high: 200 }, price: 149.99 },
+        {
+          condition: { type: 'OUTSIDE_RANGE', low: 150, high: 200 },
+          price: 149.99,
+          previousPrice: 151,
+        },
         'AAPL fell below 150.00, out of its 150.00–200.00 range — now 149.99 USD',
       ],
       [
@@ -48,6 +56,30 @@ describe('alert description', () => {
           referencePrice: 330,
         },
         "AAPL's 5-minute average moved 1.5 % or more — now 333.69 USD",
+      ],
+    ];
+    for (const [overrides, summary] of cases) {
+      expect(describeAlert(alert(overrides), 'UTC').summary).to.equal(summary);
+    }
+  });
+
+  it('says "is above" when the quote did not cross the line: the price was past it already or unknown', () => {
+    const cases: [Partial<Alert>, string][] = [
+      [
+        { condition: { type: 'ABOVE', threshold: 200 }, price: 205, previousPrice: 203 },
+        'AAPL is above 200.00 — now 205.00 USD',
+      ],
+      [
+        { condition: { type: 'BELOW', threshold: 180 }, price: 170, previousPrice: null },
+        'AAPL is below 180.00 — now 170.00 USD',
+      ],
+      [
+        {
+          condition: { type: 'OUTSIDE_RANGE', low: 150, high: 200 },
+          price: 140,
+          previousPrice: 145,
+        },
+        'AAPL is below 150.00, out of its 150.00–200.00 range — now 140.00 USD',
       ],
     ];
     for (const [overrides, summary] of cases) {

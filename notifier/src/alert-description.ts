@@ -78,20 +78,31 @@ interface ConditionWords {
   readonly reference?: DetailLine;
 }
 
+/**
+ * "rose above" only when this quote crossed the line; "is above" when the price was already past
+ * it (a rule created while its condition held, a WHILE_TRUE repeat, no earlier price known).
+ */
+function position(previousPrice: number | null, line: number, side: 'above' | 'below'): string {
+  const crossed =
+    previousPrice !== null && (side === 'above' ? previousPrice <= line : previousPrice >= line);
+  if (crossed) return side === 'above' ? 'rose above' : 'fell below';
+  return `is ${side}`;
+}
+
 function conditionWords(alert: Alert): ConditionWords {
-  const { ticker, price, currency, condition, referencePrice } = alert;
+  const { ticker, price, previousPrice, currency, condition, referencePrice } = alert;
   const reference = (label: string): DetailLine | undefined =>
     referencePrice === null ? undefined : { label, value: money(referencePrice, currency) };
   switch (condition.type) {
     case 'ABOVE':
       return {
-        headline: `${ticker} rose above ${formatPrice(condition.threshold)}`,
+        headline: `${ticker} ${position(previousPrice, condition.threshold, 'above')} ${formatPrice(condition.threshold)}`,
         condition: `price above ${money(condition.threshold, currency)}`,
         thresholds: [{ label: 'Threshold', value: money(condition.threshold, currency) }],
       };
     case 'BELOW':
       return {
-        headline: `${ticker} fell below ${formatPrice(condition.threshold)}`,
+        headline: `${ticker} ${position(previousPrice, condition.threshold, 'below')} ${formatPrice(condition.threshold)}`,
         condition: `price below ${money(condition.threshold, currency)}`,
         thresholds: [{ label: 'Threshold', value: money(condition.threshold, currency) }],
       };
@@ -100,8 +111,8 @@ function conditionWords(alert: Alert): ConditionWords {
       return {
         headline:
           price > condition.high
-            ? `${ticker} rose above ${formatPrice(condition.high)}, out of its ${range} range`
-            : `${ticker} fell below ${formatPrice(condition.low)}, out of its ${range} range`,
+            ? `${ticker} ${position(previousPrice, condition.high, 'above')} ${formatPrice(condition.high)}, out of its ${range} range`
+            : `${ticker} ${position(previousPrice, condition.low, 'below')} ${formatPrice(condition.low)}, out of its ${range} range`,
         condition: `price outside ${range} ${currency}`,
         thresholds: [
           { label: 'Low threshold', value: money(condition.low, currency) },

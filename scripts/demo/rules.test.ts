@@ -10,12 +10,12 @@ describe('demo rules near the prices', () => {
       ]),
     );
     expect(rules.map((rule) => rule.condition)).to.deep.equal([
-      { above: { threshold: 229.77 } },
+      { above: { threshold: 225.4 } },
       { outsideRange: { low: 418.74, high: 421.26 } },
     ]);
     expect(rules.map((rule) => rule.ticker)).to.deep.equal(['AAPL', 'MSFT']);
     expect(rules[0]!.description).to.equal(
-      'AAPL above 229.77 (0.1 % under the price: fires on its next quote)',
+      'AAPL above 225.4 (2 % under the price: fires on its next quote)',
     );
   });
 

@@ -1,7 +1,8 @@
 /**
  * Rules placed near the current prices, so the demo sees alerts within a minute: one that
  * already holds (it fires on the ticker's next quote) and narrow ranges the simulated market
- * soon leaves.
+ * soon leaves. The one that holds sits 2 % under the price: the simulated market often moves
+ * 0.5 % between two quotes, which took a threshold 0.1 % under the price out of reach.
  */
 export interface DemoRule {
   readonly ticker: string;
@@ -18,12 +19,12 @@ export function rulesNearPrices(prices: ReadonlyMap<string, number>): DemoRule[]
   const [first, ...others] = [...prices];
   if (!first) return [];
   const [ticker, price] = first;
-  const threshold = round(price * 0.999);
+  const threshold = round(price * 0.98);
   return [
     {
       ticker,
       condition: { above: { threshold } },
-      description: `${ticker} above ${threshold} (0.1 % under the price: fires on its next quote)`,
+      description: `${ticker} above ${threshold} (2 % under the price: fires on its next quote)`,
     },
     ...others.map(([other, otherPrice]) => {
       const low = round(otherPrice * 0.997);
