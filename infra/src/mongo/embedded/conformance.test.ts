@@ -5,6 +5,7 @@
 import { aggregationResultCases } from './conformance/aggregation-results.ts';
 import { arrayPathCases } from './conformance/array-paths.ts';
 import { bsonEdgeCases } from './conformance/bson-edges.ts';
+import { collationCases } from './conformance/collation.ts';
 import { crudSpecCases } from './conformance/crud-spec.ts';
 import { engineGapCases } from './conformance/engine-gaps.ts';
 import { mongooseCases } from './conformance/mongoose-models.ts';
@@ -46,6 +47,9 @@ describeOnTargets('MongoDB conformance', (target) => {
   });
   describe('server behaviour', () => {
     serverBehaviourCases(target);
+  });
+  describe('collation', () => {
+    collationCases(target);
   });
   describe('refusals', () => {
     refusalCases(target);

@@ -24,6 +24,7 @@ export const ErrorCodes = {
   CommandNotSupported: 115,
   NotAReplicaSet: 123,
   ExceededMemoryLimit: 146,
+  IncompatibleCollationVersion: 161,
   CommandNotFound: 59,
   ImmutableField: 66,
   CannotCreateIndex: 67,

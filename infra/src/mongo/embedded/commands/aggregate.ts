@@ -22,6 +22,7 @@ import { checkCollectionName } from '../engine/namespace.ts';
 import { Collection } from '../engine/collection.ts';
 import { discardChanges } from '../engine/change-log.ts';
 import { identityProjector } from '../query/projection.ts';
+import { parseCollation } from '../query/collation.ts';
 
 const REFUSED_STAGES = new Set([
   '$merge',
@@ -74,7 +75,8 @@ async function aggregate(command: Document, context: CommandContext): Promise<Do
     first && '$match' in first && isPlainObject(first.$match) ? first.$match : undefined;
   // The hint governs what the pipeline reads: a sparse or partial index narrows it.
   const query = checkHint(collection, command.hint, leadingMatch ?? {}) ?? {};
-  const input = await runQuery(collection, query, context.operation, { variables });
+  const collation = parseCollation(command.collation, 'aggregate.collation');
+  const input = await runQuery(collection, query, context.operation, { variables, collation });
   const rest = leadingMatch ? body.slice(1) : body;
   const results =
     rest.length === 0
@@ -84,6 +86,7 @@ async function aggregate(command: Document, context: CommandContext): Promise<Do
           variables: variables ?? {},
           catalog,
           db: context.db,
+          collation,
         });
 
   if (out) {

@@ -10,6 +10,7 @@ import type { Document } from 'bson';
 import { fail } from '../errors.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
 import { typeName } from './args.ts';
+import { parseCollation } from '../query/collation.ts';
 
 const MAX_REPLICA_SET_MEMBERS = 50;
 const SAFE_BOOL = '[bool, long, int, decimal, double]';
@@ -125,31 +126,16 @@ export function checkReadConcern(concern: unknown): void {
 }
 
 /**
- * Collation: this server compares strings binarily, which is the `simple` collation. Any other
- * collation would change matches, order and uniqueness, so it is refused rather than ignored.
+ * Every collation a command carries (its own and its statements' or index specs') is parsed
+ * before anything runs, so a malformed or unimplemented one fails the whole command
+ * (query/collation.ts).
  */
-export function checkCollation(collation: unknown, where: string): void {
-  if (collation === undefined || collation === null) return;
-  if (!isPlainObject(collation)) {
-    throw fail(
-      'TypeMismatch',
-      `BSON field '${where}' is the wrong type '${typeName(collation)}', expected type 'object'`,
-    );
-  }
-  if (collation.locale === 'simple' && Object.keys(collation).length === 1) return;
-  throw fail(
-    'NotImplemented',
-    `collation ${JSON.stringify(collation)} is not supported: the embedded server compares strings binarily (the simple collation) only`,
-  );
-}
-
-/** Every collation a command carries: its own and its statements' or index specs'. */
 export function checkCollations(command: Document, name: string): void {
-  checkCollation(command.collation, `${name}.collation`);
+  parseCollation(command.collation, `${name}.collation`);
   for (const field of ['updates', 'deletes', 'indexes']) {
     const entries: unknown = command[field];
     if (!Array.isArray(entries)) continue;
     for (const entry of entries)
-      if (isPlainObject(entry)) checkCollation(entry.collation, `${name}.${field}.collation`);
+      if (isPlainObject(entry)) parseCollation(entry.collation, `${name}.${field}.collation`);
   }
 }

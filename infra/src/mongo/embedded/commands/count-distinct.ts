@@ -4,6 +4,7 @@ import { compareBson } from '../engine/bson-order.ts';
 import { encodeKey } from '../engine/key-encoding.ts';
 import { runQuery } from '../query/execute.ts';
 import { asFilter } from '../query/matcher.ts';
+import { parseCollation } from '../query/collation.ts';
 import { distinctValuesAt, pathParts } from '../query/path.ts';
 import {
   optionalDocument,
@@ -24,16 +25,24 @@ async function count(command: Document, context: CommandContext): Promise<Docume
   const limit = optionalLimit(command) ?? 0;
   const collection = context.server.catalog.collection(context.db, name);
   const filter = checkHint(collection, command.hint, query) ?? query;
+  const collation = parseCollation(command.collation, 'count.collation');
   if (Object.keys(filter).length === 0) {
     // estimatedDocumentCount: the size of the map, no scan.
     const total = Math.max(0, (collection?.docs.size ?? 0) - skip);
     return { n: limit > 0 ? Math.min(total, limit) : total, ok: 1 };
   }
-  const matched = await runQuery(collection, filter, context.operation, { skip, limit });
+  const matched = await runQuery(collection, filter, context.operation, {
+    skip,
+    limit,
+    collation,
+  });
   return { n: matched.length, ok: 1 };
 }
 
-/** Distinct values at `key` among matching documents; array values count element by element. */
+/**
+ * Distinct values at `key` among matching documents; array values count element by element.
+ * Under a collation, values it calls equal are one (the first found stands for them).
+ */
 async function distinct(command: Document, context: CommandContext): Promise<Document> {
   const name = targetCollection(command, context.db);
   const key = required(command, 'key', optionalString);
@@ -44,13 +53,19 @@ async function distinct(command: Document, context: CommandContext): Promise<Doc
   const parts = pathParts(key);
   const found: unknown[] = [];
   const variables = evaluateVariables(optionalDocument(command, 'let'));
-  for (const doc of await runQuery(collection, filter, context.operation, { variables })) {
+  const collation = parseCollation(command.collation, 'distinct.collation');
+  const matched = await runQuery(collection, filter, context.operation, { variables, collation });
+  for (const doc of matched) {
     if (context.operation.due()) await context.operation.yieldTurn();
     found.length = 0;
     distinctValuesAt(doc, parts, found);
-    for (const value of found) values.set(encodeKey(value), value);
+    for (const value of found) {
+      const encoded = encodeKey(value, collation?.key);
+      if (!values.has(encoded)) values.set(encoded, value);
+    }
   }
-  return { values: [...values.values()].sort(compareBson), ok: 1 };
+  const sorted = [...values.values()].sort((a, b) => compareBson(a, b, collation?.compare));
+  return { values: sorted, ok: 1 };
 }
 
 export const countDistinctCommands: Readonly<Record<string, CommandHandler>> = { count, distinct };

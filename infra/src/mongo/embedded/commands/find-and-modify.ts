@@ -9,6 +9,7 @@ import { fail } from '../errors.ts';
 import { asFilter } from '../query/matcher.ts';
 import { compileProjection } from '../query/projection.ts';
 import { parseSort } from '../query/sort.ts';
+import { parseCollation } from '../query/collation.ts';
 import { parseUpdate } from '../query/update.ts';
 import { optionalArray, optionalBoolean, optionalDocument, targetCollection } from './args.ts';
 import { evaluateVariables } from '../query/variables.ts';
@@ -19,7 +20,8 @@ import { executeDelete, executeUpdate } from './write-ops.ts';
 async function findAndModify(command: Document, context: CommandContext): Promise<Document> {
   const name = targetCollection(command, context.db);
   const filter = asFilter(command.query, 'findAndModify.query');
-  const sort = parseSort(command.sort);
+  const collation = parseCollation(command.collation, 'findAndModify.collation');
+  const sort = parseSort(command.sort, collation);
   const remove = optionalBoolean(command, 'remove') ?? false;
   const returnNew = optionalBoolean(command, 'new') ?? false;
   const upsert = optionalBoolean(command, 'upsert') ?? false;
@@ -47,6 +49,7 @@ async function findAndModify(command: Document, context: CommandContext): Promis
       limit: 1,
       variables,
       sort,
+      collation,
     });
     return { lastErrorObject: { n: removed ? 1 : 0 }, value: shown(removed), ok: 1 };
   }
@@ -57,11 +60,13 @@ async function findAndModify(command: Document, context: CommandContext): Promis
       update: parseUpdate(
         command.update,
         optionalArray(command, 'arrayFilters') as Document[] | undefined,
+        collation,
       ),
       multi: false,
       upsert,
       variables,
       sort,
+      collation,
     },
     context.operation,
   );

@@ -1,7 +1,7 @@
 /**
  * find, getMore and killCursors: reads with filter, sort, projection, skip and limit, returned
  * in batches through a real cursor (specifications source/find_getmore_killcursors_commands).
- * `collation` other than `simple` is refused by the dispatcher (commands/concerns.ts).
+ * `collation` applies to the filter and the sort (query/collation.ts).
  */
 import type { Document } from 'bson';
 import { fail } from '../errors.ts';
@@ -9,6 +9,7 @@ import { asFilter } from '../query/matcher.ts';
 import { compileProjection } from '../query/projection.ts';
 import { runQuery } from '../query/execute.ts';
 import { parseSort } from '../query/sort.ts';
+import { parseCollation } from '../query/collation.ts';
 import {
   optionalArray,
   optionalBoolean,
@@ -55,7 +56,8 @@ export async function parseAndRunFind(
     }
   }
   const requested = asFilter(command.filter, 'find.filter');
-  const sort = parseSort(command.sort);
+  const collation = parseCollation(command.collation, 'find.collation');
+  const sort = parseSort(command.sort, collation);
   const skip = optionalInteger(command, 'skip');
   const limit = optionalLimit(command);
   const variables = evaluateVariables(optionalDocument(command, 'let'));
@@ -65,7 +67,7 @@ export async function parseAndRunFind(
     collection,
     filter,
     context.operation,
-    { sort, skip, limit, variables },
+    { sort, skip, limit, variables, collation },
     stats,
   );
   return { collection: name, filter: requested, docs };

@@ -8,6 +8,7 @@ import { fail } from '../errors.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
 import { asFilter } from '../query/matcher.ts';
 import { parseSort } from '../query/sort.ts';
+import { parseCollation } from '../query/collation.ts';
 import { parseUpdate } from '../query/update.ts';
 import { optionalArray, optionalBoolean, optionalDocument, targetCollection } from './args.ts';
 import { evaluateVariables } from '../query/variables.ts';
@@ -36,15 +37,17 @@ async function update(command: Document, context: CommandContext): Promise<Docum
       const statement = statementDocument(raw, 'update');
       const arrayFilters = optionalArray(statement, 'arrayFilters') as Document[] | undefined;
       checkHint(context.server.catalog.collection(context.db, name), statement.hint);
+      const collation = parseCollation(statement.collation, 'update.updates.collation');
       const result = await executeUpdate(
         target,
         {
           filter: asFilter(statement.q, 'update.updates.q'),
-          update: parseUpdate(statement.u, arrayFilters),
+          update: parseUpdate(statement.u, arrayFilters, collation),
           multi: optionalBoolean(statement, 'multi') ?? false,
           upsert: optionalBoolean(statement, 'upsert') ?? false,
           variables: evaluateVariables(optionalDocument(statement, 'c')) ?? variables,
-          sort: parseSort(statement.sort),
+          sort: parseSort(statement.sort, collation),
+          collation,
         },
         context.operation,
       );
@@ -76,7 +79,9 @@ async function deleteCommand(command: Document, context: CommandContext): Promis
     }
     checkHint(context.server.catalog.collection(context.db, name), statement.hint);
     const filter = asFilter(statement.q, 'delete.deletes.q');
-    n += (await executeDelete(target, filter, context.operation, { limit, variables })).length;
+    const collation = parseCollation(statement.collation, 'delete.deletes.collation');
+    const options = { limit, variables, collation } as const;
+    n += (await executeDelete(target, filter, context.operation, options)).length;
   });
   return { n, ...failures, ok: 1 };
 }

@@ -16,6 +16,7 @@ import { encodeKey } from '../engine/key-encoding.ts';
 import { checkNotDropped, runQuery } from '../query/execute.ts';
 import { compileFilter, type Matcher } from '../query/matcher.ts';
 import type { SortField } from '../query/sort.ts';
+import type { Collation } from '../query/collation.ts';
 import { prepareUpdate, type UpdateSpec } from '../query/update.ts';
 import type { Operation } from '../server/operation.ts';
 import { checkStorable } from './prepare-document.ts';
@@ -34,6 +35,7 @@ export interface UpdateStatement {
   readonly upsert: boolean;
   readonly variables?: Document;
   readonly sort?: readonly SortField[];
+  readonly collation?: Collation;
 }
 
 export interface UpdateResult {
@@ -56,10 +58,12 @@ export async function executeUpdate(
     sort: statement.sort,
     limit: statement.multi ? 0 : 1,
     variables: statement.variables,
+    collation: statement.collation,
   });
   const update = prepareUpdate(statement.update, {
     filter: statement.filter,
     variables: statement.variables,
+    collation: statement.collation,
   });
   if (targets.length === 0 || !collection) {
     if (!statement.upsert) return { matched: 0, modified: 0 };
@@ -68,7 +72,7 @@ export async function executeUpdate(
     return { matched: 0, modified: 0, upserted: doc, after: doc };
   }
   const result: UpdateResult = { matched: 0, modified: 0 };
-  const current = currentTargets(collection, statement.filter, statement.variables, operation);
+  const current = currentTargets(collection, statement, operation);
   for (const scanned of targets) {
     const stored = await current(scanned);
     if (!stored) continue;
@@ -89,12 +93,17 @@ export async function executeDelete(
   target: Target,
   filter: Document,
   operation: Operation,
-  options: { limit: 0 | 1; variables?: Document; sort?: readonly SortField[] },
+  options: {
+    limit: 0 | 1;
+    variables?: Document;
+    sort?: readonly SortField[];
+    collation?: Collation;
+  },
 ): Promise<Document[]> {
   const collection = target.catalog.collection(target.db, target.collection);
   if (!collection) return [];
   const victims = await runQuery(collection, filter, operation, options);
-  const current = currentTargets(collection, filter, options.variables, operation);
+  const current = currentTargets(collection, { filter, ...options }, operation);
   const deleted: Document[] = [];
   for (const scanned of victims) {
     const stored = await current(scanned);
@@ -110,8 +119,7 @@ export async function executeDelete(
  */
 function currentTargets(
   collection: Collection,
-  filter: Document,
-  variables: Document | undefined,
+  selection: { filter: Document; variables?: Document; collation?: Collation },
   operation: Operation,
 ): (scanned: Document) => Promise<Document | undefined> {
   let matches: Matcher | undefined;
@@ -122,7 +130,7 @@ function currentTargets(
     }
     const stored = collection.get(encodeKey(scanned._id));
     if (!stored || stored === scanned) return stored;
-    matches ??= compileFilter(filter, variables);
+    matches ??= compileFilter(selection.filter, selection.variables, selection.collation);
     return matches(stored) ? stored : undefined;
   };
 }

@@ -1,9 +1,8 @@
 /**
  * What a standalone mongod 7 refuses, refused the same way here, never answered `ok: 1` with
  * the option ignored: unknown command fields, read and write concerns a standalone cannot
- * honour, commitQuorum, collations (where this server, comparing binarily, refuses what
- * mongod implements), and hints to sparse indexes (which change the result). Each case names
- * where its expected outcome comes from.
+ * honour, commitQuorum, and hints to sparse indexes (which change the result). Collations are
+ * conformance/collation.ts's. Each case names where its expected outcome comes from.
  */
 import { expect } from 'chai';
 import type { Document } from 'mongodb';
@@ -124,61 +123,6 @@ export function refusalCases(target: Target): void {
         .toArray()
         .catch(() => []);
       expect(indexes.map((index) => index.name as unknown)).to.not.include('a_1');
-    });
-  });
-
-  describe('collation', () => {
-    // Manual, "Collation": strength 2 compares base letters and diacritics, not case, so a
-    // unique index with it holds one of 'a@x' and 'A@x'. The embedded server compares
-    // binarily (the `simple` collation) and refuses every other collation (238) wherever one
-    // can be given, rather than accepting it and comparing binarily.
-    const caseless = { locale: 'en', strength: 2 };
-
-    it('a unique index with strength 2 refuses a case variant (mongod); refused outright here', async () => {
-      const collection = target.collection('users');
-      const created = collection.createIndex(
-        { email: 1 },
-        { unique: true, collation: caseless },
-        undefined,
-      );
-      if (target.embedded) {
-        expect((await serverError(created)).code).to.equal(238);
-        return;
-      }
-      await created;
-      await collection.insertOne({ email: 'a@x' });
-      expect((await serverError(collection.insertOne({ email: 'A@x' }))).code).to.equal(11000);
-    });
-
-    it('every command that takes a collation refuses one it cannot honour, and writes nothing', async function () {
-      if (!target.embedded) this.skip(); // mongod implements them all
-      const collection = target.collection('c');
-      await collection.insertOne({ _id: 1, s: 'A' });
-      const collation = caseless;
-      const attempts: Promise<unknown>[] = [
-        collection.find({ s: 'a' }, { collation }).toArray(),
-        collection.countDocuments({ s: 'a' }, { collation }),
-        collection.distinct('s', {}, { collation }),
-        collection.updateOne({ s: 'a' }, { $set: { t: 1 } }, { collation }),
-        collection.deleteOne({ s: 'a' }, { collation }),
-        collection.aggregate([{ $match: { s: 'a' } }], { collation }).toArray(),
-        collection.findOneAndUpdate({ s: 'a' }, { $set: { t: 1 } }, { collation }),
-      ];
-      for (const attempt of attempts) expect((await serverError(attempt)).code).to.equal(238);
-      expect(await collection.find().toArray()).to.deep.equal([{ _id: 1, s: 'A' }]);
-    });
-
-    it("collation { locale: 'simple' } is binary comparison, accepted everywhere", async () => {
-      const collection = target.collection('c');
-      await collection.insertMany([
-        { _id: 1, s: 'A' },
-        { _id: 2, s: 'a' },
-      ]);
-      const collation = { locale: 'simple' };
-      expect(await collection.find({ s: 'a' }, { collation }).toArray()).to.deep.equal([
-        { _id: 2, s: 'a' },
-      ]);
-      expect(await collection.countDocuments({ s: 'A' }, { collation })).to.equal(1);
     });
   });
 

@@ -84,8 +84,14 @@ export function typeRank(value: unknown): number {
   }
 }
 
-/** Negative, zero or positive as `a` sorts before, with or after `b`. */
-export function compareBson(a: unknown, b: unknown): number {
+/** How strings compare: binarily (the simple collation) or by a collation (query/collation.ts). */
+export type StringOrder = (a: string, b: string) => number;
+
+/**
+ * Negative, zero or positive as `a` sorts before, with or after `b`. A collation changes how
+ * strings compare, inside arrays and documents too, but not field names, ObjectIds or regexes.
+ */
+export function compareBson(a: unknown, b: unknown, strings: StringOrder = compareStrings): number {
   const rankA = typeRank(a);
   const rankB = typeRank(b);
   if (rankA !== rankB) return rankA - rankB;
@@ -98,13 +104,13 @@ export function compareBson(a: unknown, b: unknown): number {
     case Rank.number:
       return compareNumbers(toNumber(a), toNumber(b));
     case Rank.string:
-      return compareStrings(String(a), String(b));
+      return strings(String(a), String(b));
     case Rank.boolean:
       return Number(a) - Number(b);
     case Rank.date:
       return compareNumbers((a as Date).getTime(), (b as Date).getTime());
     case Rank.array:
-      return compareArrays(a as unknown[], b as unknown[]);
+      return compareArrays(a as unknown[], b as unknown[], strings);
     case Rank.objectId:
       return compareStrings(hex(a), hex(b));
     case Rank.binData:
@@ -119,7 +125,7 @@ export function compareBson(a: unknown, b: unknown): number {
         String((b as { code: unknown }).code),
       );
     default:
-      return compareObjects(a as Record<string, unknown>, b as Record<string, unknown>);
+      return compareObjects(a as Record<string, unknown>, b as Record<string, unknown>, strings);
   }
 }
 
@@ -157,17 +163,21 @@ function codePointOrder(unit: number): number {
   return unit;
 }
 
-function compareArrays(a: readonly unknown[], b: readonly unknown[]): number {
+function compareArrays(a: readonly unknown[], b: readonly unknown[], strings: StringOrder): number {
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
-    const order = compareBson(a[i], b[i]);
+    const order = compareBson(a[i], b[i], strings);
     if (order !== 0) return order;
   }
   return a.length - b.length;
 }
 
 /** Embedded documents: field by field, comparing each value's type, then name, then value. */
-function compareObjects(a: Record<string, unknown>, b: Record<string, unknown>): number {
+function compareObjects(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+  strings: StringOrder,
+): number {
   const keysA = Object.keys(a);
   const keysB = Object.keys(b);
   const length = Math.min(keysA.length, keysB.length);
@@ -178,7 +188,7 @@ function compareObjects(a: Record<string, unknown>, b: Record<string, unknown>):
     if (rankOrder !== 0) return rankOrder;
     const nameOrder = compareStrings(keyA, keyB);
     if (nameOrder !== 0) return nameOrder;
-    const valueOrder = compareBson(a[keyA], b[keyB]);
+    const valueOrder = compareBson(a[keyA], b[keyB], strings);
     if (valueOrder !== 0) return valueOrder;
   }
   return keysA.length - keysB.length;

@@ -194,7 +194,8 @@ function sameIdentity(a: IndexSpec, b: IndexSpec): boolean {
     sameKey(a.key, b.key) &&
     Boolean(a.unique) === Boolean(b.unique) &&
     Boolean(a.sparse) === Boolean(b.sparse) &&
-    encodeKey(a.partialFilterExpression ?? null) === encodeKey(b.partialFilterExpression ?? null)
+    encodeKey(a.partialFilterExpression ?? null) === encodeKey(b.partialFilterExpression ?? null) &&
+    encodeKey(a.collation ?? null) === encodeKey(b.collation ?? null)
   );
 }
 

@@ -7,6 +7,7 @@ import type { Document } from 'bson';
 import { fail } from '../errors.ts';
 import { encodeKey } from './key-encoding.ts';
 import { keyValuesAt, pathParts } from '../query/path.ts';
+import { parseCollation } from '../query/collation.ts';
 
 export interface IndexField {
   readonly path: string;
@@ -23,6 +24,8 @@ export interface IndexSpec {
   readonly sparse?: boolean;
   readonly expireAfterSeconds?: number;
   readonly partialFilterExpression?: Document;
+  /** A non-simple collation, every option filled in (query/collation.ts). */
+  readonly collation?: Document;
 }
 
 /** Options that change what an index does and that this server implements. */
@@ -36,7 +39,7 @@ const SUPPORTED_OPTIONS = new Set([
   'v',
   'background', // accepted and ignored by servers since 4.2
   'ns', // legacy, ignored
-  'collation', // only `simple` gets here (commands/concerns.ts refuses the rest)
+  'collation',
 ]);
 
 export function defaultIndexName(key: Readonly<Record<string, unknown>>): string {
@@ -109,6 +112,8 @@ export function parseIndexSpec(raw: Document): IndexSpec {
     checkPartialFilter(filter as Record<string, unknown>);
     spec.partialFilterExpression = filter;
   }
+  const collation = parseCollation(raw.collation, 'createIndexes.indexes.collation');
+  if (collation) spec.collation = collation.spec;
   return spec as unknown as IndexSpec;
 }
 

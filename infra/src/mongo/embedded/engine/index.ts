@@ -3,6 +3,10 @@
  * scans, plus, for unique indexes, a hash map from key to id so duplicate checks and lookups by
  * unique key cost O(1) whatever the collection size. Sparse and partial indexes skip documents
  * exactly as the server does; TTL indexes are ordinary sorted indexes the sweeper scans.
+ * An index with a collation keys its hash map by the collation's equality (`a@x` and `A@x`
+ * collide at strength 2), as mongod's collated indexes store ICU sort keys; its sorted entries
+ * stay in binary order, so the planner uses such an index only for unique lookups under the
+ * same collation (engine/planner.ts).
  */
 import type { Document } from 'bson';
 import { fail } from '../errors.ts';
@@ -11,6 +15,7 @@ import { formatDocument } from './format-key.ts';
 import { documentKeys, indexFields, type IndexField, type IndexSpec } from './index-keys.ts';
 import { encodeKey } from './key-encoding.ts';
 import { compileFilter, type Matcher } from '../query/matcher.ts';
+import { parseCollation, type Collation } from '../query/collation.ts';
 import { SortedList } from './sorted-list.ts';
 
 interface Entry {
@@ -40,10 +45,13 @@ export class Index {
   readonly #entries: SortedList<Entry>;
   readonly #unique: Map<string, string> | null;
   readonly #partial: Matcher | null;
+  /** Undefined for the simple (binary) collation. */
+  readonly collation: Collation | undefined;
 
   constructor(spec: IndexSpec) {
     this.spec = spec;
     this.fields = indexFields(spec);
+    this.collation = parseCollation(spec.collation, 'collation');
     const directions = this.fields.map((f) => f.direction);
     this.#entries = new SortedList<Entry>(
       (a, b) => compareTuples(a.key, b.key, directions, a.key.length) || compareStrings(a.id, b.id),
@@ -51,7 +59,7 @@ export class Index {
     this.#unique = spec.unique ? new Map() : null;
     // Compiled like any query filter, so it selects exactly what the same find would.
     this.#partial = spec.partialFilterExpression
-      ? compileFilter(spec.partialFilterExpression)
+      ? compileFilter(spec.partialFilterExpression, undefined, this.collation)
       : null;
   }
 
@@ -76,7 +84,7 @@ export class Index {
     const tuples = this.keysOf(doc);
     if (!this.#unique) return;
     for (const tuple of tuples) {
-      const owner = this.#unique.get(encodeKey(tuple));
+      const owner = this.#unique.get(this.#hashKey(tuple));
       if (owner !== undefined && owner !== id) throw this.#duplicate(tuple, namespace);
     }
   }
@@ -86,7 +94,7 @@ export class Index {
     if (multikey) this.multikey = true;
     for (const key of tuples) {
       this.#entries.insert({ key, id });
-      this.#unique?.set(encodeKey(key), id);
+      this.#unique?.set(this.#hashKey(key), id);
     }
   }
 
@@ -94,7 +102,7 @@ export class Index {
     for (const key of this.keysOf(doc)) {
       this.#entries.delete({ key, id });
       if (!this.#unique) continue;
-      const encoded = encodeKey(key);
+      const encoded = this.#hashKey(key);
       if (this.#unique.get(encoded) === id) this.#unique.delete(encoded);
     }
   }
@@ -114,7 +122,11 @@ export class Index {
 
   /** The id stored under a full unique key, if any: the O(1) path for lookups by unique field. */
   lookupUnique(tuple: readonly unknown[]): string | undefined {
-    return this.#unique?.get(encodeKey(tuple));
+    return this.#unique?.get(this.#hashKey(tuple));
+  }
+
+  #hashKey(tuple: readonly unknown[]): string {
+    return encodeKey(tuple, this.collation?.key);
   }
 
   get isUnique(): boolean {

@@ -2,10 +2,17 @@
  * Canonical strings for BSON values such that two values get the same string exactly when the
  * server considers them equal as index keys (1, 1.0 and NumberLong(1) are one key; field order
  * inside embedded documents matters). Hash indexes and the `_id` map are keyed by these strings.
+ * Under a collation, strings are encoded by the collation's key (`a` and `A` are one key at
+ * strength 2), as a collated index on mongod stores ICU sort keys.
  */
 import { bsonTypeOf } from './bson-order.ts';
 
-export function encodeKey(value: unknown): string {
+/** A collation's equality key for strings (query/collation.ts); none: the string itself. */
+export type StringKey = (value: string) => string;
+
+const binary: StringKey = (value) => value;
+
+export function encodeKey(value: unknown, strings: StringKey = binary): string {
   switch (typeof value) {
     case 'undefined':
       return 'N';
@@ -15,17 +22,17 @@ export function encodeKey(value: unknown): string {
     case 'bigint':
       return 'n:' + value.toString();
     case 'string':
-      return 's:' + JSON.stringify(value);
+      return 's:' + JSON.stringify(strings(value));
     case 'boolean':
       return value ? 'T' : 'F';
   }
   if (value === null) return 'N';
-  if (Array.isArray(value)) return '[' + value.map(encodeKey).join(',') + ']';
+  if (Array.isArray(value)) return '[' + value.map((v) => encodeKey(v, strings)).join(',') + ']';
   if (value instanceof Date) return 'd:' + String(value.getTime());
   if (value instanceof RegExp) return 'r:' + JSON.stringify([value.source, value.flags]);
   switch (bsonTypeOf(value)) {
     case undefined:
-      return encodeObject(value as Record<string, unknown>);
+      return encodeObject(value as Record<string, unknown>, strings);
     case 'ObjectId':
       return 'o:' + (value as { toHexString(): string }).toHexString();
     case 'Binary': {
@@ -35,7 +42,7 @@ export function encodeKey(value: unknown): string {
     case 'Long':
     case 'Int32':
     case 'Double':
-      return encodeKey(Number(text(value)));
+      return encodeKey(Number(text(value)), strings);
     case 'Timestamp':
       return 't:' + text(value);
     case 'MinKey':
@@ -43,7 +50,7 @@ export function encodeKey(value: unknown): string {
     case 'MaxKey':
       return 'M';
     case 'BSONSymbol':
-      return 's:' + JSON.stringify(text(value));
+      return 's:' + JSON.stringify(strings(text(value)));
     case 'BSONRegExp': {
       const regex = value as { pattern: string; options: string };
       return 'r:' + JSON.stringify([regex.pattern, regex.options]);
@@ -51,16 +58,16 @@ export function encodeKey(value: unknown): string {
     case 'Code':
       return 'c:' + JSON.stringify(text((value as { code: unknown }).code));
     case 'DBRef':
-      return encodeObject((value as { toJSON(): Record<string, unknown> }).toJSON());
+      return encodeObject((value as { toJSON(): Record<string, unknown> }).toJSON(), strings);
     default:
       return 'x:' + text(value);
   }
 }
 
-function encodeObject(value: Record<string, unknown>): string {
+function encodeObject(value: Record<string, unknown>, strings: StringKey): string {
   let out = '{';
   for (const key of Object.keys(value))
-    out += JSON.stringify(key) + ':' + encodeKey(value[key]) + ',';
+    out += JSON.stringify(key) + ':' + encodeKey(value[key], strings) + ',';
   return out + '}';
 }
 

@@ -9,6 +9,9 @@
  * so a plan may over-approximate but must never miss a match. That is why ranges are not used
  * on multikey indexes, partial indexes are skipped, and null/array/object values never drive
  * an index lookup here.
+ * Index keys compare strings by the index's collation, a query by its own: a plan uses an index
+ * only under the same collation, and a collated one (whose sorted entries are in binary order)
+ * only for unique lookups; a query with a collation never takes the binary `_id` map.
  */
 import type { Document } from 'bson';
 import type { Collection } from './collection.ts';
@@ -16,6 +19,7 @@ import { typeRank } from './bson-order.ts';
 import { isPlainObject } from './index-keys.ts';
 import type { Bound, Index } from './index.ts';
 import { encodeKey } from './key-encoding.ts';
+import { sameCollation, type Collation } from '../query/collation.ts';
 
 export interface PlanStats {
   stage: 'IDHACK' | 'IXSCAN' | 'COLLSCAN' | 'EOF';
@@ -55,6 +59,7 @@ export function candidates(
   filter: Document,
   stats: PlanStats,
   sort?: readonly SortKey[],
+  collation?: Collation,
 ): Candidates {
   if (!collection) {
     stats.stage = 'EOF';
@@ -66,12 +71,12 @@ export function candidates(
 
   const id = predicates.get('_id');
   const idValues = id?.eq !== undefined ? [id.eq] : id?.in;
-  if (idValues) {
+  if (idValues && !collation) {
     stats.stage = 'IDHACK';
     stats.indexName = '_id_';
     stats.keyPattern = { _id: 1 };
     // `{_id: {$in: [a, a]}}` (populate with a repeated reference) must still yield `a` once.
-    const ids = new Set(idValues.map(encodeKey));
+    const ids = new Set(idValues.map((value) => encodeKey(value)));
     return {
       docs: fetch(collection, ids, stats),
       sorted: ids.size <= 1,
@@ -79,21 +84,25 @@ export function candidates(
     };
   }
 
-  const unique = uniqueLookup(collection.indexes, predicates);
+  const sameOrder = collection.indexes.filter((index) => sameCollation(index.collation, collation));
+  const unique = uniqueLookup(sameOrder, predicates);
   if (unique) {
     describe(stats, unique.index);
     stats.keysExamined += 1;
     return {
       docs: fetch(collection, unique.id === undefined ? [] : [unique.id], stats),
       sorted: true,
-      exact: onlyEqualities(
-        filter,
-        unique.index.fields.map((f) => f.path),
-      ),
+      exact:
+        !collation &&
+        onlyEqualities(
+          filter,
+          unique.index.fields.map((f) => f.path),
+        ),
     };
   }
 
-  const scan = bestScan(collection.indexes, predicates) ?? sortOnlyScan(collection.indexes, sort);
+  const binary = collation ? [] : sameOrder;
+  const scan = bestScan(binary, predicates) ?? sortOnlyScan(binary, sort);
   if (scan) {
     describe(stats, scan.index);
     const pinned = scan.index.fields.slice(0, scan.prefixes[0]?.length ?? 0).map((f) => f.path);

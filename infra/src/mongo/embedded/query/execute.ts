@@ -10,6 +10,7 @@ import { fail } from '../errors.ts';
 import type { Collection } from '../engine/collection.ts';
 import { candidates, type PlanStats } from '../engine/planner.ts';
 import type { Operation } from '../server/operation.ts';
+import type { Collation } from './collation.ts';
 import { compileFilter } from './matcher.ts';
 import { sortInSlices, type SortField } from './sort.ts';
 
@@ -19,6 +20,8 @@ export interface ReadOptions {
   /** 0 or absent: no limit. */
   readonly limit?: number;
   readonly variables?: Document;
+  /** How strings compare in the filter (a sort carries its own); binarily when absent. */
+  readonly collation?: Collation;
 }
 
 export function newPlanStats(): PlanStats {
@@ -35,8 +38,10 @@ export async function runQuery(
   const skip = options.skip ?? 0;
   const limit = options.limit ?? 0;
   const matched: Document[] = [];
-  const plan = candidates(collection, filter, stats, options.sort);
-  const matches = plan.exact ? () => true : compileFilter(filter, options.variables);
+  const plan = candidates(collection, filter, stats, options.sort, options.collation);
+  const matches = plan.exact
+    ? () => true
+    : compileFilter(filter, options.variables, options.collation);
   // When the plan already yields sort order, stop as soon as skip + limit documents matched.
   const enough = plan.sorted && limit > 0 ? skip + limit : Infinity;
   for (const doc of plan.docs) {

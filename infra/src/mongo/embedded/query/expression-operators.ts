@@ -4,6 +4,7 @@
  *    (src/mongo/db/pipeline/expression.cpp ExpressionCompare): missing < null < numbers <
  *    strings..., so `{$lt: ['$x', 5]}` is true for a missing or null `x`, and an array is one
  *    value (mingo skipped operands of different types and searched arrays like a query does);
+ *    under the command's collation, strings compare by it (query/collation.ts);
  *  - $range and $concatArrays refuse a result that would take more than 100 MB, as mongod's
  *    $range does (ExceededMemoryLimit, 146) instead of building it and running out of heap.
  * Each has mingo's expression-operator shape: (document, operand, options) → value.
@@ -13,6 +14,7 @@ import * as expression from 'mingo/operators/expression';
 import { fail } from '../errors.ts';
 import { compareBson } from '../engine/bson-order.ts';
 import { MEMORY_LIMIT_BYTES } from './pipeline/memory.ts';
+import { collationOf } from './collation.ts';
 
 type Options = Parameters<typeof evalExpr>[2];
 type ExpressionOperator = (
@@ -40,7 +42,7 @@ function operands(
 function comparison(name: string, holds: (order: number) => boolean): ExpressionOperator {
   return (document, operand, options) => {
     const [a, b] = operands(document, operand, options, name);
-    return holds(compareBson(a, b));
+    return holds(compareBson(a, b, collationOf(options)?.compare));
   };
 }
 
@@ -96,7 +98,7 @@ export const expressionOverrides = {
   $lte: comparison('$lte', (order) => order <= 0),
   $cmp: ((document, operand, options) => {
     const [a, b] = operands(document, operand, options, '$cmp');
-    return Math.sign(compareBson(a, b));
+    return Math.sign(compareBson(a, b, collationOf(options)?.compare));
   }) as ExpressionOperator,
   $range,
   $concatArrays,

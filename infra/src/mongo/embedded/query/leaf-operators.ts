@@ -11,6 +11,9 @@
  *  - NaN equals NaN but is neither greater nor smaller than anything;
  *  - embedded documents are equal only with the same fields in the same order;
  *  - `$elemMatch: {field: ...}` only looks at elements that are documents (or arrays).
+ * Under a collation (mingo's `collation` option, query/collation.ts) strings compare by it, in
+ * $eq/$ne/$gt.../$in/$nin and inside embedded documents and arrays; $regex ignores it, as on
+ * the server.
  * Each operator has mingo's query-operator shape: (path, operand, options) → predicate.
  */
 import { Query } from 'mingo/query';
@@ -18,6 +21,7 @@ import { compareBson, typeRank } from '../engine/bson-order.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
 import { encodeKey } from '../engine/key-encoding.ts';
 import { fail } from '../errors.ts';
+import { collationOf, type Collation } from './collation.ts';
 import { MISSING, pathParts, someValueAt } from './path.ts';
 
 type Predicate = (doc: unknown) => boolean;
@@ -33,7 +37,7 @@ function isNaNValue(value: unknown): boolean {
 }
 
 /** Whether `value` (or MISSING) satisfies `value <op> operand`, as matchesSingleElement does. */
-function comparisonTest(op: Comparison, operand: unknown): ValueTest {
+function comparisonTest(op: Comparison, operand: unknown, collation?: Collation): ValueTest {
   const operandRank = typeRank(operand);
   const operandIsNaN = isNaNValue(operand);
   return (value) => {
@@ -49,7 +53,7 @@ function comparisonTest(op: Comparison, operand: unknown): ValueTest {
     if (op !== 'eq' && (operandIsNaN || isNaNValue(value))) {
       return (op === 'gte' || op === 'lte') && operandIsNaN && isNaNValue(value);
     }
-    const order = compareBson(value, operand);
+    const order = compareBson(value, operand, collation?.compare);
     switch (op) {
       case 'eq':
         return order === 0;
@@ -70,7 +74,8 @@ function regexTest(pattern: RegExp): ValueTest {
 }
 
 /** `$in`: equal to one of the values (null also matching missing), or matching one of the regexes. */
-function inTest(operand: unknown): ValueTest {
+function inTest(operand: unknown, collation?: Collation): ValueTest {
+  const encode = (value: unknown) => encodeKey(value, collation?.key);
   if (!Array.isArray(operand)) throw fail('BadValue', '$in needs an array');
   const keys = new Set<string>();
   const patterns: ValueTest[] = [];
@@ -80,11 +85,11 @@ function inTest(operand: unknown): ValueTest {
     else if (value === null) hasNull = true;
     else if (isPlainObject(value) && Object.keys(value).some((key) => key.startsWith('$')))
       throw fail('BadValue', 'cannot nest $ under $in');
-    else keys.add(encodeKey(value));
+    else keys.add(encode(value));
   }
   return (value) => {
     if (value === MISSING || value === null || value === undefined) return hasNull;
-    return keys.has(encodeKey(value)) || patterns.some((matches) => matches(value));
+    return keys.has(encode(value)) || patterns.some((matches) => matches(value));
   };
 }
 
@@ -125,15 +130,23 @@ const negate =
   (doc) =>
     !predicate(doc);
 
+type Options = unknown;
+
+const compare = (op: Comparison) => (path: string, operand: unknown, options: Options) =>
+  onPath(path, comparisonTest(op, operand, collationOf(options)));
+
 export const leafOperators = {
-  $eq: (path: string, operand: unknown) => onPath(path, comparisonTest('eq', operand)),
-  $ne: (path: string, operand: unknown) => negate(onPath(path, comparisonTest('eq', operand))),
-  $gt: (path: string, operand: unknown) => onPath(path, comparisonTest('gt', operand)),
-  $gte: (path: string, operand: unknown) => onPath(path, comparisonTest('gte', operand)),
-  $lt: (path: string, operand: unknown) => onPath(path, comparisonTest('lt', operand)),
-  $lte: (path: string, operand: unknown) => onPath(path, comparisonTest('lte', operand)),
-  $in: (path: string, operand: unknown) => onPath(path, inTest(operand)),
-  $nin: (path: string, operand: unknown) => negate(onPath(path, inTest(operand))),
+  $eq: compare('eq'),
+  $ne: (path: string, operand: unknown, options: Options) =>
+    negate(compare('eq')(path, operand, options)),
+  $gt: compare('gt'),
+  $gte: compare('gte'),
+  $lt: compare('lt'),
+  $lte: compare('lte'),
+  $in: (path: string, operand: unknown, options: Options) =>
+    onPath(path, inTest(operand, collationOf(options))),
+  $nin: (path: string, operand: unknown, options: Options) =>
+    negate(onPath(path, inTest(operand, collationOf(options)))),
   $regex: (path: string, operand: unknown) => onPath(path, regexTest(operand as RegExp)),
   $exists: (path: string, operand: unknown) => {
     const exists = onPath(path, (value) => value !== MISSING);

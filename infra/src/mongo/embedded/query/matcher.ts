@@ -8,6 +8,7 @@ import { Query } from 'mingo/query';
 import { fail } from '../errors.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
 import { mingoOptions } from '../engine/mingo-options.ts';
+import type { Collation } from './collation.ts';
 import { assertSupportedValues } from './supported-values.ts';
 import { withMingo } from './mingo-errors.ts';
 import { queryContext } from './mingo-context.ts';
@@ -24,7 +25,8 @@ export function asFilter(value: unknown, field: string): Document {
   return value;
 }
 
-export function compileFilter(raw: Document, variables?: Document): Matcher {
+/** `collation`: how the filter's strings compare (none: binarily, the simple collation). */
+export function compileFilter(raw: Document, variables?: Document, collation?: Collation): Matcher {
   if (Object.keys(raw).length === 0) return matchAll;
   const filter = queryRegexes(raw) as Document;
   assertSupportedValues(filter, 'the query filter');
@@ -36,6 +38,7 @@ export function compileFilter(raw: Document, variables?: Document): Matcher {
         ...mingoOptions,
         context: queryContext,
         ...(variables ? { variables } : {}),
+        ...(collation ? { collation } : {}),
       }),
   );
   return (doc) => withMingo(() => query.test(doc));

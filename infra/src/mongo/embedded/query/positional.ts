@@ -8,6 +8,7 @@
  */
 import type { Document } from 'bson';
 import { isPlainObject } from '../engine/index-keys.ts';
+import type { Collation } from './collation.ts';
 import { compileFilter, type Matcher } from './matcher.ts';
 import { pathParts } from './path.ts';
 
@@ -19,9 +20,13 @@ interface Condition {
   readonly matches: Matcher;
 }
 
-export function positionFinder(filter: Document, variables?: Document): PositionFinder {
+export function positionFinder(
+  filter: Document,
+  variables?: Document,
+  collation?: Collation,
+): PositionFinder {
   const conditions: Condition[] = [];
-  collect(filter, conditions, variables);
+  collect(filter, conditions, variables, collation);
   return (doc) => {
     let position: number | undefined;
     for (const { parts, matches } of conditions) {
@@ -31,12 +36,19 @@ export function positionFinder(filter: Document, variables?: Document): Position
   };
 }
 
-function collect(filter: Document, out: Condition[], variables?: Document): void {
+function collect(
+  filter: Document,
+  out: Condition[],
+  variables?: Document,
+  collation?: Collation,
+): void {
   for (const [key, condition] of Object.entries(filter) as [string, unknown][]) {
     if (key === '$and' && Array.isArray(condition)) {
-      for (const clause of condition) if (isPlainObject(clause)) collect(clause, out, variables);
+      for (const clause of condition)
+        if (isPlainObject(clause)) collect(clause, out, variables, collation);
     } else if (!key.startsWith('$')) {
-      out.push({ parts: pathParts(key), matches: compileFilter({ [key]: condition }, variables) });
+      const matches = compileFilter({ [key]: condition }, variables, collation);
+      out.push({ parts: pathParts(key), matches });
     }
   }
 }

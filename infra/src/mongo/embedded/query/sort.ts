@@ -4,11 +4,13 @@
  * does; a numeric part picks an array element (`{"arr.0": 1}`); a missing field sorts as null
  * and an empty array before it (its key is BSON undefined).
  * `{$natural: ±1}` is the collection's own order, forwards or backwards. Keys are computed once
- * per document, then compared.
+ * per document, then compared. Under a collation, strings compare by it (query/collation.ts):
+ * each field carries its string order.
  */
 import type { Document } from 'bson';
 import { fail } from '../errors.ts';
-import { compareBson } from '../engine/bson-order.ts';
+import { compareBson, type StringOrder } from '../engine/bson-order.ts';
+import type { Collation } from './collation.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
 import { keyValuesAt, pathParts } from './path.ts';
 import type { Operation } from '../server/operation.ts';
@@ -16,9 +18,11 @@ import type { Operation } from '../server/operation.ts';
 export interface SortField {
   readonly path: string;
   readonly direction: 1 | -1;
+  /** How strings compare (the command's collation); binarily when absent. */
+  readonly strings?: StringOrder;
 }
 
-export function parseSort(value: unknown): SortField[] | undefined {
+export function parseSort(value: unknown, collation?: Collation): SortField[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isPlainObject(value))
     throw fail('TypeMismatch', "BSON field 'sort' is the wrong type, expected type 'object'");
@@ -35,7 +39,11 @@ export function parseSort(value: unknown): SortField[] | undefined {
         '$sort key ordering must be 1 (for ascending) or -1 (for descending)',
       );
     }
-    return { path, direction: direction === 1 ? 1 : -1 };
+    return {
+      path,
+      direction: direction === 1 ? 1 : -1,
+      ...(collation ? { strings: collation.compare } : {}),
+    };
   });
   return fields.length > 0 ? fields : undefined;
 }
@@ -49,8 +57,9 @@ interface Keyed<T> {
 function keyedComparator<T>(fields: readonly SortField[]): (a: Keyed<T>, b: Keyed<T>) => number {
   return (a, b) => {
     for (let i = 0; i < fields.length; i++) {
-      const order = compareBson(a.keys[i], b.keys[i]);
-      if (order !== 0) return order * (fields[i] as SortField).direction;
+      const field = fields[i] as SortField;
+      const order = compareBson(a.keys[i], b.keys[i], field.strings);
+      if (order !== 0) return order * field.direction;
     }
     return 0;
   };
@@ -65,7 +74,7 @@ const keyed = <T extends Document>(doc: T, fields: readonly SortField[]): Keyed<
 export function sortComparator(fields: readonly SortField[]): (a: Document, b: Document) => number {
   return (a, b) => {
     for (const field of fields) {
-      const order = compareBson(sortKey(a, field), sortKey(b, field));
+      const order = compareBson(sortKey(a, field), sortKey(b, field), field.strings);
       if (order !== 0) return order * field.direction;
     }
     return 0;
@@ -203,7 +212,7 @@ function sortKey(doc: Document, field: SortField): unknown {
       first = false;
       continue;
     }
-    const order = compareBson(value, best);
+    const order = compareBson(value, best, field.strings);
     if (field.direction === 1 ? order < 0 : order > 0) best = value;
   }
   return best;

@@ -285,7 +285,7 @@ function addToSetModifier(operand: unknown): Modifier {
           `Cannot apply $addToSet to non-array field. Field named '${lastPart(target.path)}' has non-array type ${bsonTypeName(current)}`,
         );
       }
-      const present = new Set((current as unknown[]).map(encodeKey));
+      const present = new Set((current as unknown[]).map((value) => encodeKey(value)));
       const added = [...unique].filter(([key]) => !present.has(key)).map(([, value]) => value);
       return added.length === 0 ? NOOP : set([...(current as unknown[]), ...added]);
     },
@@ -370,7 +370,7 @@ function pullAllModifier(operand: unknown): Modifier {
       `$pullAll requires an array argument but was given a ${bsonTypeName(operand)}`,
     );
   }
-  const keys = new Set((operand as unknown[]).map(encodeKey));
+  const keys = new Set((operand as unknown[]).map((value) => encodeKey(value)));
   return cullingModifier('$pullAll', (element) => keys.has(encodeKey(element)));
 }
 

@@ -14,6 +14,7 @@ import { isPlainObject } from '../engine/index-keys.ts';
 import { encodeKey } from '../engine/key-encoding.ts';
 import { mingoOptions } from '../engine/mingo-options.ts';
 import { cloneDocument, withIdFirst } from './clone.ts';
+import type { Collation } from './collation.ts';
 import { compileFilter, type Matcher } from './matcher.ts';
 import { pipelineContext } from './mingo-context.ts';
 import { withMingo } from './mingo-errors.ts';
@@ -59,7 +60,36 @@ const PIPELINE_STAGES = new Set([
 ]);
 
 /** Parses an update and its statement's array filters; throws what the server refuses up front. */
-export function parseUpdate(value: unknown, arrayFilters: readonly Document[] = []): UpdateSpec {
+/**
+ * Update operators that compare strings themselves (beyond the statement's filter) and would
+ * follow its collation on mongod; this server's versions compare binarily, so under another
+ * collation they are refused rather than run with the wrong equality.
+ */
+const COLLATED_OPERATORS = ['$min', '$max', '$addToSet', '$pull', '$pullAll'];
+
+function refuseUnderCollation(value: unknown, arrayFilters: readonly Document[]): void {
+  const refuse = (what: string) =>
+    fail(
+      'NotImplemented',
+      `${what} under a non-simple collation is not supported by the embedded MongoDB server (only the statement's filter and positional $ follow the collation)`,
+    );
+  if (Array.isArray(value)) throw refuse('a pipeline update');
+  if (arrayFilters.length > 0) throw refuse('arrayFilters');
+  if (!isPlainObject(value)) return;
+  for (const op of COLLATED_OPERATORS) if (op in value) throw refuse(op);
+  const pushes = value.$push;
+  if (isPlainObject(pushes)) {
+    for (const each of Object.values(pushes))
+      if (isPlainObject(each) && '$sort' in each) throw refuse('$push with $sort');
+  }
+}
+
+export function parseUpdate(
+  value: unknown,
+  arrayFilters: readonly Document[] = [],
+  collation?: Collation,
+): UpdateSpec {
+  if (collation) refuseUnderCollation(value, arrayFilters);
   if (Array.isArray(value)) {
     if (arrayFilters.length > 0)
       throw fail('FailedToParse', 'arrayFilters may not be specified for pipeline-style updates');
@@ -164,6 +194,8 @@ export interface UpdateContext {
   /** The statement's query: upserts seed from it, the positional `$` is a position it matched. */
   readonly filter: Document;
   readonly variables?: Document;
+  /** The statement's collation, which the positional `$` matches by. */
+  readonly collation?: Collation;
 }
 
 export interface UpdateOutcome {
@@ -187,7 +219,7 @@ export function prepareUpdate(spec: UpdateSpec, context: UpdateContext): Prepare
         return outcome(original, keepId(runPipeline(original, spec.stages, context), original._id));
       let matchedField: string | undefined;
       if (spec.tree.positional) {
-        findPosition ??= positionFinder(context.filter, context.variables);
+        findPosition ??= positionFinder(context.filter, context.variables, context.collation);
         const position = findPosition(original);
         matchedField = position === undefined ? undefined : String(position);
       }

@@ -17,6 +17,7 @@ import { encodeKey } from '../../engine/key-encoding.ts';
 import { withMingo } from '../mingo-errors.ts';
 import { setOwn } from '../path.ts';
 import { parseSort, sortComparator } from '../sort.ts';
+import { collationOf } from '../collation.ts';
 import { approximateSize, arrayBudget, type MemoryBudget } from './memory.ts';
 
 type Options = Parameters<typeof evalExpr>[2];
@@ -97,7 +98,8 @@ function extreme(b: Build, sign: 1 | -1): AccumulatorFactory {
       add: (doc) => {
         const value = evaluate(doc, b.operand, b.options);
         if (value === undefined || value === null) return;
-        if (best.value === undefined || compareBson(value, best.value) * sign > 0) best.keep(value);
+        const order = compareBson(value, best.value, collationOf(b.options)?.compare);
+        if (best.value === undefined || order * sign > 0) best.keep(value);
       },
       result: () => best.value ?? null,
     };
@@ -145,7 +147,7 @@ function addToSet(b: Build): AccumulatorFactory {
       add: (doc) => {
         const value = evaluate(doc, b.operand, b.options);
         if (value === undefined) return;
-        const key = encodeKey(value);
+        const key = encodeKey(value, collationOf(b.options)?.key);
         if (values.has(key)) return;
         const size = approximateSize(value) + key.length * 2;
         own.add(size);
@@ -265,21 +267,22 @@ function extremeN(b: Build, sign: 1 | -1): AccumulatorFactory {
         if (value === undefined || value === null) return;
         b.budget.add(approximateSize(value));
         values.push(value);
-        if (values.length > 2 * n) values = best(values, n, sign);
+        if (values.length > 2 * n) values = best(values, n, sign, b.options);
       },
-      result: () => best(values, n, sign),
+      result: () => best(values, n, sign, b.options),
     };
   };
 }
 
-function best(values: unknown[], n: number, sign: 1 | -1): unknown[] {
-  return values.sort((a, b) => compareBson(b, a) * sign).slice(0, n);
+function best(values: unknown[], n: number, sign: 1 | -1, options: Options): unknown[] {
+  const strings = collationOf(options)?.compare;
+  return values.sort((a, b) => compareBson(b, a, strings) * sign).slice(0, n);
 }
 
 /** $top/$bottom(N): the output of the first (last) documents in `sortBy` order. */
 function ranked(b: Build, bottom: boolean, many: boolean): AccumulatorFactory {
   const spec = operandObject(b, many ? ['n', 'sortBy', 'output'] : ['sortBy', 'output']);
-  const sort = parseSort(spec.sortBy);
+  const sort = parseSort(spec.sortBy, collationOf(b.options));
   if (!sort) throw fail('Location5788604', `${b.name} requires a sortBy specification`);
   const compare = sortComparator(sort);
   return (groupKey) => {

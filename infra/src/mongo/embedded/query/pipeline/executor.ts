@@ -54,6 +54,7 @@ export function runPipeline(stages: readonly Document[], input: Stream, env: Pip
   for (let i = 0; i < stages.length; i++) {
     const stage = stages[i] as Document;
     const name = Object.keys(stage)[0] as string;
+    if (env.collation) refuseUncollated(name, stage[name]);
     const next = stages[i + 1];
     // A $sort followed by a $limit keeps only what the limit lets through (top-k).
     const limit =
@@ -61,6 +62,37 @@ export function runPipeline(stages: readonly Document[], input: Stream, env: Pip
     stream = stageRunner(name, stage[name], limit)(stream, env);
   }
   return stream;
+}
+
+/**
+ * Stages that follow a collation here: ours that compare ($match, $sort, $group and its
+ * accumulators, $sortByCount, $facet, $lookup/$unionWith sub-pipelines), mingo's per-document
+ * ones (their expressions compare through our operators, which read it) and those that compare
+ * nothing. The others ($bucket, $graphLookup, $lookup by localField, mingo's whole-input
+ * stages) compare binarily, so under another collation they are refused, not run differently.
+ */
+const COLLATION_AWARE = new Set([
+  '$match',
+  '$sort',
+  '$skip',
+  '$limit',
+  '$group',
+  '$sortByCount',
+  '$count',
+  '$facet',
+  '$sample',
+  '$lookup',
+  '$unionWith',
+  ...PER_DOCUMENT,
+]);
+
+function refuseUncollated(name: string, spec: unknown): void {
+  const byField = name === '$lookup' && isPlainObject(spec) && 'localField' in spec;
+  if (COLLATION_AWARE.has(name) && !byField) return;
+  throw fail(
+    'NotImplemented',
+    `${byField ? '$lookup with localField/foreignField' : name} under a non-simple collation is not supported by the embedded MongoDB server`,
+  );
 }
 
 /** The results of a whole pipeline over `docs`. */
@@ -108,7 +140,7 @@ function matchStage(spec: unknown): StageRunner {
   if (!isPlainObject(spec))
     throw fail('Location15959', 'the match filter must be an expression in an object');
   return async function* (input, env) {
-    const matches = compileFilter(spec, env.variables);
+    const matches = compileFilter(spec, env.variables, env.collation);
     for await (const batch of input) {
       const out: Batch = [];
       for (const doc of batch) {
@@ -121,9 +153,9 @@ function matchStage(spec: unknown): StageRunner {
 }
 
 function sortStage(spec: unknown, keep?: number): StageRunner {
-  const fields = parseSort(spec);
-  if (!fields) throw fail('Location15976', '$sort stage must have at least one sort key');
+  if (!parseSort(spec)) throw fail('Location15976', '$sort stage must have at least one sort key');
   return async function* (input, env) {
+    const fields = parseSort(spec, env.collation) ?? [];
     const docs = await collect(input, env, stageBudget('$sort'), approximateSize);
     yield* fromArray(await sortInSlices(docs, fields, env.operation, keep));
   };

@@ -78,7 +78,7 @@ async function groupAll(
     for (const doc of batch) {
       if (env.operation.due()) await env.operation.yieldTurn();
       const key = spec.key(doc, options);
-      const encoded = encodeKey(key);
+      const encoded = encodeKey(key, env.collation?.key);
       let group = groups.get(encoded);
       if (!group) {
         budget.add(approximateSize(key) + encoded.length * 2 + 64 * (factories.length + 1));

@@ -47,7 +47,10 @@ async function fromCollection(
   ];
   const filter =
     clauses.length === 0 ? {} : clauses.length === 1 ? (clauses[0] as Document) : { $and: clauses };
-  const docs = await runQuery(collection, filter, env.operation, { variables: env.variables });
+  const docs = await runQuery(collection, filter, env.operation, {
+    variables: env.variables,
+    collation: env.collation,
+  });
   return rest.length === 0 ? fromArray(docs) : run(rest, fromArray(docs), env);
 }
 
@@ -217,7 +220,7 @@ export function graphLookupStage(spec: unknown): (input: Stream, env: PipelineEn
       let frontier: unknown[] = (Array.isArray(start) ? (start as unknown[]) : [start]).filter(
         (v) => v !== undefined,
       );
-      const queried = new Set(frontier.map(encodeKey));
+      const queried = new Set(frontier.map((value) => encodeKey(value)));
       const found = new Map<string, Document>();
       const budget = stageBudget('$graphLookup');
       const collection = env.catalog.collection(env.db, from);

@@ -9,6 +9,7 @@ import type { Operation } from '../../server/operation.ts';
 import { mingoOptions } from '../../engine/mingo-options.ts';
 import { pipelineContext } from '../mingo-context.ts';
 import type { MemoryBudget } from './memory.ts';
+import type { Collation } from '../collation.ts';
 
 export type Batch = Document[];
 /** Pulled with `for await`; a stage with nothing to wait for may hand over a plain iterable. */
@@ -24,11 +25,18 @@ export interface PipelineEnv {
   readonly variables: Document;
   readonly catalog: Catalog;
   readonly db: string;
+  /** The command's collation: strings compare by it in every stage (none: binarily). */
+  readonly collation?: Collation;
 }
 
 /** mingo's options for expressions and stages it runs for us, with the pipeline's variables. */
 export function mingoPipelineOptions(env: PipelineEnv) {
-  return { ...mingoOptions, context: pipelineContext, variables: env.variables };
+  return {
+    ...mingoOptions,
+    context: pipelineContext,
+    variables: env.variables,
+    ...(env.collation ? { collation: env.collation } : {}),
+  };
 }
 
 export function* fromArray(docs: readonly Document[]): Generator<Batch> {
