@@ -139,6 +139,27 @@ export function readsAndShapesCases(target: Target): void {
       });
     });
 
+    // Manual, $slice (projection), https://www.mongodb.com/docs/manual/reference/operator/projection/slice/:
+    // "db.inventory.find( { }, { qty: 0, details: { $slice: 1 } } )" and `{ instock: { $slice: 1 } }`
+    // alone return every other field: $slice alone is an exclusion-style projection.
+    it('$slice alone keeps every other field', async () => {
+      const collection = await orders(target);
+      expect(
+        await collection.findOne({ _id: 1 }, { projection: { items: { $slice: -1 } } }),
+      ).to.deep.equal({ _id: 1, user: 'u1', items: [{ t: 'B', q: 1 }], total: 10 });
+    });
+
+    // Manual, $elemMatch (projection), https://www.mongodb.com/docs/manual/reference/operator/projection/elemMatch/:
+    // the first element matching conditions with query operators, and only the projected fields.
+    it('$elemMatch projection takes query operators and returns the first matching element', async () => {
+      const collection = await orders(target);
+      const projection = { items: { $elemMatch: { q: { $lt: 2 }, t: { $in: ['A', 'B'] } } } };
+      expect(await collection.find({}, { projection }).sort({ _id: 1 }).toArray()).to.deep.equal([
+        { _id: 1, items: [{ t: 'B', q: 1 }] },
+        { _id: 2 },
+      ]);
+    });
+
     it('mixing inclusion and exclusion is refused (31254)', async () => {
       const collection = await orders(target);
       const error = await collection

@@ -100,6 +100,54 @@ export function writeSemanticsCases(target: Target): void {
       );
     });
 
+    // update/update_driver.cpp and storage_validation: _id is refused only when the update
+    // changes it (ImmutableField, 66); an upsert whose $set gives _id the query's own value
+    // changes nothing (jstests/core/write/upsert/upsert_fields.js "_id" cases).
+    it("an upsert whose $set gives _id the query's _id inserts with that _id", async () => {
+      const collection = target.collection('c');
+      const result = await collection.updateOne(
+        { _id: 7 },
+        { $set: { _id: 7, a: 1 } },
+        { upsert: true },
+      );
+      expect(result.upsertedId).to.equal(7);
+      expect(await all(target)).to.deep.equal([{ _id: 7, a: 1 }]);
+      const changed = collection.updateOne({ _id: 8 }, { $set: { _id: 9 } }, { upsert: true });
+      expect((await serverError(changed)).code).to.equal(66);
+    });
+
+    // ops/insert.cpp fixDocumentForInsert: an _id is generated only when the field is missing;
+    // null is a value like any other (Manual, "Documents" > "The _id Field"). Sent as a raw
+    // command: the Node driver's insertOne itself replaces a null _id with an ObjectId.
+    it('an _id of null is stored as null, not replaced by an ObjectId', async () => {
+      const insert = { insert: 'c', documents: [{ _id: null, a: 1 }] };
+      expect(await target.database().command(insert)).to.include({ n: 1 });
+      expect(await all(target)).to.deep.equal([{ _id: null, a: 1 }]);
+      const again: Document = await target.database().command(insert);
+      expect((again.writeErrors as { code: number }[])[0]?.code).to.equal(11000);
+    });
+
+    // Manual, $all, https://www.mongodb.com/docs/manual/reference/operator/query/all/
+    // "Use $all with Non-Array Field": `{ "qty.num": { $all: [ 50 ] } }` matches qty.num 50.
+    it('$all matches a non-array field equal to its single value', async () => {
+      const collection = target.collection('c');
+      await collection.insertMany([
+        { _id: 1, x: 50 },
+        { _id: 2, x: [50, 51] },
+        { _id: 3, x: 51 },
+      ]);
+      const ids = (
+        await collection
+          .find({ x: { $all: [50] } })
+          .sort({ _id: 1 })
+          .toArray()
+      ).map((doc) => doc._id as unknown);
+      expect(ids).to.deep.equal([1, 2]);
+      // "Behavior": {$all: [[a, b]]} is {$and: [{field: [a, b]}]}: an equal array matches.
+      expect(await collection.countDocuments({ x: { $all: [[50, 51]] } })).to.equal(1);
+      expect(await collection.countDocuments({ x: { $all: [] } })).to.equal(0);
+    });
+
     it('allows $set of _id to its own value; $currentDate can make a timestamp', async () => {
       const collection = target.collection('c');
       await collection.insertOne({ _id: 1, n: 1 });

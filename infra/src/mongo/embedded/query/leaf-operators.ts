@@ -1,6 +1,6 @@
 /**
  * The query operators that test values at a path ($eq, $ne, $gt, $gte, $lt, $lte, $in, $nin,
- * $regex, $exists, $elemMatch) with the server's semantics, replacing mingo's (which compares across
+ * $all, $regex, $exists, $elemMatch) with the server's semantics, replacing mingo's (which compares across
  * types, ignores field order in embedded documents and treats paths through arrays and missing
  * fields differently). Mirrors the server's ComparisonMatchExpression, InMatchExpression,
  * ExistsMatchExpression (src/mongo/db/matcher/expression_leaf.cpp) and the $elemMatch
@@ -118,6 +118,27 @@ function elemMatch(path: string, criteria: unknown, options: unknown): Predicate
     );
 }
 
+/**
+ * `$all`: every value equal at the path, as a conjunction of equalities (expression_leaf's
+ * AndMatchExpression that the parser builds): a non-array field equal to a single value
+ * matches, an array value matches an equal array or element; `{$elemMatch: ...}` entries are
+ * each an $elemMatch; an empty list matches nothing.
+ */
+function allOf(path: string, operand: unknown, options: unknown): Predicate {
+  if (!Array.isArray(operand)) throw fail('BadValue', '$all needs an array');
+  const collation = collationOf(options);
+  const clauses = (operand as unknown[]).map((value): Predicate => {
+    if (value instanceof RegExp) return onPath(path, regexTest(value));
+    if (isPlainObject(value) && Object.keys(value).some((key) => key.startsWith('$'))) {
+      if (Object.keys(value).length !== 1 || !('$elemMatch' in value))
+        throw fail('BadValue', 'no $ expressions in $all');
+      return elemMatch(path, value.$elemMatch, options);
+    }
+    return onPath(path, comparisonTest('eq', value, collation));
+  });
+  return (doc) => clauses.length > 0 && clauses.every((matches) => matches(doc));
+}
+
 const LOGICAL = new Set(['$and', '$or', '$nor', '$expr', '$where', '$text', '$comment']);
 
 function onPath(path: string, test: ValueTest): Predicate {
@@ -153,4 +174,5 @@ export const leafOperators = {
     return operand ? exists : negate(exists);
   },
   $elemMatch: elemMatch,
+  $all: allOf,
 };
