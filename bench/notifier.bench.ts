@@ -78,6 +78,7 @@ const recipient = (index: number): Recipient => ({
   alertsUnsubscribed: false,
   webhook: null,
   maxAlertsPerHour: null,
+  quietHours: null,
 });
 
 /** EMAILS alert emails through the notifier's sender, NOTIFIER_CONCURRENCY at once; emails/s. */
@@ -186,6 +187,7 @@ async function alertLatency(): Promise<Latency> {
             webhookUrl: null,
             webhookSecret: null,
             maxAlertsPerHour: config.DEFAULT_MAX_ALERTS_PER_HOUR,
+            quietHours: null,
           },
           { source: 'tickwatch/gateway' },
         ),

@@ -43,6 +43,7 @@ export const exampleData: { readonly [T in EventType]: EventData<T> } = {
     webhookUrl: 'https://hooks.example.com/tickwatch',
     webhookSecret: 'whsec_5d0c1b7f9e2a4c6b8d3f',
     maxAlertsPerHour: 20,
+    quietHours: { start: '22:00', end: '07:00' },
   },
   'tickwatch.user.deleted.v1': { userId },
   'tickwatch.account.verification-requested.v1': {

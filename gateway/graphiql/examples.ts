@@ -101,6 +101,16 @@ subscription MyDeliveries {
   }
 }`,
   },
+  {
+    query: `# 9. Quiet nights: alerts firing between 22:00 and 07:00 (your time zone) wait and
+#    arrive as one digest at 07:00; account emails still come at once. null removes them.
+mutation QuietHours {
+  updatePreferences(input: { timeZone: "Europe/London", quietHours: { start: "22:00", end: "07:00" } }) {
+    timeZone
+    quietHours { start end }
+  }
+}`,
+  },
 ];
 
 export const DEFAULT_HEADERS = json({ Authorization: 'Bearer <paste accessToken here>' });

@@ -307,4 +307,52 @@ describe('account lifecycle (verification, password reset, password and email ch
     const event = await gw.waitForEvent(EventType.userPreferencesChanged, about(user.id));
     expect(event.event.data).to.include({ timeZone: 'Asia/Tokyo', maxAlertsPerHour: 5 });
   });
+
+  it('sets quiet hours (crossing midnight), refuses bad ones with the field named, and removes them', async () => {
+    const user = await gw.register('quiet-hours');
+    const QUIET =
+      'mutation ($i: PreferencesInput!) { updatePreferences(input: $i) { quietHours { start end } } }';
+    const badClock = await gw.gql(
+      QUIET,
+      { i: { quietHours: { start: '22:00', end: '7am' } } },
+      user.accessToken,
+    );
+    expect(errorOf(badClock)).to.include({ code: 'BAD_USER_INPUT', field: 'quietHours.end' });
+    const empty = await gw.gql(
+      QUIET,
+      { i: { quietHours: { start: '22:00', end: '22:00' } } },
+      user.accessToken,
+    );
+    expect(errorOf(empty)).to.include({ code: 'BAD_USER_INPUT', field: 'quietHours.end' });
+    const set = await gw.gql(
+      QUIET,
+      { i: { quietHours: { start: '22:00', end: '07:00' } } },
+      user.accessToken,
+    );
+    expect(set.data).to.deep.equal({
+      updatePreferences: { quietHours: { start: '22:00', end: '07:00' } },
+    });
+    const setEvent = await gw.waitForEvent(
+      EventType.userPreferencesChanged,
+      (event) =>
+        about(user.id)(event) && (event.data as { quietHours?: unknown }).quietHours !== null,
+    );
+    expect(setEvent.event.data).to.deep.include({ quietHours: { start: '22:00', end: '07:00' } });
+    // Another preference leaves them as they are; null removes them.
+    const other = await gw.gql(QUIET, { i: { maxAlertsPerHour: 7 } }, user.accessToken);
+    expect(other.data).to.deep.equal({
+      updatePreferences: { quietHours: { start: '22:00', end: '07:00' } },
+    });
+    const removed = await gw.gql(QUIET, { i: { quietHours: null } }, user.accessToken);
+    expect(removed.data).to.deep.equal({ updatePreferences: { quietHours: null } });
+    const events = await pollUntil('the three changes published', () => {
+      const found = gw.eventsOf(EventType.userPreferencesChanged, about(user.id));
+      return found.length >= 3 && found;
+    });
+    expect(events.map((e) => (e.event.data as { quietHours: unknown }).quietHours)).to.deep.equal([
+      { start: '22:00', end: '07:00' },
+      { start: '22:00', end: '07:00' },
+      null,
+    ]);
+  });
 });

@@ -100,6 +100,7 @@ export function notifierHandlers(options: NotifierHandlerOptions): Handlers {
 
     [EventType.userPreferencesChanged]: async (event) => {
       const outcome = await recipients.preferencesChanged(event.data);
+      if (outcome === 'applied') await store.reconsiderQuietHours(event.data.userId);
       logger.debug(
         { userId: event.data.userId, version: event.data.version, outcome },
         'user.preferences-changed applied',

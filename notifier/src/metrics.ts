@@ -44,7 +44,7 @@ export const notifierMetrics = defineMetrics('notifier', {
   }),
   capped: counter({
     name: 'capped_alerts_total',
-    help: 'Alerts held back by the per-user hourly cap, to be sent in a digest',
+    help: 'Alerts held back by the per-user hourly cap or quiet hours, to be sent in a digest',
     labels: ['channel'],
     initial: channels.map((channel) => ({ channel })),
   }),

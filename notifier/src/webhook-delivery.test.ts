@@ -195,6 +195,7 @@ describe('webhook targets', () => {
     alertsUnsubscribed: false,
     webhook: { url, secret: SECRET },
     maxAlertsPerHour: null,
+    quietHours: null,
   });
 
   it('refuses loopback and private targets, by literal address or by name, without calling them', async () => {

@@ -16,5 +16,5 @@ export {
 } from './market.ts';
 export { NotificationFailed, NotificationRequested, NotificationSent } from './notification.ts';
 export { Condition, Frequency, Rule, type ConditionType } from './rule.ts';
-export { UserDeleted, UserPreferencesChanged, UserRegistered } from './user.ts';
+export { QuietHours, UserDeleted, UserPreferencesChanged, UserRegistered } from './user.ts';
 export { WatchChanged } from './watch.ts';

@@ -10,6 +10,24 @@ export const UserRegistered = z.object({
   timeZone: TimeZone,
 });
 
+/** A time of day on the user's clock, `HH:MM` (24-hour). */
+const ClockTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day as HH:MM (24-hour)')
+  .meta({ examples: ['22:00', '07:00'] });
+
+/**
+ * When alerts wait: from `start` to `end` on the user's clock (its `timeZone`, daylight saving
+ * included), crossing midnight when `end` is earlier than `start`. Alerts that fire meanwhile
+ * are held and go out as one digest when the quiet hours end; account emails never wait.
+ */
+export const QuietHours = z
+  .object({ start: ClockTime, end: ClockTime })
+  .refine((q) => q.start !== q.end, {
+    message: 'quiet hours need an end different from their start',
+    path: ['end'],
+  });
+
 /** The full set of delivery preferences after a change (not a diff), versioned. */
 export const UserPreferencesChanged = z
   .object({
@@ -28,6 +46,8 @@ export const UserPreferencesChanged = z
     webhookSecret: z.string().min(16).max(256).nullable(),
     /** Per-user cap on notifications per hour. */
     maxAlertsPerHour: z.int().min(1).max(1000),
+    /** null: no quiet hours (also what an event from before quiet hours existed means). */
+    quietHours: QuietHours.nullable().default(null),
   })
   .refine((p) => (p.webhookUrl === null) === (p.webhookSecret === null), {
     message: 'a webhook URL and its secret are set together or not at all',

@@ -1,15 +1,21 @@
 /**
- * Delivery preferences: time zone, hourly cap, webhook (set, rotate, clear), one-click
+ * Delivery preferences: time zone, hourly cap, quiet hours, webhook (set, rotate, clear), one-click
  * unsubscribe (and subscribing again), test notifications. Every change publishes user.preferences-changed with the FULL set of
  * preferences (not a diff) and the next preferences version, so the notifier can apply it
  * idempotently and ignore an older one arriving late.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { EventType, TimeZone, type Channel, type TickwatchEvent } from '@tickwatch/contracts';
+import {
+  EventType,
+  QuietHours as QuietHoursSchema,
+  TimeZone,
+  type Channel,
+  type TickwatchEvent,
+} from '@tickwatch/contracts';
 import { badInput } from '../graphql/errors.ts';
 import { contractRule } from './rule-commands.ts';
 import { commandEvent, type Decision } from './user-store.ts';
-import type { Preferences, UserDocument } from './user-model.ts';
+import type { Preferences, QuietHours, UserDocument } from './user-model.ts';
 
 export const DEFAULT_MAX_ALERTS_PER_HOUR = 20;
 const URL_MAX_LENGTH = 2048;
@@ -20,6 +26,7 @@ export function defaultPreferences(): Preferences {
     webhookUrl: null,
     webhookSecret: null,
     maxAlertsPerHour: DEFAULT_MAX_ALERTS_PER_HOUR,
+    quietHours: null,
     version: 0,
   };
 }
@@ -50,6 +57,7 @@ export function preferencesChange<R>(
     webhookUrl: next.webhookUrl,
     webhookSecret: next.webhookSecret,
     maxAlertsPerHour: next.maxAlertsPerHour,
+    quietHours: next.quietHours,
   });
   return {
     update: { $set: { ...account, preferences: next } },
@@ -60,13 +68,28 @@ export function preferencesChange<R>(
 
 export const MAX_ALERTS_PER_HOUR_LIMIT = 1000;
 
-/** Time zone and hourly cap; what is not given stays. Nothing given, nothing changes. */
+/** `quietHours` checked as the event's contract checks it; the error names the field. */
+function validQuietHours(input: QuietHours): QuietHours {
+  const parsed = QuietHoursSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const [issue] = parsed.error.issues;
+  throw badInput(
+    ['quietHours', ...(issue?.path ?? [])].join('.'),
+    issue?.message ?? 'is not valid',
+  );
+}
+
+/**
+ * Time zone, hourly cap, unsubscribe, quiet hours; what is not given stays (quiet hours given
+ * as null end). Nothing given, nothing changes.
+ */
 export function updatePreferences(
   user: UserDocument,
   input: {
     readonly timeZone?: string | null;
     readonly maxAlertsPerHour?: number | null;
     readonly alertsUnsubscribed?: boolean | null;
+    readonly quietHours?: QuietHours | null;
   },
 ): Decision<null> {
   const account: AccountChange = {};
@@ -83,6 +106,9 @@ export function updatePreferences(
     change.maxAlertsPerHour = cap;
   }
   if (input.alertsUnsubscribed != null) change.alertsUnsubscribed = input.alertsUnsubscribed;
+  if (input.quietHours !== undefined) {
+    change.quietHours = input.quietHours === null ? null : validQuietHours(input.quietHours);
+  }
   if (Object.keys(account).length + Object.keys(change).length === 0)
     return { update: {}, events: [], result: null };
   return preferencesChange(user, change, () => null, account);

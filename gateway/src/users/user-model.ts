@@ -44,11 +44,18 @@ export interface StoredRequest {
   at: Date;
 }
 
+export interface QuietHours {
+  start: string;
+  end: string;
+}
+
 export interface Preferences {
   alertsUnsubscribed: boolean;
   webhookUrl: string | null;
   webhookSecret: string | null;
   maxAlertsPerHour: number;
+  /** Alerts wait from `start` to `end` (HH:MM on the user's clock); null: never. */
+  quietHours: QuietHours | null;
   /** The version of user.preferences-changed last published. */
   version: number;
 }
@@ -116,6 +123,7 @@ const preferenceFields = {
   // A secret: loaded only where an event must carry it (user-store.ts).
   webhookSecret: { type: String, default: null, select: false },
   maxAlertsPerHour: { type: Number, required: true },
+  quietHours: { type: new Schema({ start: String, end: String }, { _id: false }), default: null },
   version: { type: Number, required: true },
 };
 

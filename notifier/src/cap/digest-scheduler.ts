@@ -46,7 +46,15 @@ function digestSpec(items: readonly DeliveryDocument[]): DeliverySpec {
     userId: first.userId,
     channel: first.channel,
     items: items.flatMap((item) =>
-      item.alert ? [{ deliveryId: item._id, alert: item.alert }] : [],
+      item.alert
+        ? [
+            {
+              deliveryId: item._id,
+              alert: item.alert,
+              ...(item.failure ? { heldBy: item.failure.code } : {}),
+            },
+          ]
+        : [],
     ),
   };
 }

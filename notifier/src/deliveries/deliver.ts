@@ -6,7 +6,9 @@
  *     DIGESTED: a redelivery, acked without sending. Found SENDING under a live lease: another
  *     replica is on it; retry later (by then it is SENT, or its holder died and the lease ran out).
  *  3. Refuse what must not go out: unsubscribed, unverified address, no webhook, unknown user.
- *  4. Alerts count against the user's hourly cap; over it they wait for the digest (CAPPED).
+ *  4. Alerts in the user's quiet hours wait for the digest sent when they end; the others count
+ *     against the hourly cap, and over it they wait for the digest (both CAPPED). A digest due
+ *     in quiet hours waits with its items.
  *  5. Send. Then, at once and in ONE write, SENT and its notification.sent (outbox). A crash
  *     between the server accepting the message and this write is the one window in which a
  *     retry sends it again (with the same Message-ID).
@@ -19,6 +21,7 @@ import type { Logger } from '@tickwatch/infra/log';
 import { currentTraceContext, getTracer, withSpan } from '@tickwatch/infra/telemetry';
 import type { TraceContext } from '@tickwatch/infra/messaging/outbox';
 import type { AlertCap } from '../cap/alert-cap.ts';
+import { quietHoursEnd } from '../cap/quiet-hours.ts';
 import { contentOf, type ChannelSenders } from '../channels.ts';
 import type { Recipient, Recipients } from '../recipients/recipients.ts';
 import { asDeliveryError, FailureCode, RetryLater } from './delivery-error.ts';
@@ -94,6 +97,14 @@ function refsOf(delivery: DeliveryDocument): DeliveryRef[] {
   return [{ deliveryId: _id, sourceId: delivery.sourceId, alertId, userId, channel }];
 }
 
+function quietFailure(until: Date): DeliveryFailure {
+  return {
+    code: FailureCode.quietHours,
+    reason: `in the user's quiet hours; sent in a digest at ${until.toISOString()}`,
+    permanent: false,
+  };
+}
+
 /** Why a known recipient must not get this delivery, or undefined. */
 function refusal(recipient: Recipient, delivery: DeliveryDocument): DeliveryFailure | undefined {
   if (recipient.alertsUnsubscribed) {
@@ -161,23 +172,19 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     throw new RetryLater(failure.code, failure.reason);
   };
 
-  /** Over the cap: CAPPED, to go out in the digest when the window opens. */
-  const holdForDigest = async (
+  /** Held (over the cap, or in quiet hours): CAPPED, to go out in the digest at `dueAt`. */
+  const hold = async (
     delivery: DeliveryDocument,
-    opensAt: Date,
+    dueAt: Date,
+    failure: DeliveryFailure,
     attempt: DeliveryAttempt,
     note: AttemptNote,
   ): Promise<DeliveryOutcome> => {
-    note.failureCode = FailureCode.rateCapped;
-    const failure: DeliveryFailure = {
-      code: FailureCode.rateCapped,
-      reason: `over the hourly cap; sent in a digest at ${opensAt.toISOString()}`,
-      permanent: false,
-    };
+    note.failureCode = failure.code;
     const events = refsOf(delivery).map((ref) =>
       failedEvent(ref, delivery.attempts, failure, false),
     );
-    if (await store.markCapped(delivery._id, opensAt, emitted(events, attempt.trace))) {
+    if (await store.markCapped(delivery._id, dueAt, failure, emitted(events, attempt.trace))) {
       written(delivery._id);
     }
     observer.capped(delivery.channel);
@@ -193,9 +200,18 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     const { userId, channel } = delivery;
     let counted = false;
     if (delivery.kind === DeliveryKind.alert) {
+      const quietUntil = quietHoursEnd(Date.now(), recipient.quietHours, recipient.timeZone);
+      if (quietUntil) return hold(delivery, quietUntil, quietFailure(quietUntil), attempt, note);
       const limit = recipient.maxAlertsPerHour ?? options.defaultMaxAlertsPerHour;
       const verdict = await cap.take(userId, channel, limit);
-      if (verdict.capped) return holdForDigest(delivery, verdict.opensAt, attempt, note);
+      if (verdict.capped) {
+        const failure: DeliveryFailure = {
+          code: FailureCode.rateCapped,
+          reason: `over the hourly cap; sent in a digest at ${verdict.opensAt.toISOString()}`,
+          permanent: false,
+        };
+        return hold(delivery, verdict.opensAt, failure, attempt, note);
+      }
       counted = true;
     }
     let messageId: string | null;
@@ -245,6 +261,17 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     if (lookup.kind === 'deleted') {
       logger.info({ deliveryId: spec.id, userId: spec.userId }, 'user deleted: nothing delivered');
       return 'dropped';
+    }
+    if (spec.kind === DeliveryKind.digest && lookup.kind === 'known') {
+      // A digest due in quiet hours waits with its items (no digest document yet).
+      const { quietHours, timeZone } = lookup.recipient;
+      const quietUntil = quietHoursEnd(Date.now(), quietHours, timeZone);
+      if (quietUntil) {
+        const ids = (spec.items ?? []).map((item) => item.deliveryId);
+        await store.postpone(ids, quietUntil, quietFailure(quietUntil));
+        note.failureCode = FailureCode.quietHours;
+        return 'capped';
+      }
     }
     const claim = await store.claim(spec, { retryFailed: attempt.replay });
     if (!claim.claimed) {

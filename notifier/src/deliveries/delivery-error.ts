@@ -13,6 +13,8 @@ export const FailureCode = {
   noWebhook: 'NO_WEBHOOK',
   unknownRecipient: 'UNKNOWN_RECIPIENT',
   rateCapped: 'RATE_CAPPED',
+  /** Held during the user's quiet hours, for the digest when they end. */
+  quietHours: 'QUIET_HOURS',
   /** Another replica holds the delivery's lease (it is sending it now). */
   busy: 'DELIVERY_BUSY',
   internal: 'INTERNAL_ERROR',

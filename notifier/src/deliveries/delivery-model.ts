@@ -5,7 +5,7 @@
  *
  *   PENDING ──claim──▶ SENDING (lease: owner, until) ──▶ SENT
  *      ▲                  │  │                        └─▶ FAILED   (permanent, or retries exhausted)
- *      └──── transient ───┘  └──▶ CAPPED (over the hourly cap) ──digest sent──▶ DIGESTED
+ *      └──── transient ───┘  └──▶ CAPPED (over the hourly cap, or quiet hours) ──digest sent──▶ DIGESTED
  */
 import type { EventData, EventType } from '@tickwatch/contracts';
 import { outboxPlugin, type OutboxFields } from '@tickwatch/infra/messaging/outbox';
@@ -37,6 +37,8 @@ export type Alert = EventData<typeof EventType.alertTriggered>;
 export interface DigestItem {
   readonly deliveryId: string;
   readonly alert: Alert;
+  /** Why it waited: RATE_CAPPED or QUIET_HOURS (the digest says so). */
+  readonly heldBy?: string;
 }
 
 export interface DeliveryFailure {
@@ -63,7 +65,7 @@ export interface DeliveryDocument extends OutboxFields {
   /** The last failure; with state FAILED, the final one. */
   failure?: DeliveryFailure;
   messageId?: string | null;
-  /** CAPPED: when the user's window opens again and the digest is due. */
+  /** CAPPED: when the user's window opens again (or quiet hours end) and the digest is due. */
   digestDueAt?: Date;
   /** DIGESTED: the digest that carried it. */
   digestId?: string;

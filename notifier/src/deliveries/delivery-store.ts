@@ -9,6 +9,7 @@ import type { TickwatchEvent } from '@tickwatch/contracts';
 import { isDuplicateKey } from '@tickwatch/infra/messaging/idempotency';
 import { withOutbox, type TraceContext } from '@tickwatch/infra/messaging/outbox';
 import type { Model, UpdateQuery } from 'mongoose';
+import { FailureCode } from './delivery-error.ts';
 import {
   DeliveryState,
   type Alert,
@@ -53,8 +54,15 @@ export interface DeliveryStore {
   release(id: string, failure: DeliveryFailure, emitted: Emitted): Promise<boolean>;
   /** SENDING (ours) → FAILED. */
   markFailed(id: string, failure: DeliveryFailure, emitted: Emitted): Promise<boolean>;
-  /** SENDING (ours) → CAPPED until the digest due at `dueAt`. */
-  markCapped(id: string, dueAt: Date, emitted: Emitted): Promise<boolean>;
+  /** SENDING (ours) → CAPPED until the digest due at `dueAt`; `failure` says why it waits. */
+  markCapped(id: string, dueAt: Date, failure: DeliveryFailure, emitted: Emitted): Promise<boolean>;
+  /** CAPPED deliveries wait longer (their digest fell in quiet hours), for `failure`'s reason. */
+  postpone(ids: readonly string[], dueAt: Date, failure: DeliveryFailure): Promise<void>;
+  /**
+   * The user's alerts held for quiet hours become due now (their quiet hours changed): the
+   * next digest pass sends them, or holds them again until the new quiet hours end.
+   */
+  reconsiderQuietHours(userId: string): Promise<void>;
   /** CAPPED deliveries whose digest is due, oldest first. */
   dueForDigest(now: Date, limit: number): Promise<DeliveryDocument[]>;
   /** CAPPED → DIGESTED for the items a sent (or failed) digest carried. */
@@ -153,8 +161,33 @@ export function createDeliveryStore(options: DeliveryStoreOptions): DeliveryStor
     markFailed: (id, failure, emitted) =>
       leave(id, true, { $set: { state: DeliveryState.failed, failure } }, emitted),
 
-    markCapped: (id, dueAt, emitted) =>
-      leave(id, true, { $set: { state: DeliveryState.capped, digestDueAt: dueAt } }, emitted),
+    markCapped: (id, dueAt, failure, emitted) =>
+      leave(
+        id,
+        true,
+        { $set: { state: DeliveryState.capped, digestDueAt: dueAt, failure } },
+        emitted,
+      ),
+
+    async postpone(ids, dueAt, failure) {
+      await model.updateMany(
+        { _id: { $in: ids }, state: DeliveryState.capped },
+        { $set: { digestDueAt: dueAt, failure, updatedAt: new Date() } },
+      );
+    },
+
+    async reconsiderQuietHours(userId) {
+      const now = new Date();
+      await model.updateMany(
+        {
+          userId,
+          state: DeliveryState.capped,
+          'failure.code': FailureCode.quietHours,
+          digestDueAt: { $gt: now },
+        },
+        { $set: { digestDueAt: now, updatedAt: now } },
+      );
+    },
 
     async dueForDigest(now, limit) {
       return model

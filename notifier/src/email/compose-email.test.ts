@@ -23,6 +23,7 @@ const recipient: Recipient = {
   alertsUnsubscribed: false,
   webhook: null,
   maxAlertsPerHour: null,
+  quietHours: null,
 };
 
 describe('email composition', () => {

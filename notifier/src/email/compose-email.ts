@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Eta } from 'eta';
 import { describeAlert, formatInstant, type DetailLine } from '../alert-description.ts';
 import type { DeliveryContent } from '../channels.ts';
+import { FailureCode } from '../deliveries/delivery-error.ts';
 import type { Alert } from '../deliveries/delivery-model.ts';
 import type { Recipient } from '../recipients/recipients.ts';
 import type { Links } from './links.ts';
@@ -113,14 +114,23 @@ export function createEmailComposer(options: EmailComposerOptions): EmailCompose
           const items = content.items.map((item) => alertView(item.alert, recipient.timeZone));
           const times = content.items.map((item) => item.alert.triggeredAt).sort();
           const count = items.length;
-          const subject = `tickwatch: ${count} alert${count === 1 ? '' : 's'} held back by your hourly cap`;
+          const alerts = `${count} alert${count === 1 ? '' : 's'}`;
+          const from = formatInstant(times[0] ?? new Date(), recipient.timeZone);
+          const to = formatInstant(times.at(-1) ?? new Date(), recipient.timeZone);
+          // Quiet hours win the wording: a capped alert in the digest waited for them too.
+          const quiet = content.items.some((item) => item.heldBy === FailureCode.quietHours);
+          const hours = recipient.quietHours;
+          const subject = quiet
+            ? `tickwatch: ${alerts} from your quiet hours`
+            : `tickwatch: ${alerts} held back by your hourly cap`;
+          const intro = quiet
+            ? `Your quiet hours${hours ? ` (${hours.start} to ${hours.end}, ${recipient.timeZone})` : ''} held these alerts back; they fired between ${from} and ${to}.`
+            : `You receive at most ${recipient.maxAlertsPerHour ?? defaultMaxAlertsPerHour} alert emails an hour; these alerts fired after that, between ${from} and ${to}.`;
           const data = {
             ...common,
             subject,
             items,
-            capPerHour: recipient.maxAlertsPerHour ?? defaultMaxAlertsPerHour,
-            from: formatInstant(times[0] ?? new Date(), recipient.timeZone),
-            to: formatInstant(times.at(-1) ?? new Date(), recipient.timeZone),
+            intro,
             labelWidth: labelWidth(items.flatMap((item) => item.details)),
           };
           return {

@@ -67,6 +67,7 @@ describeOnMongoTargets('recipients projection', (target) => {
       alertsUnsubscribed: false,
       webhook: null,
       maxAlertsPerHour: null,
+      quietHours: null,
     });
   });
 

@@ -1,6 +1,6 @@
 /**
  * The recipients projection: what the notifier knows about each user from the user.* events
- * (address, verification, time zone, unsubscribe, webhook, cap), and nothing else. Versioned
+ * (address, verification, time zone, unsubscribe, webhook, cap, quiet hours), and nothing else. Versioned
  * and idempotent: user.registered is version 0 and only ever creates, user.preferences-changed
  * replaces the whole set when its version is newer, and user.deleted leaves a tombstone that
  * holds no personal data and outranks every version, so a late or replayed event can never
@@ -23,8 +23,13 @@ export interface RecipientDocument {
   webhookUrl?: string | null;
   webhookSecret?: string | null;
   maxAlertsPerHour?: number | null;
+  quietHours?: QuietHours | null;
   updatedAt: Date;
 }
+
+export type QuietHours = NonNullable<
+  EventData<typeof EventType.userPreferencesChanged>['quietHours']
+>;
 
 /** A user the notifier may deliver to (the deleted ones are told apart, not returned). */
 export interface Recipient {
@@ -36,6 +41,8 @@ export interface Recipient {
   readonly webhook: { readonly url: string; readonly secret: string } | null;
   /** null until the user sets one: the configured default applies. */
   readonly maxAlertsPerHour: number | null;
+  /** On the user's clock (`timeZone`); null: alerts never wait for the time of day. */
+  readonly quietHours: QuietHours | null;
 }
 
 export type RecipientLookup =
@@ -56,6 +63,7 @@ const PERSONAL_FIELDS = [
   'webhookUrl',
   'webhookSecret',
   'maxAlertsPerHour',
+  'quietHours',
 ] as const;
 
 const recipientFields = {
@@ -70,6 +78,7 @@ const recipientFields = {
   webhookUrl: String,
   webhookSecret: String,
   maxAlertsPerHour: Number,
+  quietHours: { type: new Schema({ start: String, end: String }, { _id: false }), default: null },
   updatedAt: { type: Date, required: true },
 };
 
@@ -108,6 +117,7 @@ export function createRecipients(model: Model<RecipientDocument>): Recipients {
         webhookUrl: null,
         webhookSecret: null,
         maxAlertsPerHour: null,
+        quietHours: null,
         updatedAt: new Date(),
       });
       return outcome === 'applied' ? 'applied' : 'stale';
@@ -128,6 +138,7 @@ export function createRecipients(model: Model<RecipientDocument>): Recipients {
               webhookUrl: data.webhookUrl,
               webhookSecret: data.webhookSecret,
               maxAlertsPerHour: data.maxAlertsPerHour,
+              quietHours: data.quietHours,
               updatedAt: new Date(),
             },
           },
@@ -175,5 +186,6 @@ function toRecipient(doc: RecipientDocument): Recipient {
         ? { url: doc.webhookUrl, secret: doc.webhookSecret }
         : null,
     maxAlertsPerHour: doc.maxAlertsPerHour ?? null,
+    quietHours: doc.quietHours ?? null,
   };
 }

@@ -222,6 +222,7 @@ export function useNotifierHarness(
         webhookUrl: null,
         webhookSecret: null,
         maxAlertsPerHour: 20,
+        quietHours: null,
         ...preferences,
       });
       return userId;

@@ -41,6 +41,7 @@ export function userView(user: UserDocument) {
     alertsUnsubscribed: user.preferences?.alertsUnsubscribed ?? false,
     webhookUrl: user.preferences?.webhookUrl ?? null,
     maxAlertsPerHour: user.preferences?.maxAlertsPerHour ?? 20,
+    quietHours: user.preferences?.quietHours ?? null,
     ruleCount: user.rules.length,
     watchCount: user.watchlist.length,
     createdAt: user.createdAt,
