@@ -27,40 +27,72 @@ describe('quiet hours', () => {
     expect(quietHoursEnd(at('2026-12-01T23:00:00Z'), null, 'Europe/London')).to.equal(null);
   });
 
-  it('ends at `end` on the user’s clock, across midnight or within one day', () => {
-    expect(endOf('2026-12-01T22:00:00Z', '22:00', '07:00', 'Europe/London')).to.equal(
+  const ends = [
+    [
+      '2026-12-01T22:00:00Z',
+      '22:00',
+      '07:00',
+      'Europe/London',
       '2026-12-02T07:00:00.000Z',
-    );
-    expect(endOf('2026-12-02T06:59:59Z', '22:00', '07:00', 'Europe/London')).to.equal(
+      'across midnight',
+    ],
+    [
+      '2026-12-02T06:59:59Z',
+      '22:00',
+      '07:00',
+      'Europe/London',
       '2026-12-02T07:00:00.000Z',
-    );
-    // 23:30 in Tokyo is 14:30 UTC; 07:00 there is 22:00 UTC.
-    expect(endOf('2026-12-01T14:30:00Z', '22:00', '07:00', 'Asia/Tokyo')).to.equal(
+      'in its last second',
+    ],
+    [
+      '2026-12-01T14:30:00Z',
+      '22:00',
+      '07:00',
+      'Asia/Tokyo',
       '2026-12-01T22:00:00.000Z',
-    );
-    expect(endOf('2026-12-01T13:15:00Z', '12:00', '14:00', 'UTC')).to.equal(
-      '2026-12-01T14:00:00.000Z',
-    );
-  });
-
-  it('follows the clock over daylight saving changes', () => {
-    // London springs forward at 01:00 UTC on 28 March 2027: the night is an hour shorter.
-    expect(endOf('2027-03-27T23:00:00Z', '22:00', '07:00', 'Europe/London')).to.equal(
+      'at 07:00 in Tokyo',
+    ],
+    ['2026-12-01T13:15:00Z', '12:00', '14:00', 'UTC', '2026-12-01T14:00:00.000Z', 'within one day'],
+    // London springs forward at 01:00 UTC on 28 March 2027 and falls back at 01:00 UTC on 31
+    // October 2027: the night is an hour shorter, then longer.
+    [
+      '2027-03-27T23:00:00Z',
+      '22:00',
+      '07:00',
+      'Europe/London',
       '2027-03-28T06:00:00.000Z',
-    );
-    // ... and falls back at 01:00 UTC on 31 October 2027: an hour longer.
-    expect(endOf('2027-10-30T22:00:00Z', '22:00', '07:00', 'Europe/London')).to.equal(
+      'on a spring-forward night',
+    ],
+    [
+      '2027-10-30T22:00:00Z',
+      '22:00',
+      '07:00',
+      'Europe/London',
       '2027-10-31T07:00:00.000Z',
-    );
-    // An end the clock skips (01:30 does not exist that night) ends them when it jumps past.
-    expect(endOf('2027-03-27T23:00:00Z', '22:00', '01:30', 'Europe/London')).to.equal(
+      'on a fall-back night',
+    ],
+    [
+      '2027-03-27T23:00:00Z',
+      '22:00',
+      '01:30',
+      'Europe/London',
       '2027-03-28T01:00:00.000Z',
-    );
-    // An end the clock shows twice (01:30 BST, then 01:30 GMT) ends them the first time.
-    expect(endOf('2027-10-30T22:00:00Z', '22:00', '01:30', 'Europe/London')).to.equal(
+      'when the clock jumps past an end it skips',
+    ],
+    [
+      '2027-10-30T22:00:00Z',
+      '22:00',
+      '01:30',
+      'Europe/London',
       '2027-10-31T00:30:00.000Z',
-    );
-  });
+      'at the first of an end the clock shows twice',
+    ],
+  ] as const;
+  for (const [now, start, end, zone, expected, what] of ends) {
+    it(`ends at \`end\` on the user’s clock ${what}`, () => {
+      expect(endOf(now, start, end, zone)).to.equal(expected);
+    });
+  }
 
   it('agrees with a minute-by-minute scan around clock changes (including a 30-minute one)', () => {
     const cases = [
