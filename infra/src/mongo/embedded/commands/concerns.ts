@@ -115,13 +115,36 @@ export function checkReadConcern(concern: unknown): void {
       'node needs to be a replica set member to use readConcern: snapshot',
     );
   }
-  if (
-    level === 'linearizable' ||
-    concern.afterClusterTime !== undefined ||
-    concern.afterOpTime !== undefined ||
-    concern.atClusterTime !== undefined
-  ) {
+  checkClusterTimes(concern);
+  if (level === 'linearizable' || concern.afterOpTime !== undefined) {
     throw fail('NotAReplicaSet', 'node needs to be a replica set member to use read concern');
+  }
+}
+
+/**
+ * A standalone keeps no cluster time (jstests/noPassthrough/after_cluster_time.js and the
+ * standalone readConcern jstest): afterClusterTime must be a timestamp (14), a null one is
+ * InvalidOptions (72), any other IllegalOperation (20); atClusterTime belongs to snapshot
+ * reads only (72, repl/read_concern_args.cpp).
+ */
+function checkClusterTimes(concern: Record<string, unknown>): void {
+  for (const field of ['afterClusterTime', 'atClusterTime'] as const) {
+    const value = concern[field];
+    if (value === undefined) continue;
+    if (typeName(value) !== 'timestamp') {
+      throw fail(
+        'TypeMismatch',
+        `BSON field 'readConcern.${field}' is the wrong type '${typeName(value)}', expected type 'timestamp'`,
+      );
+    }
+    if (field === 'atClusterTime')
+      throw fail('InvalidOptions', 'atClusterTime must be used with snapshot read concern');
+    if ((value as { isZero(): boolean }).isZero())
+      throw fail('InvalidOptions', 'afterClusterTime cannot be a null timestamp');
+    throw fail(
+      'IllegalOperation',
+      'Cannot specify afterClusterTime readConcern without replication enabled',
+    );
   }
 }
 

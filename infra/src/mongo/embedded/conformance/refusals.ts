@@ -5,7 +5,7 @@
  * conformance/collation.ts's. Each case names where its expected outcome comes from.
  */
 import { expect } from 'chai';
-import type { Document } from 'mongodb';
+import { Timestamp, type Document } from 'mongodb';
 import { serverError, type Target } from './target.ts';
 
 export function refusalCases(target: Target): void {
@@ -42,14 +42,18 @@ export function refusalCases(target: Target): void {
       });
     }
 
-    it('readConcern afterClusterTime is refused (a standalone keeps no cluster time)', async () => {
-      const error = await serverError(
-        run({ find: 'c', readConcern: { level: 'local', afterClusterTime: new Date(0) } }),
-      );
-      // read_concern_mongod.cpp: refused either for the missing cluster time (InvalidOptions,
-      // 72) or by the replication coordinator (NotAReplicaSet, 123), depending on the check
-      // reached first; the embedded server answers 123.
-      expect([72, 123, 14]).to.include(error.code);
+    // jstests/noPassthrough/after_cluster_time.js and the standalone readConcern jstest
+    // ("Standalones don't support any operations with clusterTime"): a null afterClusterTime
+    // is InvalidOptions (72), any other IllegalOperation (20); jstests/core/read_after_optime.js:
+    // afterOpTime is NotAReplicaSet (123).
+    it('readConcern afterClusterTime and afterOpTime are refused (a standalone keeps no cluster time)', async () => {
+      const find = (readConcern: Document) => serverError(run({ find: 'c', readConcern }));
+      const time = new Timestamp({ t: 1, i: 1 });
+      expect((await find({ level: 'local', afterClusterTime: time })).code).to.equal(20);
+      expect((await find({ level: 'majority', afterClusterTime: time })).code).to.equal(20);
+      const zero = new Timestamp({ t: 0, i: 0 });
+      expect((await find({ level: 'majority', afterClusterTime: zero })).code).to.equal(72);
+      expect((await find({ afterOpTime: { ts: time, t: 0 } })).code).to.equal(123);
     });
 
     it('a read concern level that does not exist is BadValue (2)', async () => {
