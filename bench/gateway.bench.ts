@@ -11,9 +11,6 @@
  * The gateway runs as `node gateway/src/main.ts` on the embedded MongoDB (in this process) and a
  * vhost of its own on the local RabbitMQ.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { createLogger } from '@tickwatch/infra/log';
 import { createTestVhost, priceUpdated, testMessaging } from '@tickwatch/infra/messaging/testing';
@@ -21,6 +18,7 @@ import { startEmbeddedMongo } from '@tickwatch/infra/mongo/embedded';
 import { nodeArguments } from '@tickwatch/infra/telemetry';
 import { pollUntil } from '@tickwatch/infra/testing';
 import { graphqlClient } from '../scripts/demo/graphql.ts';
+import { startChild, type Child } from './lib/child.ts';
 import type { BenchReport } from './lib/report.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -31,27 +29,6 @@ const USERS = 30;
 const QUOTE_QUERY = JSON.stringify({
   query: '{ quote(ticker: "AAPL") { status quote { price currency marketTime } } }',
 });
-
-/** Starts a child and resolves with the URL it reports on stdout. */
-async function startChild(
-  args: string[],
-  env: Record<string, string>,
-  portOf: (line: string) => string | null,
-): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  for await (const line of lines) {
-    const url = portOf(line);
-    if (url) {
-      lines.on('line', () => undefined); // keep draining
-      return { child, url };
-    }
-  }
-  throw new Error(`${args.join(' ')} exited before listening`);
-}
 
 function run(options: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
@@ -72,11 +49,10 @@ export default async function gatewayBench(): Promise<BenchReport> {
     logger: createLogger({ name: 'mongo', level: 'silent' }),
   });
   const vhost = await createTestVhost('bench-gateway');
-  const children: ChildProcess[] = [];
+  const children: Child[] = [];
   try {
-    const gateway = await startChild(
-      nodeArguments('gateway/src/main.ts'),
-      {
+    const gateway = await startChild(nodeArguments('gateway/src/main.ts'), {
+      env: {
         GATEWAY_PORT: '0',
         GATEWAY_OPS_PORT: '0',
         MONGO_URL: mongo.uri,
@@ -85,21 +61,19 @@ export default async function gatewayBench(): Promise<BenchReport> {
         PASSWORD_HASH_COST: '14',
         REGISTRATIONS_PER_IP_HOUR: '1000',
       },
-      (line) =>
-        line.includes('GraphQL gateway listening')
-          ? (JSON.parse(line) as { url: string }).url
-          : null,
-    );
-    children.push(gateway.child);
-    const bare = await startChild(['bench/gateway/bare-apollo.ts'], {}, (line) => {
-      const match = /^port (\d+)$/.exec(line);
-      return match ? `http://127.0.0.1:${match[1]}/graphql` : null;
+      ready: (line) => line.includes('GraphQL gateway listening'),
     });
-    children.push(bare.child);
+    children.push(gateway);
+    const gatewayUrl = (JSON.parse(gateway.line) as { url: string }).url;
+    const bare = await startChild(['bench/gateway/bare-apollo.ts'], {
+      ready: (line) => /^port \d+$/.test(line),
+    });
+    children.push(bare);
+    const bareUrl = `http://127.0.0.1:${bare.line.slice('port '.length)}/graphql`;
 
     const tokens: string[] = [];
     for (let i = 0; i < USERS; i += 1) {
-      const { register } = await graphqlClient(gateway.url).request<{
+      const { register } = await graphqlClient(gatewayUrl).request<{
         register: { accessToken: string };
       }>(
         'mutation ($e: String!) { register(email: $e, password: "benchmark password 1") { accessToken } }',
@@ -112,7 +86,7 @@ export default async function gatewayBench(): Promise<BenchReport> {
     await publisher.publish(priceUpdated('AAPL', 201.37, new Date()));
     await publisher.close();
     await pollUntil('the AAPL quote in the gateway', async () => {
-      const { quote } = await graphqlClient(gateway.url, tokens[0]).request<{
+      const { quote } = await graphqlClient(gatewayUrl, tokens[0]).request<{
         quote: { status: string };
       }>('{ quote(ticker: "AAPL") { status } }');
       return quote.status === 'AVAILABLE';
@@ -133,8 +107,8 @@ export default async function gatewayBench(): Promise<BenchReport> {
     const bareRuns: autocannon.Result[] = [];
     const gatewayRuns: autocannon.Result[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      bareRuns.push(await quoteRound(bare.url));
-      gatewayRuns.push(await quoteRound(gateway.url, tokens[0]));
+      bareRuns.push(await quoteRound(bareUrl));
+      gatewayRuns.push(await quoteRound(gatewayUrl, tokens[0]));
     }
     const failures = gatewayRuns.reduce((n, r) => n + r.non2xx + r.errors, 0);
     const bareRps = median(bareRuns.map((r) => r.requests.average));
@@ -142,7 +116,7 @@ export default async function gatewayBench(): Promise<BenchReport> {
 
     let next = 0;
     const mutations = await run({
-      url: gateway.url,
+      url: gatewayUrl,
       method: 'POST',
       connections: 20,
       amount: MUTATIONS,
@@ -193,10 +167,7 @@ export default async function gatewayBench(): Promise<BenchReport> {
       ],
     };
   } finally {
-    for (const child of children) {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-    }
+    for (const child of children) await child.stop();
     await vhost.delete();
     await mongo.stop();
   }

@@ -1,12 +1,23 @@
 /**
  * One process of live-benchmark clients (bench/live.bench.ts): COUNT WebSocket clients, client i
  * on ticker T<i mod TICKERS>, either graphql-ws subscribers of the gateway (`graphql`) or plain
- * `ws` clients of the bare broadcast server (`bare`). Prints `ready` once each one connected or
- * was refused;
- * on stdin's end prints one JSON line: latencies (event time → arrival, ms) and closes.
+ * `ws` clients of the bare broadcast server (`bare`). Connects them OPENING at a time (a burst of
+ * thousands of handshakes overflows the server's accept backlog and times out clients that are
+ * merely queued) and prints `ready` once each one connected or was refused; on stdin's end prints
+ * one JSON line: latencies (event time → arrival, ms) and closes.
  */
 import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
+import WebSocket, { type ClientOptions } from 'ws';
+
+/** Handshakes in progress at once, per client process. */
+const OPENING = 50;
+
+/** No per-message compression: the gateway does not offer it either, and its CPU is what counts. */
+class PlainWebSocket extends WebSocket {
+  constructor(address: string, protocols?: string | string[], options?: ClientOptions) {
+    super(address, protocols, { ...options, perMessageDeflate: false });
+  }
+}
 
 const [mode, url, countText, tickersText, token] = process.argv.slice(2);
 const count = Number(countText);
@@ -15,6 +26,7 @@ const latencies: number[] = [];
 const closes: Record<string, number> = {};
 let settled = 0;
 let refused = 0;
+let started = 0;
 
 const arrived = (publishedAt: string): void => {
   latencies.push(Date.now() - Date.parse(publishedAt));
@@ -24,9 +36,10 @@ const settle = (connected: boolean): void => {
   if (!connected) refused += 1;
   settled += 1;
   if (settled === count) console.log('ready');
+  else if (started < count) open(started++);
 };
 
-for (let i = 0; i < count; i += 1) {
+function open(i: number): void {
   const ticker = `T${i % tickers}`;
   let known = false;
   const done = (connected: boolean): void => {
@@ -37,7 +50,7 @@ for (let i = 0; i < count; i += 1) {
   if (mode === 'graphql') {
     const client = createClient({
       url: url ?? '',
-      webSocketImpl: WebSocket,
+      webSocketImpl: PlainWebSocket,
       retryAttempts: 0,
       connectionParams: { accessToken: token },
       on: {
@@ -64,7 +77,7 @@ for (let i = 0; i < count; i += 1) {
       },
     );
   } else {
-    const socket = new WebSocket(`${url ?? ''}?ticker=${ticker}`);
+    const socket = new PlainWebSocket(`${url ?? ''}?ticker=${ticker}`);
     socket.on('open', () => {
       done(true);
     });
@@ -77,6 +90,7 @@ for (let i = 0; i < count; i += 1) {
     });
   }
 }
+while (started < Math.min(OPENING, count)) open(started++);
 
 process.stdin.resume();
 process.stdin.on('end', () => {
