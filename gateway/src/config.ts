@@ -96,6 +96,11 @@ export const settings = {
     'graphql-ws connections from one client address per gateway process (see TRUST_PROXY)',
     { default: '200' },
   ),
+  INTEREST_LEASE: setting(
+    env.duration(1_000, 24 * 3_600_000),
+    'How long the interest lease of a live subscription lasts: renewed every quarter of it while subscribed, it runs out this long after the last subscriber left, and the collector drops the ticker',
+    { default: '10m' },
+  ),
   LIVE_MAX_LAG_SECONDS: setting(
     env.int(1, 3_600),
     'A subscriber whose oldest unsent update is older than this is closed as slow (4008), seconds',

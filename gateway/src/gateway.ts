@@ -68,8 +68,6 @@ export interface GatewayOverrides {
   /** Market memory catch-up period, ms (default 10 000). */
   readonly catchUpIntervalMs?: number;
   readonly outboxSweepIntervalMs?: number;
-  /** Interest lease length, ms (default 10 minutes). */
-  readonly interestLeaseMs?: number;
   readonly live?: Partial<LiveLimits>;
 }
 
@@ -152,9 +150,9 @@ export async function startGateway(
     messaging,
     holder: `gateway:${instanceId}`,
     logger,
-    ...(overrides.interestLeaseMs ? { leaseMs: overrides.interestLeaseMs } : {}),
+    leaseMs: config.INTEREST_LEASE,
   });
-  const hub = createLiveHub({ interest, renewEveryMs: (overrides.interestLeaseMs ?? 600_000) / 4 });
+  const hub = createLiveHub({ interest, renewEveryMs: config.INTEREST_LEASE / 4 });
   context.add({
     name: 'live-hub',
     stop: () => {

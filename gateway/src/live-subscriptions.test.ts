@@ -69,16 +69,16 @@ function sentTo(userId: string, alertId: string) {
   );
 }
 
-/** The gateway's count of connections it closed as slow (its /metrics). */
-async function slowCloses(gw: TestGateway): Promise<number> {
+/** A sample of the gateway's /metrics (0 when absent). */
+async function metric(gw: TestGateway, sample: string): Promise<number> {
   const text = await (await fetch(`${gw.opsUrl}/metrics`)).text();
-  const line = text
-    .split('\n')
-    .find((l) =>
-      l.startsWith('tickwatch_gateway_live_connection_closes_total{reason="slow_client"}'),
-    );
+  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
+
+/** The gateway's count of connections it closed as slow. */
+const slowCloses = (gw: TestGateway) =>
+  metric(gw, 'tickwatch_gateway_live_connection_closes_total{reason="slow_client"}');
 
 describe('live subscriptions (graphql-ws on /graphql, real broker)', function () {
   this.timeout(60_000);
@@ -101,9 +101,10 @@ describe('live subscriptions (graphql-ws on /graphql, real broker)', function ()
         LIVE_CONNECTIONS_PER_USER: '3',
         LIVE_MAX_SUBSCRIPTIONS: String(SUBSCRIPTIONS_PER_CONNECTION),
         LIVE_MAX_LAG_SECONDS: '2',
+        INTEREST_LEASE: '2s',
       },
       // The slow client must be able to read its close frame once it reads again.
-      overrides: { interestLeaseMs: 2_000, live: { closeGraceMs: 60_000 } },
+      overrides: { live: { closeGraceMs: 60_000 } },
     });
     alice = await gw.register('alice');
     bob = await gw.register('bob');
@@ -140,6 +141,34 @@ describe('live subscriptions (graphql-ws on /graphql, real broker)', function ()
 
     await prices.stop();
     await waitForSubscribers(topics.price('AAPL'), 0);
+  });
+
+  it('runs each distinct document once per event; each subscriber gets its own selection and id', async () => {
+    const one = live(gw.url, alice.accessToken);
+    const other = live(gw.url, bob.accessToken);
+    const priceOnly = 'subscription { priceUpdated(tickers: ["SHARED"]) { price } }';
+    const byVariable =
+      'subscription ($t: [String!]!) { priceUpdated(tickers: $t) { ticker currency } }';
+    const streams = [
+      one.subscribe<{ priceUpdated: object }>(priceOnly),
+      one.subscribe<{ priceUpdated: object }>(byVariable, { t: ['shared'] }),
+      other.subscribe<{ priceUpdated: object }>(priceOnly),
+      other.subscribe<{ priceUpdated: object }>(byVariable, { t: ['SHARED', 'ELSE'] }),
+    ];
+    await waitForSubscribers(topics.price('SHARED'), 4);
+    const executions = () => metric(gw, 'tickwatch_gateway_live_executions_total');
+    const before = await executions();
+
+    await gw.messaging.publish(priceUpdated('SHARED', 12.5, new Date()));
+    const pushed = await Promise.all(streams.map(async (s) => (await s.next()).data));
+    expect(pushed).to.deep.equal([
+      { priceUpdated: { price: 12.5 } },
+      { priceUpdated: { ticker: 'SHARED', currency: 'USD' } },
+      { priceUpdated: { price: 12.5 } },
+      { priceUpdated: { ticker: 'SHARED', currency: 'USD' } },
+    ]);
+    // Three distinct (document, variables): the two price-only subscribers share one run.
+    expect((await executions()) - before).to.equal(3);
   });
 
   it('pushes an average.updated as the MovingAverage movingAverages returns', async () => {

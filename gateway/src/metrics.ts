@@ -65,6 +65,10 @@ export const metrics = defineMetrics('gateway', {
     help: 'Broker events of the live queue fanned out to subscribers, by event type',
     labels: ['type'],
   }),
+  liveExecutions: counter({
+    name: 'live_executions_total',
+    help: 'Subscription documents run on a fanned-out event: one per distinct document, operation and variables among its subscribers',
+  }),
   liveMessages: counter({
     name: 'live_messages_total',
     help: 'Subscription updates: queued, coalesced (replaced an unsent one), dropped (unsent at close)',

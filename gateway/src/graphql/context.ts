@@ -4,7 +4,7 @@
  * request and a graphql-ws connection (the token in the `connection_init` payload).
  */
 import { AccessTokenError, type AccessTokens, type Viewer } from '../auth/access-tokens.ts';
-import type { LiveHub, LiveSubscriber } from '../live/live-hub.ts';
+import type { LiveHub, LiveOperation } from '../live/live-hub.ts';
 import type { ReadQueries } from '../read/read-queries.ts';
 import type { HourlyLimit } from '../auth/hourly-limit.ts';
 import type { Accounts } from '../users/accounts.ts';
@@ -33,8 +33,8 @@ export interface GatewayContext {
   /** The client's address (express `req.ip`, honouring TRUST_PROXY). */
   readonly ip: string;
   readonly services: GatewayServices;
-  /** The graphql-ws connection an operation arrived on (none over HTTP). */
-  readonly connection?: LiveSubscriber;
+  /** The graphql-ws subscribe operation being served (none over HTTP). */
+  readonly live?: LiveOperation;
 }
 
 /** Resolves the viewer of a bearer token; a bad token is not an error until a resolver needs one. */

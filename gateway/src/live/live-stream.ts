@@ -1,23 +1,30 @@
 /**
- * One subscription's unsent updates: the async iterator a subscription resolver returns, which
- * graphql-ws reads one update at a time, each after the previous one was written to the socket.
- * What waits here is what the client has not taken yet, so this is where a slow client's
- * backlog is bounded:
+ * One subscription: it writes each update to its connection's outbox as a graphql-ws `next`
+ * message (the shared execution's JSON with this subscription's id around it), and keeps what
+ * the socket cannot take yet. What waits here is what the client has not taken, so this is
+ * where a slow client's backlog is bounded:
  * - an update with a coalescing key (a ticker's price, a ticker's average of one window)
  *   replaces an unsent one with the same key, keeping its place in line;
  * - an update without one (an alert, a delivery) is never dropped while the connection lives.
  * `oldestWaitingSince` and `size` let the connection's guard close a client that stays behind.
+ *
+ * To graphql-ws it is the subscription's async iterator: one that yields nothing (the updates
+ * went past it) and ends when graphql-ws returns it (the client completed or went away).
  */
+import type { Outbox, Waiting } from './outbox.ts';
+import type { SharedExecution } from './shared-execution.ts';
 
-export interface LiveUpdate<T> {
+export interface LiveUpdate {
   /** Updates with the same key replace each other while unsent; none: always kept. */
   readonly key?: string;
-  readonly payload: T;
+  /** The `next` message's payload as JSON (from the shared execution). */
+  readonly payload: string;
 }
 
-export interface LiveStream<T> extends AsyncIterableIterator<T> {
-  /** Queues an update; returns true when it replaced an unsent one (coalesced). */
-  push(update: LiveUpdate<T>): boolean;
+export interface LiveStream extends AsyncIterableIterator<never> {
+  readonly execution: SharedExecution;
+  /** Sends or queues an update; returns true when it replaced an unsent one (coalesced). */
+  push(update: LiveUpdate): boolean;
   /** Unsent updates. */
   readonly size: number;
   /** When the oldest unsent update was queued (performance.now()), or null with none. */
@@ -25,66 +32,86 @@ export interface LiveStream<T> extends AsyncIterableIterator<T> {
   readonly closed: boolean;
 }
 
-interface Waiting<T> {
-  payload: T;
+interface Pending {
+  payload: string;
   readonly since: number;
 }
 
-export function createLiveStream<T>(onClose: (unsent: number) => void): LiveStream<T> {
-  const pending = new Map<string, Waiting<T>>();
+export function createLiveStream(options: {
+  /** The graphql-ws operation id. */
+  readonly id: string;
+  readonly outbox: Outbox;
+  readonly execution: SharedExecution;
+  readonly onClose: (unsent: number) => void;
+}): LiveStream {
+  const { outbox } = options;
+  const head = `{"id":${JSON.stringify(options.id)},"type":"next","payload":`;
+  const frame = (payload: string): string => `${head}${payload}}`;
+  // Created on the first update that has to wait: most subscriptions never need one.
+  let pending: Map<string, Pending> | null = null;
   let sequence = 0;
   let closed = false;
-  let wake: ((result: IteratorResult<T>) => void) | null = null;
+  let ended: ((result: IteratorResult<never>) => void) | null = null;
+  const done: IteratorResult<never> = { done: true, value: undefined };
 
-  const close = (): IteratorResult<T> => {
+  const waiting: Waiting = {
+    writeNext() {
+      if (!pending) return false;
+      for (const [key, update] of pending) {
+        pending.delete(key);
+        outbox.write(frame(update.payload));
+        return pending.size > 0;
+      }
+      return false;
+    },
+  };
+
+  const close = (): IteratorResult<never> => {
     if (!closed) {
       closed = true;
-      const unsent = pending.size;
-      pending.clear();
-      onClose(unsent);
+      outbox.forget(waiting);
+      const unsent = pending?.size ?? 0;
+      pending = null;
+      options.onClose(unsent);
     }
-    const done: IteratorResult<T> = { done: true, value: undefined };
-    wake?.(done);
-    wake = null;
+    ended?.(done);
+    ended = null;
     return done;
   };
 
-  const stream: LiveStream<T> = {
+  const stream: LiveStream = {
+    execution: options.execution,
     push({ key, payload }) {
       if (closed) return false;
-      if (wake) {
-        const resolve = wake;
-        wake = null;
-        resolve({ done: false, value: payload });
+      if (!pending?.size && outbox.writable) {
+        outbox.write(frame(payload));
         return false;
       }
-      const waiting = key === undefined ? undefined : pending.get(key);
-      if (waiting) {
-        waiting.payload = payload;
+      pending ??= new Map();
+      const unsent = key === undefined ? undefined : pending.get(key);
+      if (unsent) {
+        unsent.payload = payload;
         return true;
       }
       sequence += 1;
       pending.set(key ?? `#${sequence}`, { payload, since: performance.now() });
+      outbox.wait(waiting);
       return false;
     },
     get size() {
-      return pending.size;
+      return pending?.size ?? 0;
     },
     get oldestWaitingSince() {
-      for (const waiting of pending.values()) return waiting.since;
+      if (pending) for (const update of pending.values()) return update.since;
       return null;
     },
     get closed() {
       return closed;
     },
     next() {
-      for (const [key, waiting] of pending) {
-        pending.delete(key);
-        return Promise.resolve({ done: false, value: waiting.payload });
-      }
-      if (closed) return Promise.resolve({ done: true, value: undefined });
+      if (closed) return Promise.resolve(done);
       return new Promise((resolve) => {
-        wake = resolve;
+        ended = resolve;
       });
     },
     return() {

@@ -15,14 +15,11 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Express } from 'express';
 import {
+  createSourceEventStream,
   GraphQLError,
-  Kind,
-  OperationTypeNode,
-  parse,
-  specifiedRules,
-  validate,
+  type ExecutionArgs,
+  type ExecutionResult,
   type GraphQLSchema,
-  type OperationDefinitionNode,
 } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -33,11 +30,14 @@ import type { Component } from '@tickwatch/infra/service';
 import { AccessTokenError, type AccessTokens, type Viewer } from '../auth/access-tokens.ts';
 import type { GatewayContext, GatewayServices } from '../graphql/context.ts';
 import { badInput } from '../graphql/errors.ts';
-import { LIMITS, parseOptions, validationRules } from '../graphql/limits.ts';
+import { LIMITS } from '../graphql/limits.ts';
 import { GRAPHQL_PATH } from '../http/app.ts';
 import { metrics } from '../metrics.ts';
 import type { LiveSubscriber } from './live-hub.ts';
 import { guardConnections, type GuardLimits } from './connection-guard.ts';
+import { createDocumentCache } from './document-cache.ts';
+import { createOutbox } from './outbox.ts';
+import { sharedExecution } from './shared-execution.ts';
 
 /** Close codes of the gateway's own (graphql-ws defines 44xx; README "Live subscriptions"). */
 export const LiveCloseCode = {
@@ -66,8 +66,7 @@ export interface LiveServer extends Component {
 /** What the gateway keeps per connection, as graphql-ws's `ctx.extra`. */
 interface Connection extends LiveSubscriber {
   readonly socket: WebSocket;
-  readonly request: IncomingMessage;
-  ip: string;
+  readonly ip: string;
   viewer?: Viewer;
   expiry?: NodeJS.Timeout;
 }
@@ -99,7 +98,7 @@ export function startLiveServer(options: {
   readonly logger: Logger;
 }): LiveServer {
   const { tokens, services, limits, logger } = options;
-  const rules = [...specifiedRules, ...validationRules({ exposeLimits: !options.production })];
+  const documents = createDocumentCache(options.schema, { production: options.production });
   const trust = options.app.get('trust proxy fn') as Parameters<typeof proxyaddr>[1];
   const perIp = counter();
   const perUser = counter();
@@ -136,7 +135,12 @@ export function startLiveServer(options: {
   const connectionOf = (extra: { socket: WebSocket; request: IncomingMessage }): Connection => {
     let connection = connections.get(extra.socket);
     if (!connection) {
-      connection = { ...extra, streams: new Set(), ip: proxyaddr(extra.request, trust) };
+      connection = {
+        socket: extra.socket,
+        streams: new Set(),
+        outbox: createOutbox(extra.socket),
+        ip: proxyaddr(extra.request, trust),
+      };
       connections.set(extra.socket, connection);
     }
     return connection;
@@ -197,7 +201,7 @@ export function startLiveServer(options: {
       async onConnect(ctx) {
         return authenticate(connectionOf(ctx.extra), ctx.connectionParams);
       },
-      onSubscribe(ctx, _id, payload) {
+      onSubscribe(ctx, id, payload) {
         const connection = connectionOf(ctx.extra);
         if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerConnection) {
           return [
@@ -207,46 +211,30 @@ export function startLiveServer(options: {
             ),
           ];
         }
-        let document;
-        try {
-          document = parse(payload.query, parseOptions);
-        } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
-        }
-        const errors = validate(options.schema, document, rules);
-        if (errors.length > 0) return errors;
-        const operations = document.definitions.filter(
-          (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-        );
-        const operation =
-          operations.length === 1
-            ? operations[0]
-            : operations.find((o) => o.name?.value === payload.operationName);
-        if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) {
-          return [
-            new GraphQLError(
-              'only subscriptions are served over WebSocket: POST queries and mutations',
-              {
-                extensions: { code: 'BAD_REQUEST' },
-              },
-            ),
-          ];
-        }
+        const checked = documents.get(payload.query, payload.operationName);
+        if ('errors' in checked) return checked.errors;
+        const args: ExecutionArgs = {
+          schema: options.schema,
+          document: checked.document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+        };
         const contextValue: GatewayContext = {
           viewer: connection.viewer ?? null,
           authProblem: null,
           ip: connection.ip,
           services,
-          connection,
+          live: { subscriber: connection, id, execution: sharedExecution(args, payload) },
         };
-        return {
-          schema: options.schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue,
-        };
+        // The shared execution reads `args` when an event comes, by then with its context.
+        args.contextValue = contextValue;
+        return args;
       },
+      // Only the source stream (a LiveStream, which yields nothing: it writes its updates
+      // itself): the hub runs the document once per event and distinct document (live-hub.ts)
+      // instead of graphql-js's subscribe running it for each subscriber.
+      subscribe: (args) =>
+        createSourceEventStream(args) as Promise<ExecutionResult | AsyncIterable<never>>,
       onError(_ctx, _id, _payload, errors) {
         for (const error of errors) {
           if (!error.extensions.code) logger.warn({ err: error }, 'subscription failed');

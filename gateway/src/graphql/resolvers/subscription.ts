@@ -11,8 +11,8 @@ import { badInput } from '../errors.ts';
 
 function open(context: GatewayContext, field: LiveField, names: readonly string[]) {
   requireViewer(context);
-  if (!context.connection) throw badInput(field, 'subscriptions are served over graphql-ws');
-  return context.services.live.open(context.connection, field, names);
+  if (!context.live) throw badInput(field, 'subscriptions are served over graphql-ws');
+  return context.services.live.open(context.live, field, names);
 }
 
 /** The hub's payload is already the field's value. */
