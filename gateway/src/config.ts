@@ -98,7 +98,7 @@ export const settings = {
   ),
   INTEREST_LEASE: setting(
     env.duration(1_000, 24 * 3_600_000),
-    'How long the interest lease of a live subscription lasts: renewed every quarter of it while subscribed, it runs out this long after the last subscriber left, and the collector drops the ticker',
+    'Interest lease of a live subscription: renewed every quarter of it while subscribed, it runs out this long after the last subscriber left',
     { default: '10m' },
   ),
   LIVE_MAX_LAG_SECONDS: setting(

@@ -31,7 +31,8 @@ interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-function launch(entry: URL, extraEnv: Readonly<Record<string, string>>) {
+/** A service entry point as a real process (only PATH of this environment), output collected. */
+export function launchService(entry: URL, extraEnv: Readonly<Record<string, string>>) {
   const child = spawn(process.execPath, nodeArguments(entry.pathname), {
     env: { PATH: process.env.PATH ?? '', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -48,7 +49,8 @@ function launch(entry: URL, extraEnv: Readonly<Record<string, string>>) {
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
-function logLines(stdout: string): Record<string, unknown>[] {
+/** The JSON log records of a service's stdout. */
+export function logLines(stdout: string): Record<string, unknown>[] {
   return stdout
     .split('\n')
     .filter((line) => line.startsWith('{'))
@@ -58,7 +60,7 @@ function logLines(stdout: string): Record<string, unknown>[] {
 export function describeEntryPoint(spec: EntryPointSpec): void {
   describe(`entry point ${spec.entry.pathname.split('/').slice(-3).join('/')}`, () => {
     it('refuses a bad configuration, naming every bad variable, with exit status 78', async () => {
-      const run = launch(spec.entry, spec.invalidEnv);
+      const run = launchService(spec.entry, spec.invalidEnv);
       const exit = await run.exited;
       const { stderr } = run.output();
       expect(exit.code, stderr).to.equal(EXIT_CONFIG);
@@ -69,7 +71,7 @@ export function describeEntryPoint(spec: EntryPointSpec): void {
     it('serves /healthz, /readyz and /metrics, then stops cleanly on SIGTERM', async function () {
       const startTimeoutMs = spec.startTimeoutMs ?? 10_000;
       this.timeout(startTimeoutMs + 20_000);
-      const run = launch(
+      const run = launchService(
         spec.entry,
         typeof spec.validEnv === 'function' ? spec.validEnv() : spec.validEnv,
       );

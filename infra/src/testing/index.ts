@@ -1,2 +1,2 @@
 export { pollUntil, type PollOptions } from './poll-until.ts';
-export { describeEntryPoint, type EntryPointSpec } from './entry-point.ts';
+export { describeEntryPoint, launchService, logLines, type EntryPointSpec } from './entry-point.ts';
