@@ -67,7 +67,7 @@ export const metrics = defineMetrics('gateway', {
   }),
   liveExecutions: counter({
     name: 'live_executions_total',
-    help: 'Subscription documents run on a fanned-out event: one per distinct document, operation and variables among its subscribers',
+    help: 'Subscription documents run on fanned-out events: one per event and distinct document + variables',
   }),
   liveMessages: counter({
     name: 'live_messages_total',

@@ -30,6 +30,8 @@ export interface LiveStream extends AsyncIterableIterator<never> {
   /** When the oldest unsent update was queued (performance.now()), or null with none. */
   readonly oldestWaitingSince: number | null;
   readonly closed: boolean;
+  /** Unsubscribes (graphql-ws calls it when the client completes or goes away). */
+  return(): Promise<IteratorResult<never>>;
 }
 
 interface Pending {
