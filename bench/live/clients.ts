@@ -94,6 +94,8 @@ while (started < Math.min(OPENING, count)) open(started++);
 
 process.stdin.resume();
 process.stdin.on('end', () => {
-  console.log(JSON.stringify({ latencies, closes, refused }));
-  process.exit(0);
+  // Exit once the line is out: a pipe is written asynchronously, and process.exit would cut it.
+  process.stdout.write(`${JSON.stringify({ latencies, closes, refused })}\n`, () => {
+    process.exit(0);
+  });
 });
