@@ -84,7 +84,11 @@ export function candidates(
     };
   }
 
-  const sameOrder = collection.indexes.filter((index) => sameCollation(index.collation, collation));
+  // The common case (no collation anywhere) keeps the list as it is: this runs per command.
+  const sameOrder =
+    !collation && collection.indexes.every((index) => !index.collation)
+      ? collection.indexes
+      : collection.indexes.filter((index) => sameCollation(index.collation, collation));
   const unique = uniqueLookup(sameOrder, predicates);
   if (unique) {
     describe(stats, unique.index);
