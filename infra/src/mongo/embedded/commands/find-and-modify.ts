@@ -39,7 +39,7 @@ async function findAndModify(command: Document, context: CommandContext): Promis
   }
   if (!remove && !hasUpdate)
     throw fail('FailedToParse', 'Either an update or remove=true must be specified');
-  const project = compileProjection(command.fields, filter);
+  const project = compileProjection(command.fields, filter, undefined, collation);
   const target = { catalog: context.server.catalog, db: context.db, collection: name };
   checkHint(context.server.catalog.collection(context.db, name), command.hint);
   const shown = (doc: Document | undefined) => (doc ? project(doc) : null);

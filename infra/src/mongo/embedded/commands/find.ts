@@ -75,7 +75,8 @@ export async function parseAndRunFind(
 
 async function find(command: Document, context: CommandContext): Promise<Document> {
   const { collection, filter, docs } = await parseAndRunFind(command, context);
-  const project = compileProjection(command.projection, filter);
+  const collation = parseCollation(command.collation, 'find.collation');
+  const project = compileProjection(command.projection, filter, undefined, collation);
   const batchSize = optionalInteger(command, 'batchSize');
   // A negative limit is the legacy spelling of "one batch only".
   const singleBatch =

@@ -91,6 +91,20 @@ export function collationCases(target: Target): void {
     expect(await order()).to.deep.equal(['Anne', 'Bob', 'anne', 'bob', 'Ånne']);
   });
 
+  it('find projections match by the collation: $elemMatch and the positional $', async () => {
+    const c = target.collection('orders');
+    await c.insertOne({ _id: 1, items: [{ t: 'Red' }, { t: 'green' }] });
+    const options = { collation: caseless };
+    expect(
+      await c.findOne({ 'items.t': 'GREEN' }, { ...options, projection: { 'items.$': 1 } }),
+    ).to.deep.equal({ _id: 1, items: [{ t: 'green' }] });
+    const projection = { items: { $elemMatch: { t: 'RED' } } };
+    expect(await c.findOne({}, { ...options, projection })).to.deep.equal({
+      _id: 1,
+      items: [{ t: 'Red' }],
+    });
+  });
+
   it('update, delete and findAndModify select by the collation', async () => {
     const c = target.collection('people');
     await c.insertMany(people());

@@ -19,6 +19,7 @@ import { evalExpr } from 'mingo/core';
 import { fail } from '../errors.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
 import { mingoOptions } from '../engine/mingo-options.ts';
+import type { Collation } from './collation.ts';
 import { compileFilter, type Matcher } from './matcher.ts';
 import { pipelineContext } from './mingo-context.ts';
 import { withMingo } from './mingo-errors.ts';
@@ -48,11 +49,15 @@ interface Parsed {
   readonly hasComputed: boolean;
 }
 
-/** Compiles `projection`; `filter` is what the positional `field.$` form matches against. */
+/**
+ * Compiles `projection`; `filter` is what the positional `field.$` form matches against, by
+ * the command's `collation` (as `$elemMatch` conditions and expressions compare).
+ */
 export function compileProjection(
   projection: unknown,
   filter: Document,
   variables?: Document,
+  collation?: Collation,
 ): Projector {
   if (projection === undefined || projection === null) return identityProjector;
   if (!isPlainObject(projection)) {
@@ -60,14 +65,15 @@ export function compileProjection(
   }
   if (Object.keys(projection).length === 0) return identityProjector;
   assertSupportedValues(projection, 'the projection');
-  const parsed = parseProjection(projection, filter);
+  const parsed = parseProjection(projection, filter, collation);
   const options: ExpressionOptions = {
     ...mingoOptions,
     context: pipelineContext,
     ...(variables ? { variables } : {}),
+    ...(collation ? { collation } : {}),
   };
   const findPosition =
-    parsed.positional === undefined ? undefined : positionFinder(filter, variables);
+    parsed.positional === undefined ? undefined : positionFinder(filter, variables, collation);
   return (doc) => {
     const run: Run = {
       root: doc,
@@ -80,7 +86,11 @@ export function compileProjection(
   };
 }
 
-function parseProjection(projection: Document, filter: Document): Parsed {
+function parseProjection(
+  projection: Document,
+  filter: Document,
+  collation: Collation | undefined,
+): Parsed {
   const tree: Tree = new Map();
   // Set while visiting (closures), read after: a record keeps TypeScript from narrowing them.
   const seen: {
@@ -127,7 +137,7 @@ function parseProjection(projection: Document, filter: Document): Parsed {
             throw fail('Location31255', 'Cannot specify positional operator and $elemMatch.');
           if (field.includes('.'))
             throw fail('Location31275', 'Cannot use $elemMatch projection on a nested field.');
-          addNode(tree, field, elemMatchNode(field, value.$elemMatch));
+          addNode(tree, field, elemMatchNode(field, value.$elemMatch, collation));
           seen.elemMatch = true;
         } else if (first === '$meta') {
           throw fail(
@@ -232,8 +242,8 @@ function parseSlice(argument: unknown): Node {
   throw fail('Location31273', '$slice only supports numbers and [skip, limit] arrays');
 }
 
-function elemMatchNode(field: string, condition: Document): Node {
-  const matches = compileFilter({ [field]: { $elemMatch: condition } });
+function elemMatchNode(field: string, condition: Document, collation?: Collation): Node {
+  const matches = compileFilter({ [field]: { $elemMatch: condition } }, undefined, collation);
   return { kind: 'elemMatch', matches };
 }
 
