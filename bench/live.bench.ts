@@ -224,7 +224,7 @@ export default async function liveBench(): Promise<BenchReport> {
         `${CLIENTS} clients in ${CLIENT_PROCESSES} processes, client i on ticker T<i mod ${TICKERS}>; latency = event time (publisher) → arrival at the client; medians of ${ROUNDS} interleaved rounds`,
         `rounds p50/p99/max: gateway ${each(rounds.graphql)}; bare ${each(rounds.bare)}`,
         `load average (1 min) at each round's start and at the end: ${load.map((l) => l.toFixed(1)).join(', ')}`,
-        `missing = events × subscribers of their ticker − delivered (coalesced, lost, or of refused clients); refused = clients that could not connect or subscribe; RSS/conn = (server RSS with the clients subscribed − its RSS before the first round) / clients; closes by code: gateway ${rounds.graphql.map((r) => r.closes).join(' ')}; bare ${rounds.bare.map((r) => r.closes).join(' ')}`,
+        `missing = events × subscribers of their ticker − delivered once every client was quiet for 1 s, at most 30 s after the last publish (coalesced, lost, or of refused clients); refused = clients that could not connect or subscribe; RSS/conn = (server RSS with the clients subscribed − its RSS before the first round) / clients; closes by code: gateway ${rounds.graphql.map((r) => r.closes).join(' ')}; bare ${rounds.bare.map((r) => r.closes).join(' ')}`,
         'floor: p99 < 100 ms with nothing missing for clients that keep up; goal p99 < 20 ms',
       ],
     };

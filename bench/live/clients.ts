@@ -1,39 +1,46 @@
 /**
  * One process of live-benchmark clients (bench/live.bench.ts): COUNT WebSocket clients, client i
- * on ticker T<i mod TICKERS>, either graphql-ws subscribers of the gateway (`graphql`) or plain
- * `ws` clients of the bare broadcast server (`bare`). Connects them OPENING at a time (a burst of
- * thousands of handshakes overflows the server's accept backlog and times out clients that are
- * merely queued) and prints `ready` once each one connected or was refused; on stdin's end prints
- * one JSON line: latencies (event time → arrival, ms) and closes.
+ * on ticker T<i mod TICKERS>, either subscribers of the gateway speaking `graphql-transport-ws`
+ * (`graphql`: connection_init with the token, one subscribe, its `next` messages) or plain
+ * clients of the bare broadcast server (`bare`). Both are bare `ws` sockets that read each
+ * message's event time with a string search instead of parsing it, so the clients cost as little
+ * CPU as they can: on a machine of two cores they share it with the server under test. (The
+ * graphql-ws client library itself is what the tests use.)
+ * Connects them OPENING at a time (a burst of thousands of handshakes overflows the server's
+ * accept backlog and times out clients that are merely queued) and prints `ready` once each one
+ * subscribed or was refused. On stdin's end it waits until nothing arrived for a second (a
+ * backlog still arriving is late, not lost), then prints one JSON line: latencies (event time →
+ * arrival, ms), closes by code, refused.
  */
-import { createClient } from 'graphql-ws';
-import WebSocket, { type ClientOptions } from 'ws';
+import WebSocket from 'ws';
 
 /** Handshakes in progress at once, per client process. */
 const OPENING = 50;
+const QUIET_MS = 1_000;
+const MAX_WAIT_MS = 30_000;
 
-/** No per-message compression: the gateway does not offer it either, and its CPU is what counts. */
-class PlainWebSocket extends WebSocket {
-  constructor(address: string, protocols?: string | string[], options?: ClientOptions) {
-    super(address, protocols, { ...options, perMessageDeflate: false });
-  }
-}
-
-const [mode, url, countText, tickersText, token] = process.argv.slice(2);
+const [mode, url = '', countText, tickersText, token] = process.argv.slice(2);
 const count = Number(countText);
 const tickers = Number(tickersText);
+/** Where each message carries its event's time: the Quote's publishedAt, the event's time. */
+const TIME_FIELD = mode === 'graphql' ? '"publishedAt":"' : '"time":"';
+const ISO_LENGTH = '2026-12-01T00:00:00.000Z'.length;
 const latencies: number[] = [];
 const closes: Record<string, number> = {};
 let settled = 0;
 let refused = 0;
 let started = 0;
+let lastArrival = 0;
 
-const arrived = (publishedAt: string): void => {
-  latencies.push(Date.now() - Date.parse(publishedAt));
+const arrived = (message: string): void => {
+  const at = message.indexOf(TIME_FIELD) + TIME_FIELD.length;
+  lastArrival = Date.now();
+  latencies.push(lastArrival - Date.parse(message.slice(at, at + ISO_LENGTH)));
 };
-/** Each client settles once: connected, or closed before that (counted as refused). */
-const settle = (connected: boolean): void => {
-  if (!connected) refused += 1;
+
+/** Each client settles once: subscribed, or closed before that (counted as refused). */
+const settle = (subscribed: boolean): void => {
+  if (!subscribed) refused += 1;
   settled += 1;
   if (settled === count) console.log('ready');
   else if (started < count) open(started++);
@@ -42,60 +49,56 @@ const settle = (connected: boolean): void => {
 function open(i: number): void {
   const ticker = `T${i % tickers}`;
   let known = false;
-  const done = (connected: boolean): void => {
+  const done = (subscribed: boolean): void => {
     if (known) return;
     known = true;
-    settle(connected);
+    settle(subscribed);
   };
-  if (mode === 'graphql') {
-    const client = createClient({
-      url: url ?? '',
-      webSocketImpl: PlainWebSocket,
-      retryAttempts: 0,
-      connectionParams: { accessToken: token },
-      on: {
-        connected: () => {
-          done(true);
-        },
-        closed: (event) => {
-          done(false);
-          const code = String((event as { code: number }).code);
-          closes[code] = (closes[code] ?? 0) + 1;
-        },
-      },
-    });
-    client.subscribe<{ priceUpdated: { publishedAt: string } }>(
-      {
-        query: `subscription { priceUpdated(tickers: ["${ticker}"]) { ticker price publishedAt } }`,
-      },
-      {
-        next: ({ data }) => {
-          if (data) arrived(data.priceUpdated.publishedAt);
-        },
-        error: () => undefined,
-        complete: () => undefined,
-      },
-    );
-  } else {
-    const socket = new PlainWebSocket(`${url ?? ''}?ticker=${ticker}`);
-    socket.on('open', () => {
+  const graphql = mode === 'graphql';
+  const socket = graphql
+    ? new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false })
+    : new WebSocket(`${url}?ticker=${ticker}`, { perMessageDeflate: false });
+  socket.on('open', () => {
+    if (graphql)
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { accessToken: token } }));
+    else done(true);
+  });
+  socket.on('message', (data: Buffer) => {
+    const message = data.toString();
+    if (!graphql || message.startsWith('{"id"')) {
+      arrived(message);
+    } else if ((JSON.parse(message) as { type: string }).type === 'connection_ack') {
+      socket.send(
+        JSON.stringify({
+          id: '1',
+          type: 'subscribe',
+          payload: {
+            query: `subscription { priceUpdated(tickers: ["${ticker}"]) { ticker price publishedAt } }`,
+          },
+        }),
+      );
       done(true);
-    });
-    socket.on('message', (data: Buffer) => {
-      arrived((JSON.parse(data.toString()) as { time: string }).time);
-    });
-    socket.on('close', (code) => {
-      done(false);
-      closes[String(code)] = (closes[String(code)] ?? 0) + 1;
-    });
-  }
+    }
+  });
+  socket.on('error', () => undefined); // a refused handshake: its close follows
+  socket.on('close', (code) => {
+    done(false);
+    closes[String(code)] = (closes[String(code)] ?? 0) + 1;
+  });
 }
+
 while (started < Math.min(OPENING, count)) open(started++);
 
 process.stdin.resume();
 process.stdin.on('end', () => {
-  // Exit once the line is out: a pipe is written asynchronously, and process.exit would cut it.
-  process.stdout.write(`${JSON.stringify({ latencies, closes, refused })}\n`, () => {
-    process.exit(0);
-  });
+  const ended = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    if (now - lastArrival < QUIET_MS && now - ended < MAX_WAIT_MS) return;
+    clearInterval(timer);
+    // Exit once the line is out: a pipe is written asynchronously, and process.exit would cut it.
+    process.stdout.write(`${JSON.stringify({ latencies, closes, refused })}\n`, () => {
+      process.exit(0);
+    });
+  }, 200);
 });
