@@ -14,13 +14,11 @@
  *    this process, so one clock) accepted the email, found by its Message-ID (derived from the
  *    alert id). The first 10 % are discarded as warm-up.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import mongoose from 'mongoose';
 import { createEvent, derivedEventId, EventType } from '@tickwatch/contracts';
 import { exampleData } from '@tickwatch/contracts/examples';
@@ -38,6 +36,7 @@ import { settings } from '../notifier/src/config.ts';
 import { createNotifier } from '../notifier/src/notifier.ts';
 import type { Recipient } from '../notifier/src/recipients/recipients.ts';
 import { spawnServer } from '../infra/src/mongo/embedded/testing/spawn-server.ts';
+import { startChild, type Child } from './lib/child.ts';
 import type { BenchReport } from './lib/report.ts';
 
 const EMAILS = Number(process.env.BENCH_EMAILS ?? 1_000);
@@ -48,26 +47,27 @@ const USERS = 200;
 const silent = createLogger({ name: 'bench', level: 'silent' });
 const config = loadConfig(settings, {});
 
-/** The mail sink script in its own process; resolves with its SMTP URL once it listens. */
-async function startSinkProcess(directory: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    ['scripts/mail-sink.ts', '--port', '0', '--dir', directory],
-    {
-      cwd: path.resolve(import.meta.dirname, '..'),
-      env: { ...process.env, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  for await (const line of lines) {
-    const url = (JSON.parse(line) as { SMTP_URL?: string }).SMTP_URL;
-    if (url) {
-      lines.on('line', () => undefined); // keep draining its log
-      return { child, url };
-    }
+const smtpUrlOf = (line: string): string | undefined => {
+  try {
+    return (JSON.parse(line) as { SMTP_URL?: string }).SMTP_URL;
+  } catch {
+    return undefined;
   }
-  throw new Error('the mail sink exited before listening');
+};
+
+/** The mail sink script in its own process; resolves with its SMTP URL once it listens. */
+async function startSinkProcess(directory: string): Promise<{ child: Child; url: string }> {
+  const child = await startChild(
+    [
+      path.resolve(import.meta.dirname, '../scripts/mail-sink.ts'),
+      '--port',
+      '0',
+      '--dir',
+      directory,
+    ],
+    { env: { LOG_LEVEL: 'info' }, ready: (line) => smtpUrlOf(line) !== undefined },
+  );
+  return { child, url: smtpUrlOf(child.line) as string };
 }
 
 const recipient = (index: number): Recipient => ({
@@ -266,7 +266,7 @@ export default async function notifierBench(): Promise<BenchReport> {
       }
     }
   } finally {
-    sink.child.kill('SIGTERM');
+    await sink.child.stop();
     await rm(directory, { recursive: true, force: true });
   }
   const latency = await alertLatency();
