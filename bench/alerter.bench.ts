@@ -11,6 +11,9 @@
  *    embedded MongoDB against the messaging layer's own consume rate, and the alerter again
  *    with batches of 100, E2E_ROUNDS interleaved rounds, medians (bench/alerter/end-to-end.ts).
  *    Floor 0.5×, goal 0.8×.
+ *
+ * BENCH_ALERTER_PARTS picks the parts to run (`lookups`, `firing`, `e2e`, comma-separated; all
+ * by default): `BENCH_ALERTER_PARTS=e2e` measures only the broker part.
  */
 import { DEFAULT_BATCH_SIZE } from '../alerter/src/config.ts';
 import { measureEndToEnd, E2E_RULES, SMALL_BATCH } from './alerter/end-to-end.ts';
@@ -21,6 +24,7 @@ const SIZES = [1_000, 100_000, 1_000_000];
 const LOOKUP_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const E2E_ROUNDS = Number(process.env.BENCH_ALERTER_E2E_ROUNDS ?? 3);
 const FIRING_RULES = 100;
+const PARTS = ['lookups', 'firing', 'e2e'] as const;
 
 const median = (values: readonly number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
@@ -28,70 +32,96 @@ const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 const list = (values: readonly number[], digits = 3): string =>
   values.map((v) => v.toFixed(digits)).join(', ');
 
-export default async function alerterBench(): Promise<BenchReport> {
-  process.env.LOG_LEVEL ??= 'silent';
-  const lookups = measureLookups({ sizes: SIZES, rounds: LOOKUP_ROUNDS });
-  const firing = measureFiringCost(FIRING_RULES, LOOKUP_ROUNDS);
-  const e2e = await measureEndToEnd(E2E_ROUNDS);
+interface PartReport {
+  readonly rows: Record<string, Cell>[];
+  readonly notes: string[];
+}
 
-  const of = (rules: number, variant: string): number =>
-    lookups.find((row) => row.rules === rules && row.variant.startsWith(variant))?.micros ??
-    Number.NaN;
-  const rows: Record<string, Cell>[] = lookups.map((row) => ({
-    scenario: `${row.variant}, ${row.rules.toLocaleString('en-US')} rules`,
-    'µs/quote': round3(row.micros),
-    'vs bare array': round3(row.micros / of(row.rules, 'bare')),
-    'quotes/s': '',
-    'vs layer': '',
-  }));
-  rows.push({
-    scenario: `one fired alert (state, id, alert event, outbox entry; ${FIRING_RULES} per quote)`,
-    'µs/quote': round3(firing.microsPerAlert),
+function row(scenario: string, cells: Partial<Record<string, Cell>>): Record<string, Cell> {
+  return {
+    scenario,
+    'µs/quote': '',
     'vs bare array': '',
     'quotes/s': '',
     'vs layer': '',
-  });
-  const layer = median(e2e.rounds.map((r) => r.layer));
-  const alerter = median(e2e.rounds.map((r) => r.alerter));
-  const small = median(e2e.rounds.map((r) => r.alerterSmallBatch));
-  const ratio = alerter / layer;
-  rows.push(
-    {
-      scenario: 'messaging layer, consumePartitionBatches, no-op handler (baseline)',
-      'µs/quote': '',
-      'vs bare array': '',
-      'quotes/s': Math.round(layer),
-      'vs layer': 1,
-    },
-    {
-      scenario: `alerter process, ${E2E_RULES.toLocaleString('en-US')} rules, state in the embedded MongoDB, batches ≤ ${DEFAULT_BATCH_SIZE.toLocaleString('en-US')}`,
-      'µs/quote': '',
-      'vs bare array': '',
-      'quotes/s': Math.round(alerter),
-      'vs layer': Math.round(ratio * 100) / 100,
-    },
-    {
-      scenario: `the same with ALERTER_BATCH_SIZE=${SMALL_BATCH}`,
-      'µs/quote': '',
-      'vs bare array': '',
-      'quotes/s': Math.round(small),
-      'vs layer': Math.round((small / layer) * 100) / 100,
-    },
-  );
+    ...cells,
+  };
+}
 
+function requestedParts(): Set<string> {
+  const raw = process.env.BENCH_ALERTER_PARTS;
+  if (!raw) return new Set(PARTS);
+  const parts = raw.split(',').map((part) => part.trim());
+  const unknown = parts.filter((part) => !(PARTS as readonly string[]).includes(part));
+  if (unknown.length > 0) {
+    throw new Error(
+      `BENCH_ALERTER_PARTS: unknown part(s) ${unknown.join(', ')}; known: ${PARTS.join(', ')}`,
+    );
+  }
+  return new Set(parts);
+}
+
+function lookupPart(): PartReport {
+  const lookups = measureLookups({ sizes: SIZES, rounds: LOOKUP_ROUNDS });
+  const of = (rules: number, variant: string): number =>
+    lookups.find((r) => r.rules === rules && r.variant.startsWith(variant))?.micros ?? Number.NaN;
+  const rows = lookups.map((r) =>
+    row(`${r.variant}, ${r.rules.toLocaleString('en-US')} rules`, {
+      'µs/quote': round3(r.micros),
+      'vs bare array': round3(r.micros / of(r.rules, 'bare')),
+    }),
+  );
   const biggest = SIZES.at(-1) ?? 0;
   const lookupRatio = of(biggest, 'alerter index lookup') / of(biggest, 'bare');
   const scanSpeedup = of(biggest, 'scan of all') / of(biggest, 'alerter, whole');
   const sizes = (variant: string) => SIZES.map((size) => of(size, variant).toFixed(3)).join(' / ');
   return {
-    title: 'Alerter: quotes against 1k / 100k / 1M rules (1,000 tickers), and through the broker',
     rows,
     notes: [
-      `Lookups: quotes that fire nothing (each ticker hovering between 99.95 and 100.05, rules above 101, below 99 or ≥ 1 % from the previous close, every frequency), a random ticker per quote, after one quote of every ticker; median of ${LOOKUP_ROUNDS} rounds of ~250 ms. Per round, µs: ${lookups.map((row) => `${row.variant} ${row.rules}: ${list(row.roundMicros)}`).join('; ')}.`,
+      `Lookups: quotes that fire nothing (each ticker hovering between 99.95 and 100.05, rules above 101, below 99 or ≥ 1 % from the previous close, every frequency), a random ticker per quote, after one quote of every ticker; median of ${LOOKUP_ROUNDS} rounds of ~250 ms. Per round, µs: ${lookups.map((r) => `${r.variant} ${r.rules}: ${list(r.roundMicros)}`).join('; ')}.`,
       `Whole quote, 1k / 100k / 1M rules: ${sizes('alerter, whole')} µs (it must not grow with rules that do not fire).`,
       `Goal: index lookup at 1M rules ≤ 2 × the bare sorted array: ${lookupRatio <= 2 ? 'met' : 'NOT met'} (${lookupRatio.toFixed(2)} ×). Goal: the whole quote at 1M rules ≥ 10,000 × faster than the scan of all rules: ${scanSpeedup >= 10_000 ? 'met' : 'NOT met'} (${Math.round(scanSpeedup).toLocaleString('en-US')} ×).`,
+    ],
+  };
+}
+
+function firingPart(): PartReport {
+  const firing = measureFiringCost(FIRING_RULES, LOOKUP_ROUNDS);
+  return {
+    rows: [
+      row(`one fired alert (state, id, alert event, outbox entry; ${FIRING_RULES} per quote)`, {
+        'µs/quote': round3(firing.microsPerAlert),
+      }),
+    ],
+    notes: [
       `Fired alert: a quote crossing ${FIRING_RULES} EVERY_CROSSING rules at once, per alert (rounds: ${list(firing.roundMicros)} µs); the database write is per batch, in the end-to-end figure.`,
-      `End to end: ${e2e.quotes.toLocaleString('en-US')} quotes per round queued on the 16 partitions before the consumer starts (1,000 tickers, 20 s of market time apart, random walk), timed from the ${e2e.warmUp.toLocaleString('en-US')}th quote handled to the last; batches ≤ ${DEFAULT_BATCH_SIZE} (the layer too); ${E2E_ROUNDS} interleaved rounds, medians. Layer: ${list(
+    ],
+  };
+}
+
+async function endToEndPart(): Promise<PartReport> {
+  const e2e = await measureEndToEnd(E2E_ROUNDS);
+  const layer = median(e2e.rounds.map((r) => r.layer));
+  const alerter = median(e2e.rounds.map((r) => r.alerter));
+  const small = median(e2e.rounds.map((r) => r.alerterSmallBatch));
+  const ratio = alerter / layer;
+  return {
+    rows: [
+      row('messaging layer, consumePartitionBatches, no-op handler (baseline)', {
+        'quotes/s': Math.round(layer),
+        'vs layer': 1,
+      }),
+      row(
+        `alerter process, ${E2E_RULES.toLocaleString('en-US')} rules, state in the embedded MongoDB, batches ≤ ${DEFAULT_BATCH_SIZE.toLocaleString('en-US')}`,
+        { 'quotes/s': Math.round(alerter), 'vs layer': Math.round(ratio * 100) / 100 },
+      ),
+      row(`the same with ALERTER_BATCH_SIZE=${SMALL_BATCH}`, {
+        'quotes/s': Math.round(small),
+        'vs layer': Math.round((small / layer) * 100) / 100,
+      }),
+    ],
+    notes: [
+      `End to end: ${e2e.quotes.toLocaleString('en-US')} quotes per round queued on the 16 partitions before the consumer starts (1,000 tickers, 20 s of market time apart, random walk), timed from the moment every partition handled a batch (its load, and the first alerter run's writing of 100,000 fresh trigger states) and ${e2e.warmUp.toLocaleString('en-US')} quotes were handled, to the last; batches ≤ ${DEFAULT_BATCH_SIZE} (the layer too); ${E2E_ROUNDS} interleaved rounds, medians. Layer: ${list(
         e2e.rounds.map((r) => r.layer),
         0,
       )} quotes/s; alerter: ${list(
@@ -107,9 +137,23 @@ export default async function alerterBench(): Promise<BenchReport> {
       `Where the alerter's time goes: evaluating in memory ${list(
         e2e.rounds.map((r) => r.evaluationShare * 100),
         1,
-      )} % of the timed wall time; the rest is the batch's writes (one ticker document per ticker the batch touched) and the broker.`,
+      )} % of the timed wall time; the rest is the batch's writes (one small document per ticker the batch touched, one per trigger state it changed) and the broker.`,
       `Floor 0.5 ×, goal 0.8 × the layer: ${ratio >= 0.8 ? 'goal met' : ratio >= 0.5 ? 'floor met, goal not' : 'floor NOT met'} (${ratio.toFixed(2)} ×).`,
       'The embedded MongoDB (journaled to a temporary directory) and the RabbitMQ broker run on the same machine as the consumer process.',
     ],
+  };
+}
+
+export default async function alerterBench(): Promise<BenchReport> {
+  process.env.LOG_LEVEL ??= 'silent';
+  const parts = requestedParts();
+  const reports: PartReport[] = [];
+  if (parts.has('lookups')) reports.push(lookupPart());
+  if (parts.has('firing')) reports.push(firingPart());
+  if (parts.has('e2e')) reports.push(await endToEndPart());
+  return {
+    title: 'Alerter: quotes against 1k / 100k / 1M rules (1,000 tickers), and through the broker',
+    rows: reports.flatMap((report) => report.rows),
+    notes: reports.flatMap((report) => report.notes),
   };
 }

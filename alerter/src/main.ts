@@ -8,7 +8,7 @@ import { connectMongo } from '@tickwatch/infra/mongo';
 import { runMain } from '@tickwatch/infra/service';
 import { ownershipObserver, startAlerter } from './alerter.ts';
 import { settings } from './config.ts';
-import { alerterModels } from './store/models.ts';
+import { alerterModels, initAlerterModels } from './store/models.ts';
 
 await runMain('alerter', settings, 'ALERTER_OPS_PORT', async (context, config) => {
   const { logger } = context;
@@ -16,7 +16,7 @@ await runMain('alerter', settings, 'ALERTER_OPS_PORT', async (context, config) =
     await connectMongo({ url: config.MONGO_URL, service: 'alerter', logger }),
   );
   const models = alerterModels(mongo.connection);
-  await Promise.all([models.rules.init(), models.tickers.init()]);
+  await initAlerterModels(models);
   const ownership = ownershipObserver(messagingMetrics());
   const messaging = context.add(
     createMessaging({

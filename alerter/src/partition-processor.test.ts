@@ -1,7 +1,8 @@
 /**
  * The partition processor against MongoDB over the wire (no broker: the batches are handed to
- * it as the messaging layer would): one round of writes per batch whatever its tickers, and a
- * crash between the ticker documents' write and the rule copies' write.
+ * it as the messaging layer would): one round of writes per batch whatever its tickers, only
+ * the trigger states that changed written, and a crash between the ticker documents' write and
+ * the trigger documents' or the rule copies' write.
  */
 import type { EventType } from '@tickwatch/contracts';
 import { type Event, type Rule, type TickwatchEvent } from '@tickwatch/contracts';
@@ -11,7 +12,7 @@ import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { makeRule } from './domain/testing.ts';
 import { createPartitionProcessor, type PartitionProcessor } from './partition-processor.ts';
-import { alerterModels, type AlerterModels } from './store/models.ts';
+import { alerterModels, initAlerterModels, type AlerterModels } from './store/models.ts';
 import { quote, ruleEvent, tickersOf } from './testing/fixtures.ts';
 
 const logger = createLogger({ name: 'processor-test', level: 'silent' });
@@ -37,7 +38,7 @@ describeOnMongoTargets('alerter partition processor (MongoDB over the wire)', (t
       }
     });
     models = alerterModels(connection);
-    await Promise.all([models.rules.init(), models.tickers.init()]);
+    await initAlerterModels(models);
   });
   after(() => connection.close());
 
@@ -59,14 +60,14 @@ describeOnMongoTargets('alerter partition processor (MongoDB over the wire)', (t
     });
   }
 
-  it('writes a batch with one bulkWrite of the ticker documents, however many tickers it touched', async () => {
+  it('writes a batch with one bulkWrite per collection, however many tickers it touched, and only the trigger states that changed', async () => {
     const tickers = newTickers(12);
     const rules = tickers.map((ticker) => makeRule({ type: 'ABOVE', threshold: 100 }, { ticker }));
     const partition = processor();
     const created = rules.map((rule) => ruleEvent('created', rule));
     writes.length = 0;
     await partition.process(PARTITION, created);
-    expect(writes).to.deep.equal(['update tickers', 'update rules']);
+    expect(writes).to.deep.equal(['update tickers', 'update triggers', 'update rules']);
 
     // Three quotes per ticker, interleaved: the middle one crosses 100 everywhere.
     const quotes: TickwatchEvent[] = [];
@@ -75,15 +76,68 @@ describeOnMongoTargets('alerter partition processor (MongoDB over the wire)', (t
     }
     writes.length = 0;
     const report = await partition.process(PARTITION, quotes);
-    expect(writes).to.deep.equal(['update tickers']);
+    expect(writes).to.deep.equal(['update tickers', 'update triggers']);
     expect(report).to.include({ quotes: 36, staleQuotes: 0, alerts: 12 });
     for (const ticker of tickers) expect(await outbox(ticker)).to.deep.equal(['v1#1@101']);
+    const [rule] = rules;
+    const fired = await models.triggers.findById(rule?.id).lean();
+    expect(fired?.state).to.include({ sequence: 1, upperArmed: false });
+
+    // Still above, disarmed: no state changes, so the ticker documents are the only write.
+    writes.length = 0;
+    await partition.process(
+      PARTITION,
+      tickers.map((ticker) => quote(ticker, 103, 3)),
+    );
+    expect(writes).to.deep.equal(['update tickers']);
+    const doc = await models.tickers.findById(tickers[0]).lean();
+    expect(doc).to.include({ lastPrice: 103, rev: 3 });
+    expect(doc?.stateLog).to.deep.equal({});
+    expect(await models.triggers.findById(rule?.id).lean()).to.include({ rev: 2 });
+  });
+
+  it('killed between the ticker documents’ write and the trigger documents’ write: loading takes the states from the log', async () => {
+    const [ticker = ''] = newTickers(1);
+    const rule = makeRule({ type: 'ABOVE', threshold: 100 }, { ticker });
+    await processor().process(PARTITION, [
+      ruleEvent('created', rule),
+      quote(ticker, 95, 0),
+      quote(ticker, 101, 1),
+    ]);
+    const crashing: AlerterModels = {
+      ...models,
+      triggers: {
+        find: models.triggers.find.bind(models.triggers),
+        bulkWrite: () => Promise.reject(new Error('killed before the trigger states were written')),
+      } as unknown as AlerterModels['triggers'],
+    };
+    const batch = [quote(ticker, 95, 2), quote(ticker, 105, 3)];
+    const crashed = await processor(crashing)
+      .process(PARTITION, batch)
+      .then(
+        () => 'written',
+        (error: unknown) => String(error),
+      );
+    expect(crashed).to.include('killed before the trigger states');
+    expect(await models.triggers.findById(rule.id).lean()).to.nested.include({
+      'state.sequence': 1,
+    });
+
+    const restarted = processor();
+    const report = await restarted.process(PARTITION, batch);
+    expect(report.staleQuotes).to.equal(2);
+    const repaired = await models.triggers.findById(rule.id).lean();
+    const tickerDoc = await models.tickers.findById(ticker).lean();
+    expect(repaired).to.nested.include({ rev: tickerDoc?.rev, 'state.sequence': 2 });
+    await restarted.process(PARTITION, [quote(ticker, 95, 4), quote(ticker, 107, 5)]);
+    // #3: a state taken from the trigger document alone would have derived #2's id again.
+    expect(await outbox(ticker)).to.deep.equal(['v1#1@101', 'v1#2@105', 'v1#3@107']);
   });
 
   describe('killed between the ticker documents’ write and the rule copies’ write', () => {
     /** Rule copies cannot be written: what a crash right after the ticker write leaves. */
     const crashingBeforeRules = (): AlerterModels => ({
-      tickers: models.tickers,
+      ...models,
       // Loading reads through; the write fails.
       rules: {
         find: models.rules.find.bind(models.rules),

@@ -9,18 +9,20 @@
  * - `bare`: the messaging layer alone, `consumePartitionBatches` with the same batch size and a
  *   handler that does nothing: the rate the alerter cannot exceed.
  *
- * It counts the quotes handled; the clock starts once `warm-up quotes` were handled (the
- * partitions are loaded and every ticker had its first quote) and stops at `quotes`. Prints
- * `ready <s>` when the first batch is done (seconds since start: the partitions' load), then
+ * It counts the quotes handled; the clock starts once every partition handled a batch (each
+ * partition is loaded on its first one, which also writes the trigger states of rules that
+ * have none yet) and at least `warm-up quotes` were handled (every ticker had its first
+ * quote), and stops at `quotes`. Prints `ready <s>` when the first batch is done (seconds
+ * since start: a partition's load), then
  * `done <quotes timed> <seconds> <alerts> <seconds evaluating in memory>` once it stopped consuming, then waits to be killed.
  */
-import { EventType, PARTITIONS } from '@tickwatch/contracts';
+import { alerterPartitionQueue, EventType, PARTITIONS } from '@tickwatch/contracts';
 import { createLogger } from '@tickwatch/infra/log';
 import { createMessaging, tickwatchTopology } from '@tickwatch/infra/messaging';
 import mongoose from 'mongoose';
 import { DEFAULT_BATCH_SIZE } from '../../alerter/src/config.ts';
 import { ownershipObserver, startAlerter } from '../../alerter/src/alerter.ts';
-import { alerterModels } from '../../alerter/src/store/models.ts';
+import { alerterModels, initAlerterModels } from '../../alerter/src/store/models.ts';
 
 const [mode, url, uri, dbName, total, warmUp] = process.argv.slice(2);
 if ((mode !== 'alerter' && mode !== 'bare') || !url || !uri || !dbName || !total || !warmUp) {
@@ -32,6 +34,7 @@ const batchSize = Number(process.env.ALERTER_BATCH_SIZE ?? DEFAULT_BATCH_SIZE);
 const started = performance.now();
 const logger = createLogger({ name: `bench-${mode}`, level: process.env.LOG_LEVEL ?? 'warn' });
 const everyPartition = Array.from({ length: PARTITIONS }, (_, p) => p);
+const partitionOfQueue = new Map(everyPartition.map((p) => [alerterPartitionQueue(p), p]));
 const ownership = ownershipObserver();
 const messaging = createMessaging({
   url,
@@ -49,11 +52,13 @@ let evaluationSeconds = 0;
 let clockStart: number | undefined;
 let clockStartCount = 0;
 let reported = false;
-const counted = (quotes: number, fired: number, evaluation: number): void => {
+const partitionsSeen = new Set<number>();
+const counted = (partition: number, quotes: number, fired: number, evaluation: number): void => {
   if (batches++ === 0) process.stdout.write(`ready ${(performance.now() - started) / 1000}\n`);
   handled += quotes;
+  partitionsSeen.add(partition);
   if (clockStart === undefined) {
-    if (handled < Number(warmUp)) return;
+    if (handled < Number(warmUp) || partitionsSeen.size < PARTITIONS) return;
     clockStart = performance.now();
     clockStartCount = handled;
     return;
@@ -75,7 +80,7 @@ let stop: () => Promise<void>;
 if (mode === 'alerter') {
   const connection = await mongoose.createConnection(uri, { dbName }).asPromise();
   const models = alerterModels(connection);
-  await Promise.all([models.rules.init(), models.tickers.init()]);
+  await initAlerterModels(models);
   const alerter = await startAlerter({
     messaging,
     models,
@@ -85,14 +90,14 @@ if (mode === 'alerter') {
     batchSize,
     ownership: ownership.signal,
     batchDone: (report) => {
-      counted(report.quotes, report.alerts, report.evaluationSeconds);
+      counted(report.partition, report.quotes, report.alerts, report.evaluationSeconds);
     },
   });
   stop = () => alerter.stop();
 } else {
   const subscription = await messaging.consumePartitionBatches(
-    ({ items }) => {
-      counted(items.length, 0, 0);
+    ({ queue, items }) => {
+      counted(partitionOfQueue.get(queue) ?? -1, items.length, 0, 0);
       return Promise.resolve();
     },
     {

@@ -5,8 +5,8 @@
  * nothing) in the same run. Each round fills the sixteen partition queues with QUOTES quotes
  * (every ticker in turn, twenty market-time seconds apart, a random walk from 100: most fire
  * nothing, some cross a rule), then starts the consumer and lets it drain them; the clock runs
- * from the WARM_UP-th quote handled (partitions loaded, every ticker seen) to the last. The
- * layer's rate is measured the same way on the same quotes, round by round, and the alerter's
+ * from the moment every partition handled a batch and WARM_UP quotes were handled (partitions
+ * loaded, every ticker seen) to the last. The layer's rate is measured the same way on the same quotes, round by round, and the alerter's
  * again with ALERTER_BATCH_SIZE=100 (the default is 1,000).
  */
 import { spawn } from 'node:child_process';
@@ -32,7 +32,7 @@ import { alerterModels, type RuleDocument } from '../../alerter/src/store/models
 import { benchRules, random, TICKERS, tickerName } from './rule-set.ts';
 
 export const E2E_RULES = 100_000;
-const QUOTES = Number(process.env.BENCH_ALERTER_QUOTES ?? 20_000);
+const QUOTES = Number(process.env.BENCH_ALERTER_QUOTES ?? 40_000);
 /** Two quotes per ticker: the partitions are loaded and every ticker's first quote is behind. */
 const WARM_UP = 2 * TICKERS;
 const DB = 'tickwatch_alerter_bench';

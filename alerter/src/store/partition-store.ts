@@ -1,13 +1,22 @@
 /**
  * Loading a partition's state and writing a delivery batch's effects.
  *
- * A batch is written with one `bulkWrite` of the tickers collection, whatever the number of
- * tickers it touched: per ticker, its last quote, signals, windows, changed trigger states and
- * new alerts (outbox entries), guarded by the `rev` it was loaded at. Batches that carried rule
- * events also write the rule copies (a second `bulkWrite`, another collection), after the
- * tickers: a crash between the two leaves rule events that the redelivery applies again (their
- * version is still newer), while the quotes are not applied twice (their market time is no
- * longer newer), so no quote is ever evaluated against a rule that came after it; the rule
+ * A batch that touched tickers is written in two `bulkWrite`s of small documents, whatever the
+ * number of tickers:
+ *
+ * 1. the ticker documents: per ticker, its last quote, signals, windows, new alerts (outbox
+ *    entries) and, in `stateLog`, the trigger states the batch changed, guarded by the `rev` it
+ *    was loaded at. This is the commit point: a replica working from stale memory fails here
+ *    and writes nothing else.
+ * 2. the trigger documents of those states, each stamped with its ticker document's new `rev`
+ *    and written only over an older stamp, so a late write never undoes a newer one.
+ *
+ * A crash between the two leaves trigger documents behind their ticker's `stateLog`: loading
+ * takes those states from the log and writes them before the partition is used (the log is
+ * replaced by the ticker's next write). Batches that carried rule events also write the rule
+ * copies, last: a crash before that leaves rule events that the redelivery applies again
+ * (their version is still newer), while the quotes are not applied twice (their market time is
+ * no longer newer), so no quote is ever evaluated against a rule that came after it; the rule
  * version then goes on from the trigger state written ahead of it (partition-book.ts).
  */
 import type { EventType } from '@tickwatch/contracts';
@@ -17,7 +26,8 @@ import { currentTraceContext } from '@tickwatch/infra/telemetry';
 import type { AnyBulkWriteOperation, UpdateQuery } from 'mongoose';
 import { PartitionBook, type RuleCopy, type StoredTicker } from '../domain/partition-book.ts';
 import type { TickerBook } from '../domain/ticker-book.ts';
-import type { AlerterModels, RuleDocument, TickerDocument } from './models.ts';
+import type { TriggerState } from '../domain/trigger.ts';
+import type { AlerterModels, RuleDocument, TickerDocument, TriggerDocument } from './models.ts';
 
 type AlertEvent = Event<typeof EventType.alertTriggered>;
 
@@ -35,19 +45,50 @@ export class StalePartitionError extends Error {
   }
 }
 
+/** A trigger state to write, stamped with the `rev` of the ticker document that logged it. */
+interface StateWrite {
+  readonly ruleId: string;
+  readonly ticker: string;
+  readonly rev: number;
+  readonly state: TriggerState | null;
+}
+
+/** A ticker document as read: one written by the previous version holds every state itself. */
+type StoredTickerDocument = Omit<TickerDocument, 'stateLog'> & {
+  stateLog?: TickerDocument['stateLog'];
+  triggers?: Record<string, TriggerState>;
+};
+
 const DUPLICATE_KEY = 11000;
 
+/**
+ * Reads the partition's rules, tickers and trigger states; first writes the trigger states its
+ * ticker documents logged but the trigger documents lack (a crash between the two writes).
+ */
 export async function loadPartition(
   models: AlerterModels,
   partition: number,
   now: number,
 ): Promise<LoadedPartition> {
-  const [rules, tickers] = await Promise.all([
+  const [rules, tickers, triggers] = await Promise.all([
     models.rules.find({ partition }).lean<RuleDocument[]>(),
     models.tickers
       .find({ partition }, { pendingEvents: 0, failedEvents: 0, outboxLease: 0 })
-      .lean<TickerDocument[]>(),
+      .lean<StoredTickerDocument[]>(),
+    models.triggers.find({ partition }).lean<TriggerDocument[]>(),
   ]);
+  const written = new Map(triggers.map((doc) => [doc._id, doc]));
+  const behind = tickers.flatMap((doc) => statesBehind(doc, written));
+  await writeStates(models, partition, behind);
+  const states = new Map<string, Map<string, TriggerState>>();
+  const keep = (ticker: string, ruleId: string, state: TriggerState | null): void => {
+    const map = states.get(ticker) ?? new Map<string, TriggerState>();
+    if (state) map.set(ruleId, state);
+    else map.delete(ruleId);
+    states.set(ticker, map);
+  };
+  for (const doc of triggers) keep(doc.ticker, doc._id, doc.state);
+  for (const write of behind) keep(write.ticker, write.ruleId, write.state);
   const copies: RuleCopy[] = rules.map((doc) => ({ rule: doc.rule, deleted: doc.deleted }));
   const stored: StoredTicker[] = tickers.map((doc) => ({
     ticker: doc._id,
@@ -59,12 +100,33 @@ export async function loadPartition(
       signals: doc.signals,
       windows: doc.windows,
     },
-    triggers: new Map(Object.entries(doc.triggers)),
+    triggers: states.get(doc._id) ?? new Map(),
   }));
   return {
     book: PartitionBook.restore(partition, copies, stored, now),
     revs: new Map(tickers.map((doc) => [doc._id, doc.rev])),
   };
+}
+
+/**
+ * The states a ticker document holds that its rules' trigger documents do not have yet: its
+ * `stateLog` entries stamped later than their document, and states of a document written by
+ * the previous version (all in the document) that no trigger document has.
+ */
+function statesBehind(
+  doc: StoredTickerDocument,
+  written: ReadonlyMap<string, TriggerDocument>,
+): StateWrite[] {
+  const behind: StateWrite[] = [];
+  for (const [ruleId, state] of Object.entries(doc.triggers ?? {})) {
+    if (!written.has(ruleId)) behind.push({ ruleId, ticker: doc._id, rev: doc.rev, state });
+  }
+  for (const [ruleId, state] of Object.entries(doc.stateLog ?? {})) {
+    if ((written.get(ruleId)?.rev ?? -1) < doc.rev) {
+      behind.push({ ruleId, ticker: doc._id, rev: doc.rev, state });
+    }
+  }
+  return behind;
 }
 
 export interface BatchEffects {
@@ -81,15 +143,32 @@ export async function writeBatch(
 ): Promise<void> {
   const { partition } = loaded.book;
   if (effects.tickers.length > 0) {
-    const operations = effects.tickers.map((ticker) =>
-      tickerUpdate(partition, ticker, loaded.revs.get(ticker.ticker) ?? 0, effects.alerts),
+    const changes = effects.tickers.map((book) => ({
+      book,
+      rev: loaded.revs.get(book.ticker) ?? 0,
+      states: book.takeStateWrites(),
+    }));
+    await guarded(partition, 'tickers', changes.length, () =>
+      models.tickers.bulkWrite(
+        changes.map((change) =>
+          tickerUpdate(partition, change.book, change.rev, change.states, effects.alerts),
+        ),
+        { ordered: false },
+      ),
     );
-    await guarded(partition, 'tickers', operations.length, () =>
-      models.tickers.bulkWrite(operations, { ordered: false }),
+    for (const { book, rev } of changes) loaded.revs.set(book.ticker, rev + 1);
+    await writeStates(
+      models,
+      partition,
+      changes.flatMap(({ book, rev, states }) =>
+        [...states].map(([ruleId, state]) => ({
+          ruleId,
+          ticker: book.ticker,
+          rev: rev + 1,
+          state,
+        })),
+      ),
     );
-    for (const ticker of effects.tickers) {
-      loaded.revs.set(ticker.ticker, (loaded.revs.get(ticker.ticker) ?? 0) + 1);
-    }
   }
   if (effects.rules.length > 0) {
     await guarded(partition, 'rules', effects.rules.length, () =>
@@ -107,27 +186,23 @@ function tickerUpdate(
   partition: number,
   ticker: TickerBook,
   rev: number,
+  states: ReadonlyMap<string, TriggerState | null>,
   alerts: ReadonlyMap<string, readonly AlertEvent[]>,
 ): AnyBulkWriteOperation<TickerDocument> {
   const snapshot = ticker.snapshot();
-  const set: Record<string, unknown> = {
-    partition,
-    lastPrice: snapshot.lastPrice,
-    lastMarketTime: snapshot.lastMarketTime,
-    previousClose: snapshot.previousClose,
-    timeZone: snapshot.timeZone,
-    signals: snapshot.signals,
-    windows: snapshot.windows,
-  };
-  const unset: Record<string, ''> = {};
-  for (const [ruleId, state] of ticker.takeStateWrites()) {
-    if (state) set[`triggers.${ruleId}`] = state;
-    else unset[`triggers.${ruleId}`] = '';
-  }
   const update: UpdateQuery<TickerDocument> = {
-    $set: set,
+    $set: {
+      partition,
+      lastPrice: snapshot.lastPrice,
+      lastMarketTime: snapshot.lastMarketTime,
+      previousClose: snapshot.previousClose,
+      timeZone: snapshot.timeZone,
+      signals: snapshot.signals,
+      windows: snapshot.windows,
+      // Replaced at every write: the trigger documents have the previous batch's states.
+      stateLog: Object.fromEntries(states),
+    },
     $inc: { rev: 1 },
-    ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}),
   };
   return {
     updateOne: {
@@ -139,6 +214,28 @@ function tickerUpdate(
       upsert: rev === 0,
     },
   };
+}
+
+/** Writes trigger documents, each only over an older stamp (a newer one: StalePartitionError). */
+async function writeStates(
+  models: AlerterModels,
+  partition: number,
+  writes: readonly StateWrite[],
+): Promise<void> {
+  if (writes.length === 0) return;
+  await guarded(partition, 'triggers', writes.length, () =>
+    models.triggers.bulkWrite(
+      writes.map(({ ruleId, ticker, rev, state }) => ({
+        updateOne: {
+          // Over an older stamp only: with a newer one, the upsert fails on the duplicate _id.
+          filter: { _id: ruleId, rev: { $lt: rev } },
+          update: { $set: { partition, ticker, rev, state } },
+          upsert: true,
+        },
+      })),
+      { ordered: false },
+    ),
+  );
 }
 
 function ruleUpsert(partition: number, copy: RuleCopy): AnyBulkWriteOperation<RuleDocument> {
