@@ -134,6 +134,58 @@ describeOnMongoTargets('alerter partition processor (MongoDB over the wire)', (t
     expect(await outbox(ticker)).to.deep.equal(['v1#1@101', 'v1#2@105', 'v1#3@107']);
   });
 
+  it('loads a ticker document written by the previous version (every trigger state inside) and goes on from its states', async () => {
+    const [ticker = ''] = newTickers(1);
+    const rule = makeRule({ type: 'ABOVE', threshold: 100 }, { ticker });
+    const fired = Date.parse(quote(ticker, 101, 1).data.marketTime);
+    await models.rules.collection.insertOne({
+      _id: rule.id,
+      partition: PARTITION,
+      ticker,
+      version: rule.version,
+      deleted: false,
+      rule,
+    } as never);
+    // It fired once at 101 and waits, disarmed, for the price to go back below 100.
+    await models.tickers.collection.insertOne({
+      _id: ticker,
+      partition: PARTITION,
+      rev: 2,
+      lastPrice: 101,
+      lastMarketTime: fired,
+      previousClose: 100,
+      timeZone: 'America/New_York',
+      signals: [],
+      windows: null,
+      triggers: {
+        [rule.id]: {
+          version: rule.version,
+          sequence: 1,
+          upperArmed: false,
+          lowerArmed: true,
+          lastSide: 'UPPER',
+          lastFiredAt: fired,
+          lastFiredDay: null,
+          retired: false,
+        },
+      },
+      pendingEvents: [],
+    } as never);
+    await processor().process(PARTITION, [
+      quote(ticker, 102, 2),
+      quote(ticker, 95, 3),
+      quote(ticker, 105, 4),
+    ]);
+    // A fresh state would have fired #1 again (its id dropped downstream as a repeat).
+    expect(await outbox(ticker)).to.deep.equal(['v1#2@105']);
+    expect(await models.triggers.findById(rule.id).lean()).to.nested.include({
+      'state.sequence': 2,
+    });
+    expect(await models.tickers.collection.findOne({ _id: ticker } as never)).not.to.have.property(
+      'triggers',
+    );
+  });
+
   describe('killed between the ticker documents’ write and the rule copies’ write', () => {
     /** Rule copies cannot be written: what a crash right after the ticker write leaves. */
     const crashingBeforeRules = (): AlerterModels => ({

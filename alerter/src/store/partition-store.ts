@@ -80,6 +80,13 @@ export async function loadPartition(
   const written = new Map(triggers.map((doc) => [doc._id, doc]));
   const behind = tickers.flatMap((doc) => statesBehind(doc, written));
   await writeStates(models, partition, behind);
+  if (tickers.some((doc) => doc.triggers)) {
+    // Every state is in a trigger document now: the ticker documents become small.
+    await models.tickers.collection.updateMany(
+      { partition, triggers: { $exists: true } },
+      { $unset: { triggers: '' } },
+    );
+  }
   const states = new Map<string, Map<string, TriggerState>>();
   const keep = (ticker: string, ruleId: string, state: TriggerState | null): void => {
     const map = states.get(ticker) ?? new Map<string, TriggerState>();
