@@ -137,7 +137,13 @@ async function endToEndPart(): Promise<PartReport> {
       `Where the alerter's time goes: evaluating in memory ${list(
         e2e.rounds.map((r) => r.evaluationShare * 100),
         1,
-      )} % of the timed wall time; the rest is the batch's writes (one small document per ticker the batch touched, one per trigger state it changed) and the broker.`,
+      )} % of the timed wall time; the rest is the batch's writes (one small document per ticker the batch touched, one per trigger state it changed: ${list(
+        e2e.rounds.map((r) => r.writeMsPerBatch),
+        1,
+      )} ms per batch) and the broker, which takes the consumed quotes and the average.updated events the alerter publishes with confirms before each write (${list(
+        e2e.rounds.map((r) => r.averagesPerQuote),
+        2,
+      )} per quote: one per warm window, so 3 once the 15-minute window has filled).`,
       `Floor 0.5 ×, goal 0.8 × the layer: ${ratio >= 0.8 ? 'goal met' : ratio >= 0.5 ? 'floor met, goal not' : 'floor NOT met'} (${ratio.toFixed(2)} ×).`,
       'The embedded MongoDB (journaled to a temporary directory) and the RabbitMQ broker run on the same machine as the consumer process.',
     ],

@@ -14,9 +14,18 @@
  * have none yet) and at least `warm-up quotes` were handled (every ticker had its first
  * quote), and stops at `quotes`. Prints `ready <s>` when the first batch is done (seconds
  * since start: a partition's load), then
- * `done <quotes timed> <seconds> <alerts> <seconds evaluating in memory>` once it stopped consuming, then waits to be killed.
+ * `done <quotes timed> <seconds> <alerts> <seconds evaluating in memory> <average.updated
+ * published> <batches> <seconds writing, summed over the partitions' batches>` once it stopped
+ * consuming, then waits to be killed.
  */
-import { alerterPartitionQueue, EventType, PARTITIONS } from '@tickwatch/contracts';
+import {
+  alerterPartitionQueue,
+  EventType,
+  partitionOf,
+  PARTITIONS,
+  type Event,
+  type TickwatchEvent,
+} from '@tickwatch/contracts';
 import { createLogger } from '@tickwatch/infra/log';
 import { createMessaging, tickwatchTopology } from '@tickwatch/infra/messaging';
 import mongoose from 'mongoose';
@@ -49,11 +58,27 @@ let batches = 0;
 let handled = 0;
 let alerts = 0;
 let evaluationSeconds = 0;
+let averages = 0;
+let timedBatches = 0;
+let writeSeconds = 0;
+/** Start of each partition's current write, and how long its last one took (s). */
+const writeStarted = new Map<number, number>();
+const lastWrite = new Map<number, number>();
+/** The bench's partition queues carry quotes only. */
+const partitionOfBatch = (events: readonly TickwatchEvent[]): number =>
+  partitionOf((events[0] as Event<typeof EventType.priceUpdated>).data.ticker);
 let clockStart: number | undefined;
 let clockStartCount = 0;
 let reported = false;
 const partitionsSeen = new Set<number>();
-const counted = (partition: number, quotes: number, fired: number, evaluation: number): void => {
+const counted = (
+  partition: number,
+  quotes: number,
+  fired: number,
+  evaluation: number,
+  published: number,
+  wrote: number,
+): void => {
   if (batches++ === 0) process.stdout.write(`ready ${(performance.now() - started) / 1000}\n`);
   handled += quotes;
   partitionsSeen.add(partition);
@@ -65,10 +90,13 @@ const counted = (partition: number, quotes: number, fired: number, evaluation: n
   }
   alerts += fired;
   evaluationSeconds += evaluation;
+  averages += published;
+  timedBatches += 1;
+  writeSeconds += wrote;
   if (handled >= Number(total) && !reported) {
     reported = true;
     const seconds = (performance.now() - clockStart) / 1000;
-    const line = `done ${handled - clockStartCount} ${seconds} ${alerts} ${evaluationSeconds}\n`;
+    const line = `done ${handled - clockStartCount} ${seconds} ${alerts} ${evaluationSeconds} ${averages} ${timedBatches} ${writeSeconds}\n`;
     // Stopping waits for this batch's ack, so the next consumer does not get it again.
     setImmediate(() => {
       void stop().then(() => process.stdout.write(line));
@@ -89,15 +117,33 @@ if (mode === 'alerter') {
     takeoverDelayMs: 0,
     batchSize,
     ownership: ownership.signal,
+    hooks: {
+      beforeWrite: (events) => {
+        writeStarted.set(partitionOfBatch(events), performance.now());
+        return Promise.resolve();
+      },
+      afterWrite: (events) => {
+        const partition = partitionOfBatch(events);
+        lastWrite.set(partition, (performance.now() - (writeStarted.get(partition) ?? 0)) / 1000);
+        return Promise.resolve();
+      },
+    },
     batchDone: (report) => {
-      counted(report.partition, report.quotes, report.alerts, report.evaluationSeconds);
+      counted(
+        report.partition,
+        report.quotes,
+        report.alerts,
+        report.evaluationSeconds,
+        report.averages,
+        lastWrite.get(report.partition) ?? 0,
+      );
     },
   });
   stop = () => alerter.stop();
 } else {
   const subscription = await messaging.consumePartitionBatches(
     ({ queue, items }) => {
-      counted(partitionOfQueue.get(queue) ?? -1, items.length, 0, 0);
+      counted(partitionOfQueue.get(queue) ?? -1, items.length, 0, 0, 0, 0);
       return Promise.resolve();
     },
     {

@@ -53,6 +53,10 @@ export interface EndToEndRound {
   readonly alerts: number;
   /** Share of the alerter's timed wall time spent evaluating in memory (the rest is I/O). */
   readonly evaluationShare: number;
+  /** average.updated events the alerter published per quote (confirmed, before each write). */
+  readonly averagesPerQuote: number;
+  /** Mean duration of a batch's writes, ms. */
+  readonly writeMsPerBatch: number;
 }
 
 export interface EndToEnd {
@@ -112,7 +116,14 @@ async function drain(
   vhost: TestVhost,
   mongoUri: string,
   batchSize = DEFAULT_BATCH_SIZE,
-): Promise<{ rate: number; ready: number; alerts: number; evaluationShare: number }> {
+): Promise<{
+  rate: number;
+  ready: number;
+  alerts: number;
+  evaluationShare: number;
+  averagesPerQuote: number;
+  writeMsPerBatch: number;
+}> {
   const child = spawn(
     process.execPath,
     [...process.execArgv, CHILD, mode, vhost.url, mongoUri, DB, String(QUOTES), String(WARM_UP)],
@@ -132,8 +143,23 @@ async function drain(
       const [word, ...figures] = line.split(' ').map((part, i) => (i === 0 ? part : Number(part)));
       if (word === 'ready') ready = Number(figures[0]);
       if (word === 'done') {
-        const [quotes = 0, seconds = 1, alerts = 0, evaluation = 0] = figures.map(Number);
-        return { rate: quotes / seconds, ready, alerts, evaluationShare: evaluation / seconds };
+        const [
+          quotes = 0,
+          seconds = 1,
+          alerts = 0,
+          evaluation = 0,
+          averages = 0,
+          batches = 1,
+          writing = 0,
+        ] = figures.map(Number);
+        return {
+          rate: quotes / seconds,
+          ready,
+          alerts,
+          evaluationShare: evaluation / seconds,
+          averagesPerQuote: averages / quotes,
+          writeMsPerBatch: (writing * 1000) / batches,
+        };
       }
     }
     throw new Error(`${mode} consumer closed its output`);
@@ -211,6 +237,8 @@ export async function measureEndToEnd(rounds: number): Promise<EndToEnd> {
         alerterReady: alerter.ready,
         alerts: alerter.alerts,
         evaluationShare: alerter.evaluationShare,
+        averagesPerQuote: alerter.averagesPerQuote,
+        writeMsPerBatch: alerter.writeMsPerBatch,
       });
     }
     return { rounds: measured, seedSeconds, quotes: passes * TICKERS, warmUp: WARM_UP };
