@@ -87,22 +87,22 @@ export function tracedPublish(
   const parent = carriedContext(properties.headers) ?? context.active();
   const span = tracer.startSpan(
     `publish ${properties.type ?? exchangeName(exchange)}`,
-    {
-      kind: SpanKind.PRODUCER,
-      attributes: {
-        [MESSAGING_SYSTEM]: 'rabbitmq',
-        [MESSAGING_OPERATION_TYPE]: 'send',
-        [MESSAGING_OPERATION_NAME]: 'publish',
-        [MESSAGING_DESTINATION_NAME]: exchangeName(exchange),
-        [MESSAGING_ROUTING_KEY]: routingKey,
-        [MESSAGING_MESSAGE_ID]: properties.messageId,
-        [MESSAGING_BODY_SIZE]: content.length,
-        ...(properties.type === undefined ? {} : { [CLOUDEVENTS_TYPE]: properties.type }),
-      },
-    },
+    { kind: SpanKind.PRODUCER },
     parent,
   );
   if (!span.isRecording()) return send(message);
+  // Set on the span, not passed to startSpan: the SDK validates attributes given at the start
+  // twice (before and after sampling), and no sampler of ours decides by them.
+  span.setAttributes({
+    [MESSAGING_SYSTEM]: 'rabbitmq',
+    [MESSAGING_OPERATION_TYPE]: 'send',
+    [MESSAGING_OPERATION_NAME]: 'publish',
+    [MESSAGING_DESTINATION_NAME]: exchangeName(exchange),
+    [MESSAGING_ROUTING_KEY]: routingKey,
+    [MESSAGING_MESSAGE_ID]: properties.messageId,
+    [MESSAGING_BODY_SIZE]: content.length,
+    [CLOUDEVENTS_TYPE]: properties.type,
+  });
   return send(withTraceOf(message, span)).then(
     () => {
       span.end();
@@ -163,31 +163,27 @@ export function traceProcessing(
     const linked = carrier && trace.getSpanContext(carrier);
     if (linked) links.push({ context: linked });
   }
-  const single = messages.length === 1;
   const span = tracer.startSpan(
     `process ${queue}`,
-    {
-      kind: SpanKind.CONSUMER,
-      links,
-      attributes: {
-        [MESSAGING_SYSTEM]: 'rabbitmq',
-        [MESSAGING_OPERATION_TYPE]: 'process',
-        [MESSAGING_OPERATION_NAME]: 'process',
-        [MESSAGING_DESTINATION_NAME]: queue,
-        ...(single
-          ? {
-              [MESSAGING_ROUTING_KEY]: first.routingKey,
-              [MESSAGING_DELIVERY_TAG]: first.deliveryTag,
-              [MESSAGING_BODY_SIZE]: first.content.length,
-              ...(first.messageId === undefined ? {} : { [MESSAGING_MESSAGE_ID]: first.messageId }),
-              ...(first.type === undefined ? {} : { [CLOUDEVENTS_TYPE]: first.type }),
-            }
-          : { [MESSAGING_BATCH_COUNT]: messages.length }),
-      },
-    },
+    { kind: SpanKind.CONSUMER, links },
     carried[0] ?? context.active(),
   );
   if (!span.isRecording()) return work(notTraced);
+  span.setAttributes({
+    [MESSAGING_SYSTEM]: 'rabbitmq',
+    [MESSAGING_OPERATION_TYPE]: 'process',
+    [MESSAGING_OPERATION_NAME]: 'process',
+    [MESSAGING_DESTINATION_NAME]: queue,
+  });
+  if (messages.length === 1) {
+    span.setAttributes({
+      [MESSAGING_ROUTING_KEY]: first.routingKey,
+      [MESSAGING_DELIVERY_TAG]: first.deliveryTag,
+      [MESSAGING_BODY_SIZE]: first.content.length,
+      [MESSAGING_MESSAGE_ID]: first.messageId,
+      [CLOUDEVENTS_TYPE]: first.type,
+    });
+  } else span.setAttribute(MESSAGING_BATCH_COUNT, messages.length);
   const reporting: ProcessSpan = {
     outcome: (outcome) => {
       span.setAttribute(OUTCOME_ATTRIBUTE, outcome);
