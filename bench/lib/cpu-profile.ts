@@ -28,6 +28,7 @@ const PARTS: readonly (readonly [string, (url: string, name: string) => boolean]
   ['amqplib', (url) => url.includes('/node_modules/amqplib/')],
   ['zod', (url) => url.includes('/node_modules/zod/')],
   ['other dependencies', (url) => url.includes('/node_modules/')],
+  ['tickwatch messaging tracing', (url) => url.endsWith('/infra/src/messaging/tracing.ts')],
   ['tickwatch messaging layer', (url) => url.includes('/infra/src/messaging/')],
   ['tickwatch telemetry', (url) => url.includes('/infra/src/telemetry/')],
   ['tickwatch contracts', (url) => url.includes('/contracts/src/')],
