@@ -4,10 +4,18 @@
  * the whole-system trace test's job).
  */
 import { alerterPartitionQueue, EventType, HEADERS, QUEUES } from '@tickwatch/contracts';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import {
+  context,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+} from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { expect } from 'chai';
 import { getTracer, withSpan } from '../telemetry/spans.ts';
+import { currentTraceContext } from '../telemetry/trace-context.ts';
 import {
   startInMemoryTracing,
   type InMemoryTracing,
@@ -154,6 +162,29 @@ describe('messaging spans: publish and process, one trace through the broker (re
     expect(parentOf(process)).to.equal(idOf(publish));
     // The header now names the publish span, in the command's trace.
     expect(seen).to.deep.equal([`00-0af7651916cd43dd8448eb211c80319c-${idOf(publish)}-01`]);
+  });
+
+  it('keeps a trace the sampler left out unsampled through the broker: its context travels, no span is recorded', async () => {
+    const inHandler: (string | undefined)[] = [];
+    const subscription = await messaging.consume(NOTIFIER, {
+      [EventType.userDeleted]: async () => {
+        inHandler.push(currentTraceContext().traceparent);
+        await Promise.resolve();
+      },
+    });
+    disposer.add(subscription, (s) => s.stop());
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const sampledOut = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId,
+      spanId: '00f067aa0ba902b7',
+      traceFlags: TraceFlags.NONE,
+    });
+    await context.with(sampledOut, () => messaging.publish(userDeleted(USER)));
+    await pollUntil('handled', () => inHandler.length === 1);
+    // Same trace, flag off: what the handler publishes stays out of the sample as well. A
+    // consumer that got no context would have started a trace of its own, sampled.
+    expect(inHandler[0]).to.match(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
+    expect(tracing.spans()).to.deep.equal([]);
   });
 
   it('makes one span per ordered batch, a child of its first message, linked to every message', async () => {

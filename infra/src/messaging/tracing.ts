@@ -12,7 +12,9 @@
  * so a retried message's trace reads publish → process (failed) → publish retry → process.
  *
  * Without a tracer provider (no SDK, OTEL_SDK_DISABLED, tests) every span is non-recording:
- * nothing is extracted, injected or allocated beyond the no-op span.
+ * nothing is injected, and no attribute is built. A span the sampler left out is non-recording
+ * too, but its context (sampled flag off) is still injected and active while the handler runs,
+ * so a parent-based sampler decides once per trace, across every service it crosses.
  */
 import { HEADERS } from '@tickwatch/contracts';
 import {
@@ -90,7 +92,12 @@ export function tracedPublish(
     { kind: SpanKind.PRODUCER },
     parent,
   );
-  if (!span.isRecording()) return send(message);
+  if (!span.isRecording()) {
+    // Not sampled (or no SDK): a sampled-out context still travels, flag off, so that the
+    // consumer keeps this decision instead of starting a trace of its own (parent-based).
+    const unsampled = trace.isSpanContextValid(span.spanContext());
+    return send(unsampled ? withTraceOf(message, span) : message);
+  }
   // Set on the span, not passed to startSpan: the SDK validates attributes given at the start
   // twice (before and after sampling), and no sampler of ours decides by them.
   span.setAttributes({
@@ -168,7 +175,11 @@ export function traceProcessing(
     { kind: SpanKind.CONSUMER, links },
     carried[0] ?? context.active(),
   );
-  if (!span.isRecording()) return work(notTraced);
+  if (!span.isRecording()) {
+    if (!trace.isSpanContextValid(span.spanContext())) return work(notTraced);
+    // Sampled out: the handler still runs in the trace, so what it publishes stays out too.
+    return context.with(trace.setSpan(context.active(), span), () => work(notTraced));
+  }
   span.setAttributes({
     [MESSAGING_SYSTEM]: 'rabbitmq',
     [MESSAGING_OPERATION_TYPE]: 'process',
