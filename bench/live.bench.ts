@@ -103,7 +103,12 @@ async function round(options: {
     }),
   );
   const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const closes = results.map((r) => JSON.stringify(r.closes)).join(' ');
+  const closesByCode = new Map<string, number>();
+  for (const [code, count] of results.flatMap((r) => Object.entries(r.closes)))
+    closesByCode.set(code, (closesByCode.get(code) ?? 0) + count);
+  // "none", or "4008×12 1006×1": the round's closes summed over its client processes.
+  const closes =
+    [...closesByCode].map(([code, count]) => `${code}×${String(count)}`).join(' ') || 'none';
   const refused = results.reduce((n, r) => n + r.refused, 0);
   const expected = total * (CLIENTS / TICKERS);
   return {
@@ -224,7 +229,7 @@ export default async function liveBench(): Promise<BenchReport> {
         `${CLIENTS} clients in ${CLIENT_PROCESSES} processes, client i on ticker T<i mod ${TICKERS}>; latency = event time (publisher) → arrival at the client; medians of ${ROUNDS} interleaved rounds`,
         `rounds p50/p99/max: gateway ${each(rounds.graphql)}; bare ${each(rounds.bare)}`,
         `load average (1 min) at each round's start and at the end: ${load.map((l) => l.toFixed(1)).join(', ')}`,
-        `missing = events × subscribers of their ticker − delivered once every client was quiet for 1 s, at most 30 s after the last publish (coalesced, lost, or of refused clients); refused = clients that could not connect or subscribe; RSS/conn = (server RSS with the clients subscribed − its RSS before the first round) / clients; closes by code: gateway ${rounds.graphql.map((r) => r.closes).join(' ')}; bare ${rounds.bare.map((r) => r.closes).join(' ')}`,
+        `missing = events × subscribers of their ticker − delivered once every client was quiet for 1 s, at most 30 s after the last publish (coalesced, lost, or of refused clients); refused = clients that could not connect or subscribe; RSS/conn = (server RSS with the clients subscribed − its RSS before the first round) / clients; closes by code per round: gateway ${rounds.graphql.map((r) => r.closes).join(', ')}; bare ${rounds.bare.map((r) => r.closes).join(', ')}`,
         'floor: p99 < 100 ms with nothing missing for clients that keep up; goal p99 < 20 ms',
       ],
     };
