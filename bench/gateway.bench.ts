@@ -15,10 +15,10 @@ import autocannon from 'autocannon';
 import { createLogger } from '@tickwatch/infra/log';
 import { createTestVhost, priceUpdated, testMessaging } from '@tickwatch/infra/messaging/testing';
 import { startEmbeddedMongo } from '@tickwatch/infra/mongo/embedded';
-import { nodeArguments } from '@tickwatch/infra/telemetry';
 import { pollUntil } from '@tickwatch/infra/testing';
 import { graphqlClient } from '../scripts/demo/graphql.ts';
 import { startChild, type Child } from './lib/child.ts';
+import { startGatewayProcess } from './lib/gateway-process.ts';
 import type { BenchReport } from './lib/report.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -51,20 +51,12 @@ export default async function gatewayBench(): Promise<BenchReport> {
   const vhost = await createTestVhost('bench-gateway');
   const children: Child[] = [];
   try {
-    const gateway = await startChild(nodeArguments('gateway/src/main.ts'), {
-      env: {
-        GATEWAY_PORT: '0',
-        GATEWAY_OPS_PORT: '0',
-        MONGO_URL: mongo.uri,
-        RABBITMQ_URL: vhost.url,
-        LOG_LEVEL: 'info',
-        PASSWORD_HASH_COST: '14',
-        REGISTRATIONS_PER_IP_HOUR: '1000',
-      },
-      ready: (line) => line.includes('GraphQL gateway listening'),
+    const gateway = await startGatewayProcess({
+      mongoUrl: mongo.uri,
+      rabbitmqUrl: vhost.url,
+      env: { REGISTRATIONS_PER_IP_HOUR: '1000' },
     });
-    children.push(gateway);
-    const gatewayUrl = (JSON.parse(gateway.line) as { url: string }).url;
+    children.push(gateway.child);
     const bare = await startChild(['bench/gateway/bare-apollo.ts'], {
       ready: (line) => /^port \d+$/.test(line),
     });
@@ -73,7 +65,7 @@ export default async function gatewayBench(): Promise<BenchReport> {
 
     const tokens: string[] = [];
     for (let i = 0; i < USERS; i += 1) {
-      const { register } = await graphqlClient(gatewayUrl).request<{
+      const { register } = await graphqlClient(gateway.url).request<{
         register: { accessToken: string };
       }>(
         'mutation ($e: String!) { register(email: $e, password: "benchmark password 1") { accessToken } }',
@@ -86,7 +78,7 @@ export default async function gatewayBench(): Promise<BenchReport> {
     await publisher.publish(priceUpdated('AAPL', 201.37, new Date()));
     await publisher.close();
     await pollUntil('the AAPL quote in the gateway', async () => {
-      const { quote } = await graphqlClient(gatewayUrl, tokens[0]).request<{
+      const { quote } = await graphqlClient(gateway.url, tokens[0]).request<{
         quote: { status: string };
       }>('{ quote(ticker: "AAPL") { status } }');
       return quote.status === 'AVAILABLE';
@@ -108,7 +100,7 @@ export default async function gatewayBench(): Promise<BenchReport> {
     const gatewayRuns: autocannon.Result[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
       bareRuns.push(await quoteRound(bareUrl));
-      gatewayRuns.push(await quoteRound(gatewayUrl, tokens[0]));
+      gatewayRuns.push(await quoteRound(gateway.url, tokens[0]));
     }
     const failures = gatewayRuns.reduce((n, r) => n + r.non2xx + r.errors, 0);
     const bareRps = median(bareRuns.map((r) => r.requests.average));
@@ -116,7 +108,7 @@ export default async function gatewayBench(): Promise<BenchReport> {
 
     let next = 0;
     const mutations = await run({
-      url: gatewayUrl,
+      url: gateway.url,
       method: 'POST',
       connections: 20,
       amount: MUTATIONS,

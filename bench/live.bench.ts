@@ -17,8 +17,9 @@ import os from 'node:os';
 import { createLogger } from '@tickwatch/infra/log';
 import { createTestVhost, priceUpdated, testMessaging } from '@tickwatch/infra/messaging/testing';
 import { startEmbeddedMongo } from '@tickwatch/infra/mongo/embedded';
-import { nodeArguments } from '@tickwatch/infra/telemetry';
+import { graphqlClient } from '../scripts/demo/graphql.ts';
 import { startChild, type Child } from './lib/child.ts';
+import { startGatewayProcess } from './lib/gateway-process.ts';
 import type { BenchReport } from './lib/report.ts';
 
 const CLIENTS = Number(process.env.BENCH_LIVE_CLIENTS ?? 10_000);
@@ -136,46 +137,39 @@ export default async function liveBench(): Promise<BenchReport> {
   const publisher = testMessaging(vhost.url);
   try {
     const profile = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [];
-    const gateway = await startChild([...profile, ...nodeArguments('gateway/src/main.ts')], {
+    const gateway = await startGatewayProcess({
+      mongoUrl: mongo.uri,
+      rabbitmqUrl: vhost.url,
+      nodeOptions: profile,
       env: {
-        GATEWAY_PORT: '0',
-        GATEWAY_OPS_PORT: '0',
-        MONGO_URL: mongo.uri,
-        RABBITMQ_URL: vhost.url,
-        LOG_LEVEL: 'info',
-        PASSWORD_HASH_COST: '14',
         LIVE_CONNECTIONS_PER_USER: String(CLIENTS),
         LIVE_CONNECTIONS_PER_IP: String(CLIENTS),
         // The lag limit would close clients of a machine too busy to keep up: measure them.
         LIVE_MAX_LAG_SECONDS: '3600',
       },
-      ready: (line) => line.includes('GraphQL gateway listening'),
     });
-    children.push(gateway);
-    const httpUrl = (JSON.parse(gateway.line) as { url: string }).url;
+    children.push(gateway.child);
     const bare = await startChild(['bench/live/bare-ws.ts', vhost.url], {
       ready: (line) => line.startsWith('port '),
     });
     children.push(bare);
 
-    const response = await fetch(httpUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        query: `mutation { register(email: "live-${Date.now()}@example.com", password: "benchmark password 1") { accessToken } }`,
-      }),
-    });
-    const token = ((await response.json()) as { data: { register: { accessToken: string } } }).data
-      .register.accessToken;
+    const { register } = await graphqlClient(gateway.url).request<{
+      register: { accessToken: string };
+    }>(
+      'mutation ($e: String!) { register(email: $e, password: "benchmark password 1") { accessToken } }',
+      { e: `live-${Date.now()}@example.com` },
+    );
+    const token = register.accessToken;
     await publisher.start();
     const publish = (ticker: string, price: number) =>
       publisher.publish(priceUpdated(ticker, price, new Date()));
 
     const servers = {
       graphql: {
-        url: httpUrl.replace(/^http/, 'ws'),
-        pid: gateway.process.pid ?? 0,
-        idleRss: usage(gateway.process.pid ?? 0).rss,
+        url: gateway.url.replace(/^http/, 'ws'),
+        pid: gateway.child.process.pid ?? 0,
+        idleRss: usage(gateway.child.process.pid ?? 0).rss,
       },
       bare: {
         url: `ws://127.0.0.1:${bare.line.slice('port '.length)}`,
