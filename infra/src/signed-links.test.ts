@@ -5,6 +5,7 @@ import {
   DEVELOPMENT_LINK_KEY,
   linkSigningKeySetting,
   LinkTokenError,
+  publicLinks,
   type LinkTokenProblem,
 } from './signed-links.ts';
 
@@ -81,5 +82,21 @@ describe('signed links', () => {
     expect(() => loadConfig(spec, { NODE_ENV: 'production' })).to.throw(/LINK_SIGNING_KEY/);
     expect(loadConfig(spec, {}).LINK_SIGNING_KEY).to.equal(DEVELOPMENT_LINK_KEY);
     expect(() => loadConfig(spec, { LINK_SIGNING_KEY: 'short' })).to.throw(/32 characters/);
+  });
+});
+
+describe('public links', () => {
+  it('puts the path under the base, with or without its trailing slash or a path prefix, and encodes the query', () => {
+    for (const base of ['https://tw.example', 'https://tw.example/']) {
+      expect(publicLinks(base)('unsubscribe', { token: 'a.b+c' })).to.equal(
+        'https://tw.example/unsubscribe?token=a.b%2Bc',
+      );
+    }
+    expect(publicLinks('https://tw.example/app')('graphql')).to.equal(
+      'https://tw.example/app/graphql',
+    );
+    expect(publicLinks('http://127.0.0.1:4000/')('graphql', { query: '{ me { id } }' })).to.equal(
+      'http://127.0.0.1:4000/graphql?query=%7B+me+%7B+id+%7D+%7D',
+    );
   });
 });

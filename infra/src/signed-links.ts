@@ -129,3 +129,19 @@ function toLinkError(error: unknown): LinkTokenError {
   }
   return new LinkTokenError('malformed', 'the link is not a valid tickwatch link');
 }
+
+/**
+ * Absolute links under the gateway's public base URL (with or without a trailing slash, with
+ * or without a path prefix): `const at = publicLinks(base); at('unsubscribe', { token })`. The
+ * gateway's account links and the notifier's email links are built the same way.
+ */
+export function publicLinks(
+  publicBaseUrl: string,
+): (path: string, query?: Readonly<Record<string, string>>) => string {
+  const base = publicBaseUrl.endsWith('/') ? publicBaseUrl : `${publicBaseUrl}/`;
+  return (path, query = {}) => {
+    const url = new URL(path, base);
+    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+    return url.toString();
+  };
+}

@@ -10,7 +10,12 @@
  *   included) moves the version on, so the link works once.
  */
 import { EventType, type TickwatchEvent } from '@tickwatch/contracts';
-import { LinkTokenError, type LinkSigner, type VerifiedLink } from '@tickwatch/infra/signed-links';
+import {
+  LinkTokenError,
+  publicLinks,
+  type LinkSigner,
+  type VerifiedLink,
+} from '@tickwatch/infra/signed-links';
 import { badInput } from '../graphql/errors.ts';
 import type { UserDocument } from './user-model.ts';
 import { commandEvent } from './user-store.ts';
@@ -74,15 +79,14 @@ export function createAccountLinks(options: {
   readonly signer: LinkSigner;
   readonly publicBaseUrl: string;
 }): AccountLinks {
-  const base = options.publicBaseUrl.endsWith('/')
-    ? options.publicBaseUrl
-    : `${options.publicBaseUrl}/`;
+  const at = publicLinks(options.publicBaseUrl);
   const create: AccountLinks['create'] = async (purpose, userId, claims) => {
     const ttlSeconds = LINK_TTL_SECONDS[purpose];
     const token = await options.signer.sign(purpose, userId, { ttlSeconds, claims });
-    const url = new URL(PATHS[purpose].slice(1), base);
-    url.searchParams.set('token', token);
-    return { url: url.toString(), expiresAt: new Date(Date.now() + ttlSeconds * 1000) };
+    return {
+      url: at(PATHS[purpose].slice(1), { token }),
+      expiresAt: new Date(Date.now() + ttlSeconds * 1000),
+    };
   };
   return {
     create,

@@ -3,7 +3,7 @@
  * unsubscribe link (a signed token the gateway verifies, RFC 8058 target too) and the "manage
  * this rule" link, which opens the gateway's GraphiQL with the rule query filled in.
  */
-import type { LinkSigner } from '@tickwatch/infra/signed-links';
+import { publicLinks, type LinkSigner } from '@tickwatch/infra/signed-links';
 
 /** Unsubscribe links stay valid for a year: old emails keep working. */
 export const UNSUBSCRIBE_TTL_SECONDS = 365 * 86_400;
@@ -53,14 +53,7 @@ export function createLinks(options: {
   readonly publicBaseUrl: string;
   readonly signer: LinkSigner;
 }): Links {
-  const base = options.publicBaseUrl.endsWith('/')
-    ? options.publicBaseUrl
-    : `${options.publicBaseUrl}/`;
-  const at = (path: string, query: Record<string, string> = {}): string => {
-    const url = new URL(path, base);
-    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-    return url.toString();
-  };
+  const at = publicLinks(options.publicBaseUrl);
   return {
     async unsubscribe(userId) {
       const token = await options.signer.sign('unsubscribe', userId, {
