@@ -4,8 +4,11 @@
  * One gateway process (`node gateway/src/main.ts`); CLIENTS WebSocket clients in
  * CLIENT_PROCESSES processes of their own (so the gateway's CPU is its own), client i
  * subscribed to `priceUpdated` of ticker T<i mod 100>; RATE `price.updated` events/s on the
- * broker for SECONDS s, round-robin over the 100 tickers. Measured: event time → client arrival
- * latency (p50/p99/max), messages delivered and missing, gateway RSS per connection and CPU.
+ * broker for SECONDS s, round-robin over the 100 tickers, each event at its own due time.
+ * Measured: event time → client arrival latency (p50/p99/max), messages delivered and missing,
+ * gateway RSS per connection and CPU; and, to tell the server's latency from the rest, the CPU
+ * of the busiest client process and of the whole machine while publishing, how late the
+ * publisher was, and the broker alone (the same events to a consumer in this process).
  * Baseline, same run, same clients and events: a bare `ws` server broadcasting each event's JSON
  * from a live queue of its own (bench/live/bare-ws.ts). ROUNDS rounds, the two servers
  * interleaved, fresh clients each round; the table gives each figure's median over the rounds.
@@ -15,7 +18,14 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createLogger } from '@tickwatch/infra/log';
-import { createTestVhost, priceUpdated, testMessaging } from '@tickwatch/infra/messaging/testing';
+import { EventType, gatewayLiveQueue } from '@tickwatch/contracts';
+import { gatewayLiveQueueSpec, withQueues } from '@tickwatch/infra/messaging';
+import {
+  createTestVhost,
+  priceUpdated,
+  testMessaging,
+  testTopology,
+} from '@tickwatch/infra/messaging/testing';
 import { startEmbeddedMongo } from '@tickwatch/infra/mongo/embedded';
 import { graphqlClient } from '../scripts/demo/graphql.ts';
 import { startChild, type Child } from './lib/child.ts';
@@ -38,6 +48,17 @@ function usage(pid: number): { cpu: number; rss: number } {
   return { cpu: ticks / 100, rss: rssPages * 4096 };
 }
 
+/** CPU time of the whole machine, in clock ticks: busy and total over all cores (/proc/stat). */
+function machineTicks(): { busy: number; total: number } {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]?.split(/\s+/) ?? [];
+  const ticks = fields.map(Number);
+  const total = ticks.reduce((sum, t) => sum + t, 0);
+  // idle and iowait are the 4th and 5th fields.
+  return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 
@@ -54,6 +75,8 @@ async function round(options: {
   /** The server's RSS before any client connected, bytes. */
   readonly idleRss: number;
   readonly publish: (ticker: string, price: number) => Promise<unknown>;
+  /** Event → arrival at the bench's own consumer of the same events, ms (filled while publishing). */
+  readonly brokerLatencies: number[];
 }) {
   const connecting = Date.now();
   const perProcess = Math.ceil(CLIENTS / CLIENT_PROCESSES);
@@ -74,23 +97,36 @@ async function round(options: {
   );
   const connectSeconds = (Date.now() - connecting) / 1000;
   // graphql-ws has no acknowledgement of a subscribe: give the last ones time to arrive.
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await sleep(1_000);
+  const clientPids = clients.map((client) => client.process.pid ?? 0);
   const subscribed = usage(options.serverPid);
-  let sent = 0;
-  const startedAt = Date.now();
+  const clientsSubscribed = clientPids.map((pid) => usage(pid).cpu);
+  const machineSubscribed = machineTicks();
+  options.brokerLatencies.length = 0;
+  const startedAt = performance.now();
   const total = RATE * SECONDS;
   const inFlight: Promise<unknown>[] = [];
-  while (sent < total) {
-    const due = Math.floor(((Date.now() - startedAt) / 1000) * RATE);
-    while (sent < Math.min(due, total)) {
-      inFlight.push(options.publish(`T${sent % TICKERS}`, 100 + sent / 1000));
-      sent += 1;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
+  // Event i is due at i / RATE s: each is published at its own time (no bursts while the
+  // publisher keeps up) and stamped when it is published, so a late publisher delays nothing it
+  // is measured on; how late it was is reported.
+  const lateness: number[] = [];
+  for (let sent = 0; sent < total; sent += 1) {
+    const due = startedAt + (sent * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait >= 1) await sleep(wait);
+    lateness.push(Math.max(0, performance.now() - due));
+    inFlight.push(options.publish(`T${sent % TICKERS}`, 100 + sent / 1000));
   }
   await Promise.all(inFlight);
-  await new Promise((resolve) => setTimeout(resolve, 2_000)); // the last ones arrive
+  const published = performance.now();
+  const clientCpu = clientPids.map(
+    (pid, i) => (usage(pid).cpu - (clientsSubscribed[i] ?? 0)) / ((published - startedAt) / 1000),
+  );
+  const machine = machineTicks();
+  await sleep(2_000); // the last ones arrive
   const ended = usage(options.serverPid);
+  const brokerLatencies = [...options.brokerLatencies].sort((a, b) => a - b);
+  lateness.sort((a, b) => a - b);
   const results = await Promise.all(
     clients.map(async (client) => {
       client.process.stdin?.end();
@@ -120,8 +156,18 @@ async function round(options: {
     max: latencies.at(-1) ?? NaN,
     rssPerConnectionKiB: Math.round((subscribed.rss - options.idleRss) / CLIENTS / 1024),
     cpuPercent: Math.round(
-      ((ended.cpu - subscribed.cpu) / ((Date.now() - startedAt) / 1000)) * 100,
+      ((ended.cpu - subscribed.cpu) / ((performance.now() - startedAt) / 1000)) * 100,
     ),
+    /** The busiest client process while publishing, % of one core. */
+    clientCpuPercent: Math.round(Math.max(...clientCpu) * 100),
+    /** All cores busy while publishing, % of the machine (everything on it, not only the bench). */
+    machineCpuPercent: Math.round(
+      ((machine.busy - machineSubscribed.busy) / (machine.total - machineSubscribed.total)) * 100,
+    ),
+    brokerP50: percentile(brokerLatencies, 0.5),
+    brokerP99: percentile(brokerLatencies, 0.99),
+    latenessP99: Math.round(percentile(lateness, 0.99)),
+    latenessMax: Math.round(lateness.at(-1) ?? NaN),
     closes,
     refused,
     connectSeconds,
@@ -135,6 +181,13 @@ export default async function liveBench(): Promise<BenchReport> {
   const vhost = await createTestVhost('bench-live');
   const children: Child[] = [];
   const publisher = testMessaging(vhost.url);
+  // The broker alone: the same events through a live queue of the bench's own, to a consumer
+  // in this process. What the broker (and this machine) add before any server sees an event.
+  const BROKER_PROBE = 'bench-broker-probe';
+  const brokerProbe = testMessaging(vhost.url, {
+    topology: withQueues(testTopology(), [gatewayLiveQueueSpec(BROKER_PROBE)]),
+  });
+  const brokerLatencies: number[] = [];
   try {
     const profile = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [];
     const gateway = await startGatewayProcess({
@@ -162,6 +215,13 @@ export default async function liveBench(): Promise<BenchReport> {
     );
     const token = register.accessToken;
     await publisher.start();
+    await brokerProbe.start();
+    await brokerProbe.consume(gatewayLiveQueue(BROKER_PROBE), {
+      [EventType.priceUpdated]: (event) => {
+        brokerLatencies.push(Date.now() - Date.parse(event.time));
+        return Promise.resolve();
+      },
+    });
     const publish = (ticker: string, price: number) =>
       publisher.publish(priceUpdated(ticker, price, new Date()));
 
@@ -191,6 +251,7 @@ export default async function liveBench(): Promise<BenchReport> {
             serverPid: server.pid,
             idleRss: server.idleRss,
             publish,
+            brokerLatencies,
           }),
         );
       }
@@ -207,10 +268,13 @@ export default async function liveBench(): Promise<BenchReport> {
         missing: of((r) => r.missing),
         'RSS/conn KiB': of((r) => r.rssPerConnectionKiB),
         'CPU %': of((r) => r.cpuPercent),
+        'client CPU %': of((r) => r.clientCpuPercent),
+        'machine CPU %': of((r) => r.machineCpuPercent),
         refused: of((r) => r.refused),
         'connect s': Math.round(of((r) => r.connectSeconds) * 10) / 10,
       };
     };
+    const all = [...rounds.bare, ...rounds.graphql];
     const each = (results: Round[]) =>
       results.map((r) => `${r.p50}/${r.p99}/${r.max} ms, missing ${r.missing}`).join('; ');
     return {
@@ -218,17 +282,24 @@ export default async function liveBench(): Promise<BenchReport> {
       rows: [
         row('bare ws broadcast from a live queue (baseline)', rounds.bare),
         row('gateway priceUpdated over graphql-ws', rounds.graphql),
+        {
+          scenario: 'broker alone: event → a consumer in the bench process',
+          'p50 ms': median(all.map((r) => r.brokerP50)),
+          'p99 ms': median(all.map((r) => r.brokerP99)),
+        },
       ],
       notes: [
         `${CLIENTS} clients in ${CLIENT_PROCESSES} processes, client i on ticker T<i mod ${TICKERS}>; latency = event time (publisher) → arrival at the client; medians of ${ROUNDS} interleaved rounds`,
         `rounds p50/p99/max: gateway ${each(rounds.graphql)}; bare ${each(rounds.bare)}`,
         `load average (1 min) at each round's start and at the end: ${load.map((l) => l.toFixed(1)).join(', ')}`,
+        `CPU while publishing: client CPU % = the busiest client process (% of one core), machine CPU % = all ${os.availableParallelism()} cores busy (everything running, not only the bench); an event is due every ${1000 / RATE} ms and stamped when published: publisher late p99/max per round ${all.map((r) => `${r.latenessP99}/${r.latenessMax}`).join(', ')} ms; broker alone p50/p99 per round ${all.map((r) => `${r.brokerP50}/${r.brokerP99}`).join(', ')} ms`,
         `missing = events × subscribers of their ticker − delivered once every client was quiet for 1 s, at most 30 s after the last publish (coalesced, lost, or of refused clients); refused = clients that could not connect or subscribe; RSS/conn = (server RSS with the clients subscribed − its RSS before the first round) / clients; closes by code per round: gateway ${rounds.graphql.map((r) => r.closes).join(', ')}; bare ${rounds.bare.map((r) => r.closes).join(', ')}`,
         'floor: p99 < 100 ms with nothing missing for clients that keep up; goal p99 < 20 ms',
       ],
     };
   } finally {
     await publisher.close();
+    await brokerProbe.close();
     for (const child of children) await child.stop();
     await vhost.delete();
     await mongo.stop();
