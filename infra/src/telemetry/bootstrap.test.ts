@@ -1,40 +1,30 @@
-import { spawn } from 'node:child_process';
 import { expect } from 'chai';
+import { launchService, logLines } from '../testing/entry-point.ts';
 import { pollUntil } from '../testing/poll-until.ts';
-import { nodeArguments } from './launch.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './testing/index.ts';
 import { version } from './version.ts';
 
-const SERVICE = new URL('./testing/traced-service.ts', import.meta.url).pathname;
+const SERVICE = new URL('./testing/traced-service.ts', import.meta.url);
 const SERVER = 2;
 const CLIENT = 3;
 
 /** Runs the traced service like any entry point, GETs `paths`, stops it with SIGTERM. */
 async function runService(env: Record<string, string>, paths: readonly string[]) {
-  const child = spawn(process.execPath, nodeArguments(SERVICE), {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const lines = () =>
-    stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const { child, exited, output } = launchService(SERVICE, { LOG_LEVEL: 'info', ...env });
+  const lines = () => logLines(output().stdout);
   try {
-    const started = await pollUntil('the "started" line', () =>
-      lines().find((line) => line.msg === 'started'),
+    // Loading the OpenTelemetry SDK takes seconds when the machine is busy.
+    const started = await pollUntil(
+      'the "started" line',
+      () => lines().find((line) => line.msg === 'started'),
+      { timeoutMs: 20_000 },
     );
     const answers: string[] = [];
     for (const path of paths) {
       answers.push(await (await fetch(`http://127.0.0.1:${String(started.port)}${path}`)).text());
     }
     child.kill('SIGTERM');
-    expect(await exited, stderr).to.equal(0);
+    expect((await exited).code, output().stderr).to.equal(0);
     return { answers, lines: lines() };
   } finally {
     child.kill('SIGKILL');
