@@ -20,6 +20,7 @@ export const eventFlow: Readonly<Record<EventType, { from: Service; to: readonly
   'tickwatch.account.verification-requested.v1': { from: 'gateway', to: ['notifier'] },
   'tickwatch.account.password-reset-requested.v1': { from: 'gateway', to: ['notifier'] },
   'tickwatch.account.email-change-requested.v1': { from: 'gateway', to: ['notifier'] },
+  'tickwatch.account.registration-attempted.v1': { from: 'gateway', to: ['notifier'] },
   'tickwatch.rule.created.v1': { from: 'gateway', to: ['collector', 'alerter'] },
   'tickwatch.rule.updated.v1': { from: 'gateway', to: ['collector', 'alerter'] },
   'tickwatch.rule.deleted.v1': { from: 'gateway', to: ['collector', 'alerter'] },

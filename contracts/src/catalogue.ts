@@ -6,6 +6,7 @@ import { z } from 'zod';
 import {
   AccountEmailChangeRequested,
   AccountPasswordResetRequested,
+  AccountRegistrationAttempted,
   AccountVerificationRequested,
 } from './schemas/account.ts';
 import { AlertTriggered } from './schemas/alert.ts';
@@ -70,6 +71,12 @@ export const catalogue = {
     data: AccountEmailChangeRequested,
     tickerOf: null,
     description: 'Send the link confirming a new address to that address.',
+  }),
+  'tickwatch.account.registration-attempted.v1': define({
+    name: 'account.registration-attempted',
+    data: AccountRegistrationAttempted,
+    tickerOf: null,
+    description: "Tell an address's owner that someone tried to register with it.",
   }),
   'tickwatch.rule.created.v1': define({
     name: 'rule.created',
@@ -162,6 +169,7 @@ export const EventType = {
   accountVerificationRequested: 'tickwatch.account.verification-requested.v1',
   accountPasswordResetRequested: 'tickwatch.account.password-reset-requested.v1',
   accountEmailChangeRequested: 'tickwatch.account.email-change-requested.v1',
+  accountRegistrationAttempted: 'tickwatch.account.registration-attempted.v1',
   ruleCreated: 'tickwatch.rule.created.v1',
   ruleUpdated: 'tickwatch.rule.updated.v1',
   ruleDeleted: 'tickwatch.rule.deleted.v1',

@@ -61,8 +61,8 @@ describe('event catalogue', () => {
     expect([...Object.values(EventType)].sort()).to.deep.equal([...EVENT_TYPES].sort());
   });
 
-  it('has 19 v1 event types, each named tickwatch.<name>.v1', () => {
-    expect(EVENT_TYPES).to.have.length(19);
+  it('has 20 v1 event types, each named tickwatch.<name>.v1', () => {
+    expect(EVENT_TYPES).to.have.length(20);
     for (const type of EVENT_TYPES) expect(type).to.equal(`tickwatch.${catalogue[type].name}.v1`);
   });
 });

@@ -67,6 +67,13 @@ export const exampleData: { readonly [T in EventType]: EventData<T> } = {
     expiresAt: '2026-10-03T09:00:00.000Z',
     timeZone: 'Europe/London',
   },
+  'tickwatch.account.registration-attempted.v1': {
+    userId,
+    email: 'ada@example.com',
+    link: 'https://tickwatch.example.com/reset-password?token=eyJhbGciOiJIUzI1NiJ9.e30.sig',
+    expiresAt: '2026-10-02T10:00:00.000Z',
+    timeZone: 'Europe/London',
+  },
   'tickwatch.rule.created.v1': { rule: exampleRule },
   'tickwatch.rule.updated.v1': {
     rule: { ...exampleRule, paused: true, version: 2, updatedAt: '2026-10-02T09:00:00.000Z' },

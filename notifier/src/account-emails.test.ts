@@ -86,7 +86,7 @@ describeOnMongoTargets('notifier: account emails', (target) => {
     );
   });
 
-  it('sends the reset link and the change confirmation (to the new address, not yet a recipient)', async () => {
+  it('sends the reset link, the change confirmation (to the new address, not yet a recipient) and the owner’s notice of a registration attempt', async () => {
     const userId = await h.addUser({ email: 'reset@example.com' });
     await h.publish(
       accountEvent(EventType.accountPasswordResetRequested, userId, 'reset@example.com'),
@@ -100,6 +100,18 @@ describeOnMongoTargets('notifier: account emails', (target) => {
     const change = await pollUntil('the confirmation', () => mailsTo('new-address@example.org')[0]);
     expect(change.parsed.subject).to.equal('Confirm your new email address for tickwatch');
     expect(change.parsed.text).to.include('the account keeps its current address');
+
+    const owner = await h.addUser({ email: 'owner@example.com' });
+    const resetLink = 'http://127.0.0.1:4000/reset-password?token=eyJhbGciOiJIUzI1NiJ9.e30.c2ln';
+    await h.publish(
+      accountEvent(EventType.accountRegistrationAttempted, owner, 'owner@example.com', resetLink),
+    );
+    const notice = await pollUntil('the notice', () => mailsTo('owner@example.com')[0]);
+    expect(notice.parsed.subject).to.equal(
+      'Someone tried to register with your address on tickwatch',
+    );
+    expect(notice.parsed.text).to.include(`Choose a new password:\n${resetLink}\n`);
+    expect(notice.parsed.text).to.include('If it was not you, ignore this email');
   });
 
   it('sends nothing to a deleted user', async () => {
@@ -124,23 +136,29 @@ describeOnMongoTargets('notifier: account emails', (target) => {
 });
 
 describe('account email composition', () => {
-  it('escapes the link in the HTML body (an attribute and text) and leaves the text body alone', () => {
+  it('escapes the link in the HTML body (an attribute and text) of every account email and leaves the text body alone', () => {
     const link = 'https://tickwatch.example/verify-email?token=a"><script>x</script>&b=1';
-    const email = composeAccountEmail(
-      EventType.accountVerificationRequested,
-      '6f1d2c3b-4a5b-4c6d-8e7f-9a0b1c2d3e4f',
-      {
-        userId: '0b7e9a52-3f7e-4d1c-8a0e-5f2b7c9d1e01',
-        email: 'ada@example.com',
-        link,
-        expiresAt: '2026-10-03T09:00:00.000Z',
-        timeZone: 'UTC',
-      },
-      'tickwatch.test',
+    const types = Object.values(EventType).filter((type): type is AccountEmailType =>
+      type.startsWith('tickwatch.account.'),
     );
-    expect(email.html).to.not.include('<script>');
-    expect(email.html).to.not.include('a">');
-    expect(email.html).to.include('token=a&quot;&gt;&lt;script&gt;x&lt;/script&gt;&amp;b=1');
-    expect(email.text).to.include(link);
+    expect(types).to.have.length(4);
+    for (const type of types) {
+      const email = composeAccountEmail(
+        type,
+        '6f1d2c3b-4a5b-4c6d-8e7f-9a0b1c2d3e4f',
+        {
+          userId: '0b7e9a52-3f7e-4d1c-8a0e-5f2b7c9d1e01',
+          email: 'ada@example.com',
+          link,
+          expiresAt: '2026-10-03T09:00:00.000Z',
+          timeZone: 'UTC',
+        },
+        'tickwatch.test',
+      );
+      expect(email.html).to.not.include('<script>');
+      expect(email.html).to.not.include('a">');
+      expect(email.html).to.include('token=a&quot;&gt;&lt;script&gt;x&lt;/script&gt;&amp;b=1');
+      expect(email.text).to.include(link);
+    }
   });
 });

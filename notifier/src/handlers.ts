@@ -112,6 +112,7 @@ export function notifierHandlers(options: NotifierHandlerOptions): Handlers {
       EventType.accountPasswordResetRequested,
     ),
     [EventType.accountEmailChangeRequested]: accountEmail(EventType.accountEmailChangeRequested),
+    [EventType.accountRegistrationAttempted]: accountEmail(EventType.accountRegistrationAttempted),
 
     [EventType.userDeleted]: async (event) => {
       const { userId } = event.data;

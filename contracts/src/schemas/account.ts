@@ -1,6 +1,7 @@
 /**
  * account.* event payloads: the emails the account flows send (verification, password reset,
- * email-change confirmation). The gateway signs the link; the notifier only renders and sends
+ * email-change confirmation, and the notice to an address's owner that someone tried to
+ * register with it). The gateway signs the link; the notifier only renders and sends
  * it, to the address in the event (for an email change, the new address, which the notifier
  * does not know yet). The link is a credential while it lives: these events are not kept in
  * the event log, and the link is redacted from logs.
@@ -23,3 +24,8 @@ const AccountEmail = z.object({
 export const AccountVerificationRequested = AccountEmail;
 export const AccountPasswordResetRequested = AccountEmail;
 export const AccountEmailChangeRequested = AccountEmail;
+/**
+ * Someone registered (or asked for a verification email) with an address another account
+ * already verified: its owner is told, with a password reset link in case it was them.
+ */
+export const AccountRegistrationAttempted = AccountEmail;

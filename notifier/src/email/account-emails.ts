@@ -1,6 +1,7 @@
 /**
  * The account emails (README "Accounts"): verification, password reset, email-change
- * confirmation. The gateway decides and signs; the event carries the address and the link, and
+ * confirmation, and the notice to an address's owner that someone tried to register with it
+ * (with a reset link: the gateway limits these per address, so nobody can flood an owner). The gateway decides and signs; the event carries the address and the link, and
  * this sends them. They are not deliveries: they go whether or not the address is verified
  * (that is their point) or unsubscribed from alerts, to the address in the event (a new
  * address is not a recipient yet), and count against no alert cap; the gateway rate-limits
@@ -26,7 +27,8 @@ import { classifySmtpError, type SmtpTransport } from './smtp-sender.ts';
 export type AccountEmailType =
   | typeof EventType.accountVerificationRequested
   | typeof EventType.accountPasswordResetRequested
-  | typeof EventType.accountEmailChangeRequested;
+  | typeof EventType.accountEmailChangeRequested
+  | typeof EventType.accountRegistrationAttempted;
 
 export type AccountEmailData = EventData<AccountEmailType>;
 
@@ -59,6 +61,14 @@ const WORDING: Record<
     action: 'Use this address',
     ignore:
       'If you did not ask for this, ignore this email: the account keeps its current address.',
+  },
+  [EventType.accountRegistrationAttempted]: {
+    subject: 'Someone tried to register with your address on tickwatch',
+    intro:
+      'Someone tried to create a tickwatch account with this address, which already has one; no second account can use it. If it was you, you already have an account: choose a new password with the link below if you forgot it (it works once, and every signed-in session ends).',
+    action: 'Choose a new password',
+    ignore:
+      'If it was not you, ignore this email: your account, its password and its alerts stay as they are.',
   },
 };
 
