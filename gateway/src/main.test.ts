@@ -1,19 +1,7 @@
-import { createLogger } from '@tickwatch/infra/log';
-import { createTestVhost, type TestVhost } from '@tickwatch/infra/messaging/testing';
-import { startEmbeddedMongo, type EmbeddedMongo } from '@tickwatch/infra/mongo/embedded';
-import { describeEntryPoint } from '@tickwatch/infra/testing';
+import { describeEntryPoint, useTestBackends } from '@tickwatch/infra/testing';
 
 describe('gateway process', () => {
-  let mongo: EmbeddedMongo;
-  let vhost: TestVhost;
-  before(async () => {
-    mongo = await startEmbeddedMongo({ logger: createLogger({ name: 'mongo', level: 'silent' }) });
-    vhost = await createTestVhost('gateway-main');
-  });
-  after(async () => {
-    await vhost.delete();
-    await mongo.stop();
-  });
+  const backends = useTestBackends('gateway-main');
 
   describeEntryPoint({
     entry: new URL('./main.ts', import.meta.url),
@@ -23,8 +11,8 @@ describe('gateway process', () => {
       GATEWAY_OPS_PORT: '0',
       GATEWAY_PORT: '0',
       LOG_LEVEL: 'info',
-      MONGO_URL: mongo.uri,
-      RABBITMQ_URL: vhost.url,
+      MONGO_URL: backends.mongo.uri,
+      RABBITMQ_URL: backends.vhost.url,
     }),
     invalidEnv: {
       GATEWAY_OPS_PORT: 'http',

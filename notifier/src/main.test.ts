@@ -1,22 +1,7 @@
-import { createLogger } from '@tickwatch/infra/log';
-import { createTestVhost, type TestVhost } from '@tickwatch/infra/messaging/testing';
-import { startEmbeddedMongo, type EmbeddedMongo } from '@tickwatch/infra/mongo/embedded';
-import { describeEntryPoint } from '@tickwatch/infra/testing';
+import { describeEntryPoint, useTestBackends } from '@tickwatch/infra/testing';
 
 describe('notifier process', () => {
-  let mongo: EmbeddedMongo;
-  let vhost: TestVhost;
-  before(async () => {
-    mongo = await startEmbeddedMongo({
-      port: 0,
-      logger: createLogger({ name: 'mongo', level: 'silent' }),
-    });
-    vhost = await createTestVhost('notifier-main');
-  });
-  after(async () => {
-    await vhost.delete();
-    await mongo.stop();
-  });
+  const backends = useTestBackends('notifier-main');
 
   describeEntryPoint({
     entry: new URL('./main.ts', import.meta.url),
@@ -24,8 +9,8 @@ describe('notifier process', () => {
     validEnv: () => ({
       NOTIFIER_OPS_PORT: '0',
       LOG_LEVEL: 'info',
-      MONGO_URL: mongo.uri,
-      RABBITMQ_URL: vhost.url,
+      MONGO_URL: backends.mongo.uri,
+      RABBITMQ_URL: backends.vhost.url,
       SMTP_URL: 'smtp://127.0.0.1:9',
     }),
     invalidEnv: {

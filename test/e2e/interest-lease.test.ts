@@ -9,9 +9,8 @@ import { expect } from 'chai';
 import { EventType, type Event } from '@tickwatch/contracts';
 import { createLogger } from '@tickwatch/infra/log';
 import { tickwatchTopology } from '@tickwatch/infra/messaging';
-import { createTestVhost, testMessaging, type TestVhost } from '@tickwatch/infra/messaging/testing';
-import { startEmbeddedMongo, type EmbeddedMongo } from '@tickwatch/infra/mongo/embedded';
-import { launchService, logLines, pollUntil } from '@tickwatch/infra/testing';
+import { testMessaging } from '@tickwatch/infra/messaging/testing';
+import { launchService, logLines, pollUntil, useTestBackends } from '@tickwatch/infra/testing';
 import { liveClient } from '../../gateway/src/testing/live-client.ts';
 import { graphqlClient } from '../../scripts/demo/graphql.ts';
 
@@ -24,26 +23,23 @@ const SLACK_MS = 3_000;
 
 describe('interest lease across gateway and collector processes', function () {
   this.timeout(90_000);
-  let vhost: TestVhost;
-  let mongo: EmbeddedMongo;
   const services: ReturnType<typeof launchService>[] = [];
-
-  before(async () => {
-    vhost = await createTestVhost('interest-lease');
-    mongo = await startEmbeddedMongo({ port: 0, logger: silent });
-  });
+  // Defined before the backends' hooks, so it runs first: the services stop before their
+  // database and vhost go away.
   after(async () => {
     for (const service of services) {
       service.child.kill('SIGTERM');
       await service.exited;
     }
-    await mongo.stop();
-    await vhost.delete();
   });
+  const backends = useTestBackends('interest-lease');
 
   it('collects an unwatched ticker while subscribed, and stops once the lease ran out after the unsubscribe', async () => {
     // The alerter's partition queues, read here instead: every price the collector publishes.
-    const observer = testMessaging(vhost.url, { topology: tickwatchTopology(), logger: silent });
+    const observer = testMessaging(backends.vhost.url, {
+      topology: tickwatchTopology(),
+      logger: silent,
+    });
     await observer.start();
     const prices: Event<typeof EventType.priceUpdated>[] = [];
     await observer.consumePartitions(
@@ -55,7 +51,11 @@ describe('interest lease across gateway and collector processes', function () {
       },
       { preferred: Array.from({ length: 16 }, (_, n) => n), takeoverDelayMs: 0 },
     );
-    const common = { LOG_LEVEL: 'info', RABBITMQ_URL: vhost.url, MONGO_URL: mongo.uri };
+    const common = {
+      LOG_LEVEL: 'info',
+      RABBITMQ_URL: backends.vhost.url,
+      MONGO_URL: backends.mongo.uri,
+    };
     services.push(
       launchService(new URL('../../collector/src/main.ts', import.meta.url), {
         ...common,
