@@ -131,7 +131,7 @@ export function createLiveHub(options: {
       { attributes: { 'tickwatch.event.type': type, 'tickwatch.subscribers': set.size } },
       (span) => {
         const started = performance.now();
-        const runs = new Map<string, string | Promise<string>>();
+        const runs = new Map<string, Buffer | Promise<Buffer>>();
         for (const { execution } of set) {
           if (!runs.has(execution.key)) runs.set(execution.key, execution.run(route.payload));
         }
@@ -143,7 +143,7 @@ export function createLiveHub(options: {
           for (const stream of set) {
             const payload = runs.get(stream.execution.key);
             // A subscriber that came while a run was awaited waits for the next event.
-            if (typeof payload !== 'string') continue;
+            if (!Buffer.isBuffer(payload)) continue;
             sent += 1;
             if (stream.push({ key: route.key, payload })) coalesced += 1;
           }
@@ -152,7 +152,7 @@ export function createLiveHub(options: {
           metrics.liveFanOutDuration.observe({}, (performance.now() - started) / 1000);
         };
         const pending = [...runs].filter(
-          (entry): entry is [string, Promise<string>] => typeof entry[1] !== 'string',
+          (entry): entry is [string, Promise<Buffer>] => !Buffer.isBuffer(entry[1]),
         );
         if (pending.length === 0) {
           send();

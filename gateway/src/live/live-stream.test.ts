@@ -4,15 +4,19 @@ import { createLiveStream } from './live-stream.ts';
 import { createOutbox } from './outbox.ts';
 import type { SharedExecution } from './shared-execution.ts';
 
-/** A socket whose writes complete only when the test says so (a client that stopped reading). */
+/**
+ * A socket whose writes complete only when the test says so (a client that stopped reading).
+ * It keeps each message as text, and refuses one sent as a binary frame (graphql-ws is text).
+ */
 function stalledSocket() {
   const frames: string[] = [];
   const pending: (() => void)[] = [];
   const socket = {
     OPEN: 1,
     readyState: 1,
-    send(frame: string, written: () => void) {
-      frames.push(frame);
+    send(message: Buffer, options: { binary?: boolean }, written: () => void) {
+      if (options.binary !== false) throw new Error('a graphql-ws message sent as binary');
+      frames.push(message.toString('utf8'));
       pending.push(written);
     },
   };
@@ -26,17 +30,18 @@ function stalledSocket() {
   };
 }
 
-const execution: SharedExecution = { key: 'k', run: () => '{}' };
+const execution: SharedExecution = { key: 'k', run: () => Buffer.from('{}') };
 const price = (ticker: string, value: number) => ({
   key: ticker,
-  payload: `{"data":{"priceUpdated":{"ticker":"${ticker}","price":${value}}}}`,
+  payload: Buffer.from(`{"data":{"priceUpdated":{"ticker":"${ticker}","price":${value}}}}`),
 });
+const alert = (text: string) => ({ payload: Buffer.from(JSON.stringify(text)) });
 
 describe('live stream and outbox (a subscription writing to its connection)', () => {
   it('writes at once while the socket keeps up, as a graphql-ws next message with its id', () => {
     const { socket, frames } = stalledSocket();
     const stream = createLiveStream({
-      id: 'sub "1"',
+      id: 'sub "1" é',
       outbox: createOutbox(socket, 2),
       execution,
       onClose: () => undefined,
@@ -44,7 +49,7 @@ describe('live stream and outbox (a subscription writing to its connection)', ()
     stream.push(price('AAPL', 1));
     expect(frames.map((frame) => JSON.parse(frame) as unknown)).to.deep.equal([
       {
-        id: 'sub "1"',
+        id: 'sub "1" é',
         type: 'next',
         payload: { data: { priceUpdated: { ticker: 'AAPL', price: 1 } } },
       },
@@ -67,8 +72,8 @@ describe('live stream and outbox (a subscription writing to its connection)', ()
     expect(prices.push(price('AAPL', 2))).to.equal(false);
     expect(prices.push(price('MSFT', 3))).to.equal(false);
     expect(prices.push(price('AAPL', 4)), 'replaces the unsent AAPL').to.equal(true);
-    alerts.push({ payload: '"alert 1"' });
-    alerts.push({ payload: '"alert 2"' });
+    alerts.push(alert('alert 1'));
+    alerts.push(alert('alert 2'));
     expect([prices.size, alerts.size]).to.deep.equal([2, 2]);
     expect(prices.oldestWaitingSince).to.be.a('number');
     expect(frames).to.have.length(1);
@@ -87,8 +92,8 @@ describe('live stream and outbox (a subscription writing to its connection)', ()
     ]);
     expect([prices.size, alerts.size, prices.oldestWaitingSince]).to.deep.equal([0, 0, null]);
 
-    alerts.push({ payload: '"alert 3"' }); // the socket is stalled again
-    alerts.push({ payload: '"alert 4"' });
+    alerts.push(alert('alert 3')); // the socket is stalled again
+    alerts.push(alert('alert 4'));
     void alerts.return();
     expect(unsentAtClose, 'unsent when the connection closed').to.equal(1);
   });

@@ -17,8 +17,8 @@ import type { SharedExecution } from './shared-execution.ts';
 export interface LiveUpdate {
   /** Updates with the same key replace each other while unsent; none: always kept. */
   readonly key?: string;
-  /** The `next` message's payload as JSON (from the shared execution). */
-  readonly payload: string;
+  /** The `next` message's payload as UTF-8 JSON (from the shared execution). */
+  readonly payload: Buffer;
 }
 
 export interface LiveStream extends AsyncIterableIterator<never> {
@@ -34,8 +34,10 @@ export interface LiveStream extends AsyncIterableIterator<never> {
   return(): Promise<IteratorResult<never>>;
 }
 
+const CLOSING_BRACE = 0x7d;
+
 interface Pending {
-  payload: string;
+  payload: Buffer;
   readonly since: number;
 }
 
@@ -47,8 +49,16 @@ export function createLiveStream(options: {
   readonly onClose: (unsent: number) => void;
 }): LiveStream {
   const { outbox } = options;
-  const head = `{"id":${JSON.stringify(options.id)},"type":"next","payload":`;
-  const frame = (payload: string): string => `${head}${payload}}`;
+  // The message around the shared payload, encoded once per subscription: each frame is one
+  // allocation (from Node's pool) and two copies, not a string to encode per socket.
+  const head = Buffer.from(`{"id":${JSON.stringify(options.id)},"type":"next","payload":`);
+  const frame = (payload: Buffer): Buffer => {
+    const message = Buffer.allocUnsafe(head.length + payload.length + 1);
+    head.copy(message, 0);
+    payload.copy(message, head.length);
+    message[message.length - 1] = CLOSING_BRACE;
+    return message;
+  };
   // Created on the first update that has to wait: most subscriptions never need one.
   let pending: Map<string, Pending> | null = null;
   let sequence = 0;

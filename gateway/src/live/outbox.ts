@@ -16,11 +16,15 @@ export interface Waiting {
 export interface Outbox {
   /** Whether an update may be written now (nothing waits and the socket keeps up). */
   readonly writable: boolean;
-  write(frame: string): void;
+  /** Writes a graphql-ws message (UTF-8 JSON) as a text frame. */
+  write(message: Buffer): void;
   /** `subscription` has updates the socket could not take yet: write them when it can. */
   wait(subscription: Waiting): void;
   forget(subscription: Waiting): void;
 }
+
+/** A Buffer goes out as a binary frame unless told: graphql-ws messages are text. */
+const TEXT = { binary: false } as const;
 
 export function createOutbox(socket: WebSocket, maxInFlight = 8): Outbox {
   let inFlight = 0;
@@ -44,10 +48,10 @@ export function createOutbox(socket: WebSocket, maxInFlight = 8): Outbox {
     get writable() {
       return inFlight < maxInFlight && waiting.size === 0;
     },
-    write(frame) {
+    write(message) {
       if (socket.readyState !== socket.OPEN) return;
       inFlight += 1;
-      socket.send(frame, written);
+      socket.send(message, TEXT, written);
     },
     wait(subscription) {
       waiting.add(subscription);
