@@ -129,7 +129,7 @@ async function round(options: {
   lateness.sort((a, b) => a - b);
   const results = await Promise.all(
     clients.map(async (client) => {
-      client.process.stdin?.end();
+      client.process.stdin?.end(`${total}\n`);
       const line = await client.nextLine();
       await client.stop();
       return JSON.parse(line ?? 'null') as {
@@ -139,6 +139,8 @@ async function round(options: {
       };
     }),
   );
+  // Every client was quiet for a second: all the server's work for this round is done.
+  const reported = usage(options.serverPid);
   const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const closesByCode = new Map<string, number>();
   for (const [code, count] of results.flatMap((r) => Object.entries(r.closes)))
@@ -158,6 +160,8 @@ async function round(options: {
     cpuPercent: Math.round(
       ((ended.cpu - subscribed.cpu) / ((performance.now() - startedAt) / 1000)) * 100,
     ),
+    /** Server CPU time per delivered message, from the subscriptions to the clients' reports. */
+    cpuMicrosPerMessage: Math.round(((reported.cpu - subscribed.cpu) / latencies.length) * 1e6),
     /** The busiest client process while publishing, % of one core. */
     clientCpuPercent: Math.round(Math.max(...clientCpu) * 100),
     /** All cores busy while publishing, % of the machine (everything on it, not only the bench). */
@@ -268,6 +272,7 @@ export default async function liveBench(): Promise<BenchReport> {
         missing: of((r) => r.missing),
         'RSS/conn KiB': of((r) => r.rssPerConnectionKiB),
         'CPU %': of((r) => r.cpuPercent),
+        'CPU µs/msg': of((r) => r.cpuMicrosPerMessage),
         'client CPU %': of((r) => r.clientCpuPercent),
         'machine CPU %': of((r) => r.machineCpuPercent),
         refused: of((r) => r.refused),
@@ -293,7 +298,7 @@ export default async function liveBench(): Promise<BenchReport> {
         `rounds p50/p99/max: gateway ${each(rounds.graphql)}; bare ${each(rounds.bare)}`,
         `load average (1 min) at each round's start and at the end: ${load.map((l) => l.toFixed(1)).join(', ')}`,
         `CPU while publishing: client CPU % = the busiest client process (% of one core), machine CPU % = all ${os.availableParallelism()} cores busy (everything running, not only the bench); an event is due every ${1000 / RATE} ms and stamped when published: publisher late p99/max per round ${all.map((r) => `${r.latenessP99}/${r.latenessMax}`).join(', ')} ms; broker alone p50/p99 per round ${all.map((r) => `${r.brokerP50}/${r.brokerP99}`).join(', ')} ms`,
-        `missing = events × subscribers of their ticker − delivered once every client was quiet for 1 s, at most 30 s after the last publish (coalesced, lost, or of refused clients); refused = clients that could not connect or subscribe; RSS/conn = (server RSS with the clients subscribed − its RSS before the first round) / clients; closes by code per round: gateway ${rounds.graphql.map((r) => r.closes).join(', ')}; bare ${rounds.bare.map((r) => r.closes).join(', ')}`,
+        `missing = events × subscribers of their ticker − delivered once each client got them all, or nothing arrived for 5 s, at most 60 s after the last publish (coalesced, lost, or of refused clients); refused = clients that could not connect or subscribe; CPU µs/msg = the server's CPU time (user + system, keep-alive pings included) from the clients subscribed to their reports / messages delivered, which a busy machine distorts less than latency; RSS/conn = (server RSS with the clients subscribed − its RSS before the first round) / clients; closes by code per round: gateway ${rounds.graphql.map((r) => r.closes).join(', ')}; bare ${rounds.bare.map((r) => r.closes).join(', ')}`,
         'floor: p99 < 100 ms with nothing missing for clients that keep up; goal p99 < 20 ms',
       ],
     };

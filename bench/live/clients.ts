@@ -8,16 +8,19 @@
  * graphql-ws client library itself is what the tests use.)
  * Connects them OPENING at a time (a burst of thousands of handshakes overflows the server's
  * accept backlog and times out clients that are merely queued) and prints `ready` once each one
- * subscribed or was refused. On stdin's end it waits until nothing arrived for a second (a
- * backlog still arriving is late, not lost), then prints one JSON line: latencies (event time →
- * arrival, ms), closes by code, refused.
+ * subscribed or was refused. Stdin then brings how many events were published (round-robin over
+ * the tickers); on its end the process waits until each subscribed client got its ticker's
+ * events, or nothing arrived for QUIET_MS (what is left is counted missing: coalesced or lost),
+ * or MAX_WAIT_MS passed (a backlog still arriving is late, not lost; a stall of a busy machine is
+ * not the end), then prints one JSON line: latencies (event time → arrival, ms), closes by code,
+ * refused.
  */
 import WebSocket from 'ws';
 
 /** Handshakes in progress at once, per client process. */
 const OPENING = 50;
-const QUIET_MS = 1_000;
-const MAX_WAIT_MS = 30_000;
+const QUIET_MS = 5_000;
+const MAX_WAIT_MS = 60_000;
 
 const [mode, url = '', countText, tickersText, token] = process.argv.slice(2);
 const count = Number(countText);
@@ -31,12 +34,17 @@ let settled = 0;
 let refused = 0;
 let started = 0;
 let lastArrival = 0;
+/** The ticker index of each client that subscribed. */
+const subscribedTickers: number[] = [];
 
 const arrived = (message: string): void => {
   const at = message.indexOf(TIME_FIELD) + TIME_FIELD.length;
   lastArrival = Date.now();
   latencies.push(lastArrival - Date.parse(message.slice(at, at + ISO_LENGTH)));
 };
+
+/** Events of ticker T<t> among `events` published round-robin over the tickers. */
+const eventsOf = (t: number, events: number): number => Math.ceil((events - t) / tickers);
 
 /** Each client settles once: subscribed, or closed before that (counted as refused). */
 const settle = (subscribed: boolean): void => {
@@ -52,6 +60,7 @@ function open(i: number): void {
   const done = (subscribed: boolean): void => {
     if (known) return;
     known = true;
+    if (subscribed) subscribedTickers.push(i % tickers);
     settle(subscribed);
   };
   const graphql = mode === 'graphql';
@@ -89,12 +98,18 @@ function open(i: number): void {
 
 while (started < Math.min(OPENING, count)) open(started++);
 
-process.stdin.resume();
+let input = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk: string) => (input += chunk));
 process.stdin.on('end', () => {
+  const events = Number(input.trim());
+  // What the subscribed clients are sent: each its ticker's share of the round's events.
+  const expected = subscribedTickers.reduce((sum, t) => sum + eventsOf(t, events), 0);
   const ended = Date.now();
   const timer = setInterval(() => {
     const now = Date.now();
-    if (now - lastArrival < QUIET_MS && now - ended < MAX_WAIT_MS) return;
+    const complete = latencies.length >= expected;
+    if (!complete && now - lastArrival < QUIET_MS && now - ended < MAX_WAIT_MS) return;
     clearInterval(timer);
     // Exit once the line is out: a pipe is written asynchronously, and process.exit would cut it.
     process.stdout.write(`${JSON.stringify({ latencies, closes, refused })}\n`, () => {
