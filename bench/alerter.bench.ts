@@ -14,6 +14,8 @@
  *
  * BENCH_ALERTER_PARTS picks the parts to run (`lookups`, `firing`, `e2e`, comma-separated; all
  * by default): `BENCH_ALERTER_PARTS=e2e` measures only the broker part.
+ * BENCH_ALERTER_PROFILE=<directory> writes CPU profiles of the broker part there: each consumer
+ * process's timed part, and this process (the embedded MongoDB) while the alerter drains.
  */
 import { DEFAULT_BATCH_SIZE } from '../alerter/src/config.ts';
 import { measureEndToEnd, E2E_RULES, SMALL_BATCH } from './alerter/end-to-end.ts';
@@ -143,7 +145,7 @@ async function endToEndPart(): Promise<PartReport> {
       )} ms per batch) and the broker, which takes the consumed quotes and the average.updated events the alerter publishes with confirms before each write (${list(
         e2e.rounds.map((r) => r.averagesPerQuote),
         2,
-      )} per quote: one per warm window, so 3 once the 15-minute window has filled).`,
+      )} per quote: a batch publishes the newest average of each warm window of each ticker it touched, 3 per ticker once the 15-minute window has filled).`,
       `Floor 0.5 ×, goal 0.8 × the layer: ${ratio >= 0.8 ? 'goal met' : ratio >= 0.5 ? 'floor met, goal not' : 'floor NOT met'} (${ratio.toFixed(2)} ×).`,
       'The embedded MongoDB (journaled to a temporary directory) and the RabbitMQ broker run on the same machine as the consumer process.',
     ],

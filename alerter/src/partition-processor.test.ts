@@ -4,8 +4,13 @@
  * the trigger states that changed written, and a crash between the ticker documents' write and
  * the trigger documents' or the rule copies' write.
  */
-import type { EventType } from '@tickwatch/contracts';
-import { type Event, type Rule, type TickwatchEvent } from '@tickwatch/contracts';
+import {
+  derivedEventId,
+  EventType,
+  type Event,
+  type Rule,
+  type TickwatchEvent,
+} from '@tickwatch/contracts';
 import { createLogger } from '@tickwatch/infra/log';
 import { describeOnMongoTargets } from '@tickwatch/infra/messaging/testing';
 import { expect } from 'chai';
@@ -18,6 +23,7 @@ import { quote, ruleEvent, tickersOf } from './testing/fixtures.ts';
 const logger = createLogger({ name: 'processor-test', level: 'silent' });
 const PARTITION = 5;
 type AlertEvent = Event<typeof EventType.alertTriggered>;
+type AverageEvent = Event<typeof EventType.averageUpdated>;
 
 describeOnMongoTargets('alerter partition processor (MongoDB over the wire)', (target) => {
   let connection: mongoose.Connection;
@@ -43,13 +49,11 @@ describeOnMongoTargets('alerter partition processor (MongoDB over the wire)', (t
   after(() => connection.close());
 
   /** A processor as a fresh process would have it: nothing in memory. */
-  const processor = (using: AlerterModels = models): PartitionProcessor =>
-    createPartitionProcessor({
-      models: using,
-      logger,
-      publish: () => Promise.resolve(),
-      alertsWritten: () => undefined,
-    });
+  const processor = (
+    using: AlerterModels = models,
+    publish: (events: readonly TickwatchEvent[]) => Promise<void> = () => Promise.resolve(),
+  ): PartitionProcessor =>
+    createPartitionProcessor({ models: using, logger, publish, alertsWritten: () => undefined });
 
   /** The alerts written to a ticker's outbox (no relay runs here), as `v<version>#<sequence>@<price>`. */
   async function outbox(ticker: string): Promise<string[]> {
@@ -94,6 +98,54 @@ describeOnMongoTargets('alerter partition processor (MongoDB over the wire)', (t
     expect(doc).to.include({ lastPrice: 103, rev: 3 });
     expect(doc?.stateLog).to.deep.equal({});
     expect(await models.triggers.findById(rule?.id).lean()).to.include({ rev: 2 });
+  });
+
+  it('publishes one average.updated per ticker and warm window of a batch: its newest', async () => {
+    const tickers = newTickers(2);
+    // Quotes a minute apart at 100, 101, ... 111: by minute 11 the 5 and 10-minute windows are
+    // warm (minute 5 and 10 on), the 15-minute one is not.
+    const quotes = Array.from({ length: 12 }, (_, minute) =>
+      tickers.map((ticker) => quote(ticker, 100 + minute, minute)),
+    ).flat();
+    const published: TickwatchEvent[] = [];
+    const report = await processor(models, (events) => {
+      published.push(...events);
+      return Promise.resolve();
+    }).process(PARTITION, quotes);
+
+    expect(report.averages).to.equal(4);
+    const marketTime = quote(tickers[0] ?? '', 111, 11).data.marketTime;
+    for (const ticker of tickers) {
+      const mine = published
+        .map((event) => event as AverageEvent)
+        .filter((event) => event.data.ticker === ticker)
+        .sort((a, b) => a.data.windowMinutes - b.data.windowMinutes);
+      // Minutes 7-11 (previous: 6-10), and 2-11 (previous: 1-10).
+      expect(mine.map((event) => event.data)).to.deep.equal([
+        {
+          ticker,
+          windowMinutes: 5,
+          average: 109,
+          previousAverage: 108,
+          sampleCount: 5,
+          marketTime,
+        },
+        {
+          ticker,
+          windowMinutes: 10,
+          average: 106.5,
+          previousAverage: 105.5,
+          sampleCount: 10,
+          marketTime,
+        },
+      ]);
+      // The id the 11th minute's quote alone would have given: a redelivery repeats it.
+      expect(mine.map((event) => event.id)).to.deep.equal(
+        [5, 10].map((window) =>
+          derivedEventId(EventType.averageUpdated, [ticker, window, marketTime]),
+        ),
+      );
+    }
   });
 
   it('killed between the ticker documents’ write and the trigger documents’ write: loading takes the states from the log', async () => {

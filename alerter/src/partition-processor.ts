@@ -5,8 +5,9 @@
  * 1. The partition's rules and state are loaded on its first batch (start-up, or a takeover
  *    from a replica that died), and again after anything went wrong.
  * 2. Rule events and quotes are applied in queue order: alerts and averages come out.
- * 3. The averages are published (confirmed; their ids are derived, so a repeat after a crash
- *    is dropped downstream).
+ * 3. The newest average of each (ticker, window) the batch moved is published (confirmed;
+ *    ids derived, so a repeat after a crash is dropped downstream): one per window and
+ *    ticker, however many of the ticker's quotes the batch held.
  * 4. Trigger states, last quotes and the alerts (outbox entries) are written: one bulkWrite.
  * 5. The caller acknowledges the batch; the outbox relay publishes the alerts.
  *
@@ -17,7 +18,8 @@ import { EventType, type Event, type TickwatchEvent } from '@tickwatch/contracts
 import type { Logger } from '@tickwatch/infra/log';
 import { getTracer, withSpan } from '@tickwatch/infra/telemetry';
 import type { RuleChange } from './domain/partition-book.ts';
-import { alertTriggered, averageUpdated } from './domain/outgoing-events.ts';
+import { NewestAverages } from './domain/newest-averages.ts';
+import { alertTriggered } from './domain/outgoing-events.ts';
 import type { TickerBook } from './domain/ticker-book.ts';
 import type { AlerterModels } from './store/models.ts';
 import { loadPartition, writeBatch, type LoadedPartition } from './store/partition-store.ts';
@@ -33,6 +35,7 @@ export interface BatchReport {
   readonly ruleEvents: number;
   readonly rulesExamined: number;
   readonly alerts: number;
+  /** average.updated events published: the newest per (ticker, window) of the batch. */
   readonly averages: number;
   /** Time spent evaluating in memory (no I/O). */
   readonly evaluationSeconds: number;
@@ -128,7 +131,8 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
     const { book } = loaded;
     const clock = now();
     const alerts = new Map<string, AlertEvent[]>();
-    const averages: TickwatchEvent[] = [];
+    const newestAverages = new NewestAverages();
+    let averages: readonly TickwatchEvent[];
     let quotes = 0;
     let staleQuotes = 0;
     let ruleEvents = 0;
@@ -156,9 +160,7 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
             continue;
           }
           rulesExamined += outcome.examined;
-          for (const average of outcome.averages) {
-            averages.push(averageUpdated(data.ticker, average, data.marketTime));
-          }
+          newestAverages.add(data.ticker, outcome.averages, data.marketTime);
           if (outcome.firings.length === 0) continue;
           const list = alerts.get(data.ticker) ?? [];
           for (const firing of outcome.firings) {
@@ -173,6 +175,7 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
         ruleEvents += 1;
         book.applyRule(change, (event as Event<typeof EventType.ruleUpdated>).data.rule, clock);
       }
+      averages = newestAverages.events();
       evaluationSeconds = (performance.now() - evaluationStarted) / 1000;
       if (averages.length > 0) await publish(averages);
       const tickers: TickerBook[] = book.takeChangedTickers();

@@ -16,7 +16,9 @@
  * since start: a partition's load), then
  * `done <quotes timed> <seconds> <alerts> <seconds evaluating in memory> <average.updated
  * published> <batches> <seconds writing, summed over the partitions' batches>` once it stopped
- * consuming, then waits to be killed.
+ * consuming, then waits to be killed. With BENCH_ALERTER_PROFILE=<directory> it runs the timed
+ * part under the CPU profiler and writes `<mode>-<pid>.cpuprofile` there before `done`
+ * (`npx node bench/lib/cpu-profile.ts <file>` summarises it).
  */
 import {
   alerterPartitionQueue,
@@ -26,6 +28,9 @@ import {
   type Event,
   type TickwatchEvent,
 } from '@tickwatch/contracts';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import path from 'node:path';
 import { createLogger } from '@tickwatch/infra/log';
 import { createMessaging, tickwatchTopology } from '@tickwatch/infra/messaging';
 import mongoose from 'mongoose';
@@ -86,6 +91,7 @@ const counted = (
     if (handled < Number(warmUp) || partitionsSeen.size < PARTITIONS) return;
     clockStart = performance.now();
     clockStartCount = handled;
+    startProfile();
     return;
   }
   alerts += fired;
@@ -99,11 +105,31 @@ const counted = (
     const line = `done ${handled - clockStartCount} ${seconds} ${alerts} ${evaluationSeconds} ${averages} ${timedBatches} ${writeSeconds}\n`;
     // Stopping waits for this batch's ack, so the next consumer does not get it again.
     setImmediate(() => {
-      void stop().then(() => process.stdout.write(line));
+      void stop()
+        .then(saveProfile)
+        .then(() => process.stdout.write(line));
     });
   }
 };
 let stop: () => Promise<void>;
+
+/** The CPU profiler over the timed part, when BENCH_ALERTER_PROFILE names a directory. */
+const profileDirectory = process.env.BENCH_ALERTER_PROFILE;
+const profiler = profileDirectory ? new Session() : undefined;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.setSamplingInterval', { interval: 500 });
+}
+const startProfile = (): void => {
+  void profiler?.post('Profiler.start');
+};
+const saveProfile = async (): Promise<void> => {
+  if (!profiler || !profileDirectory) return;
+  const { profile } = await profiler.post('Profiler.stop');
+  const file = path.join(profileDirectory, `${mode}-${process.pid}.cpuprofile`);
+  await writeFile(file, JSON.stringify(profile));
+};
 
 if (mode === 'alerter') {
   const connection = await mongoose.createConnection(uri, { dbName }).asPromise();

@@ -10,9 +10,10 @@
  * again with ALERTER_BATCH_SIZE=100 (the default is 1,000).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
 import {
   createEvent,
@@ -172,6 +173,27 @@ async function drain(
   }
 }
 
+/**
+ * With BENCH_ALERTER_PROFILE=<directory>, runs `work` under the CPU profiler of this process
+ * (the embedded MongoDB's, while the alerter drains) and writes `<name>.cpuprofile` there.
+ */
+async function profiledHere<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const directory = process.env.BENCH_ALERTER_PROFILE;
+  if (!directory) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 500 });
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(path.join(directory, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 /** Every queue but the partitions and the event log: what the rounds' events fill up. */
 function sideQueues(): string[] {
   return tickwatchTopology()
@@ -226,7 +248,9 @@ export async function measureEndToEnd(rounds: number): Promise<EndToEnd> {
       await publishAll(messaging, batch);
       const layer = await drain('bare', vhost, mongo.uri);
       await publishAll(messaging, batch);
-      const alerter = await drain('alerter', vhost, mongo.uri);
+      const alerter = await profiledHere(`mongo-round${round + 1}`, () =>
+        drain('alerter', vhost, mongo.uri),
+      );
       await publishAll(messaging, quotes(passes));
       const small = await drain('alerter', vhost, mongo.uri, SMALL_BATCH);
       await vhost.purge(...sideQueues());

@@ -130,7 +130,7 @@ export const catalogue = {
     name: 'average.updated',
     data: AverageUpdated,
     tickerOf: (data) => data.ticker,
-    description: "A ticker's sliding moving average over one window moved.",
+    description: "A window's moving average moved (each batch's newest per ticker).",
   }),
   'tickwatch.alert.triggered.v1': define({
     name: 'alert.triggered',
