@@ -18,7 +18,7 @@
  * process's timed part, and this process (the embedded MongoDB) while the alerter drains.
  */
 import { DEFAULT_BATCH_SIZE } from '../alerter/src/config.ts';
-import { measureEndToEnd, E2E_RULES, SMALL_BATCH } from './alerter/end-to-end.ts';
+import { measureEndToEnd, E2E_RULES, SMALL_BATCH, type Timed } from './alerter/end-to-end.ts';
 import { measureFiringCost, measureLookups } from './alerter/lookup.ts';
 import type { BenchReport, Cell } from './lib/report.ts';
 
@@ -31,6 +31,8 @@ const PARTS = ['lookups', 'firing', 'e2e'] as const;
 const median = (values: readonly number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
+const timed = ({ quotes, seconds }: Timed): string =>
+  `${quotes.toLocaleString('en-US')} in ${seconds.toFixed(2)} s`;
 const list = (values: readonly number[], digits = 3): string =>
   values.map((v) => v.toFixed(digits)).join(', ');
 
@@ -135,7 +137,11 @@ async function endToEndPart(): Promise<PartReport> {
       )}), alerts fired in the timed part: ${e2e.rounds.map((r) => r.alerts).join(', ')}; first batch after ${list(
         e2e.rounds.map((r) => r.alerterReady),
         1,
-      )} s (loading ${E2E_RULES.toLocaleString('en-US')} rules). Seeding the rules took ${e2e.seedSeconds.toFixed(1)} s.`,
+      )} s (loading ${E2E_RULES.toLocaleString('en-US')} rules). Seeding the rules took ${e2e.seedSeconds.toFixed(1)} s. The clocks covered (quotes in seconds) layer ${e2e.rounds
+        .map((r) => timed(r.layerTimed))
+        .join(
+          ', ',
+        )}; alerter ${e2e.rounds.map((r) => timed(r.alerterTimed)).join(', ')}: the rest of each round's quotes went by while partitions took their first batch.`,
       `Where the alerter's time goes: evaluating in memory ${list(
         e2e.rounds.map((r) => r.evaluationShare * 100),
         1,

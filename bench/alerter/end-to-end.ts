@@ -46,6 +46,9 @@ export const SMALL_BATCH = 100;
 
 export interface EndToEndRound {
   readonly layer: number;
+  /** Quotes and seconds the layer's and the alerter's clocks covered (the rest was warm-up). */
+  readonly layerTimed: Timed;
+  readonly alerterTimed: Timed;
   readonly alerter: number;
   /** The alerter with ALERTER_BATCH_SIZE=SMALL_BATCH. */
   readonly alerterSmallBatch: number;
@@ -65,6 +68,11 @@ export interface EndToEnd {
   readonly seedSeconds: number;
   readonly quotes: number;
   readonly warmUp: number;
+}
+
+export interface Timed {
+  readonly quotes: number;
+  readonly seconds: number;
 }
 
 type Quote = Event<typeof EventType.priceUpdated>;
@@ -119,6 +127,7 @@ async function drain(
   batchSize = DEFAULT_BATCH_SIZE,
 ): Promise<{
   rate: number;
+  timed: Timed;
   ready: number;
   alerts: number;
   evaluationShare: number;
@@ -155,6 +164,7 @@ async function drain(
         ] = figures.map(Number);
         return {
           rate: quotes / seconds,
+          timed: { quotes, seconds },
           ready,
           alerts,
           evaluationShare: evaluation / seconds,
@@ -256,6 +266,8 @@ export async function measureEndToEnd(rounds: number): Promise<EndToEnd> {
       await vhost.purge(...sideQueues());
       measured.push({
         layer: layer.rate,
+        layerTimed: layer.timed,
+        alerterTimed: alerter.timed,
         alerter: alerter.rate,
         alerterSmallBatch: small.rate,
         alerterReady: alerter.ready,
