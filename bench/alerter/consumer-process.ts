@@ -2,18 +2,19 @@
  * One consumer of the alerter's partition queues, in a process of its own, for the end-to-end
  * benchmark:
  *
- *   consumer-process.ts <alerter|bare> <amqp url> <mongo uri> <db> <quotes> <warm-up quotes>
+ *   consumer-process.ts <alerter|bare> <amqp url> <mongo uri> <db> <quotes>
  *
  * - `alerter`: the alerter as `alerter/src/main.ts` runs it (every partition, batches of
  *   ALERTER_BATCH_SIZE), on the given database;
  * - `bare`: the messaging layer alone, `consumePartitionBatches` with the same batch size and a
  *   handler that does nothing: the rate the alerter cannot exceed.
  *
- * It counts the quotes handled; the clock starts once every partition handled a batch (each
- * partition is loaded on its first one, which also writes the trigger states of rules that
- * have none yet) and at least `warm-up quotes` were handled (every ticker had its first
- * quote), and stops at `quotes`. Prints `ready <s>` when the first batch is done (seconds
- * since start: a partition's load), then
+ * The quotes are queued before it starts. Each partition's first batch is held (the alerter's
+ * just before its write, after the partition's load) until all sixteen hold one: then they go
+ * on together and the clock starts, so that it times every partition draining at once, loaded,
+ * whatever order the broker started them in. It stops at `quotes` timedQuotes; the held first
+ * batches are not counted. Prints `ready <s>` when every partition holds its first batch
+ * (seconds since start: the loads), then
  * `done <quotes timed> <seconds> <alerts> <seconds evaluating in memory> <average.updated
  * published> <batches> <seconds writing, summed over the partitions' batches>` once it stopped
  * consuming, then waits to be killed. With BENCH_ALERTER_PROFILE=<directory> it runs the timed
@@ -38,11 +39,9 @@ import { DEFAULT_BATCH_SIZE } from '../../alerter/src/config.ts';
 import { ownershipObserver, startAlerter } from '../../alerter/src/alerter.ts';
 import { alerterModels, initAlerterModels } from '../../alerter/src/store/models.ts';
 
-const [mode, url, uri, dbName, total, warmUp] = process.argv.slice(2);
-if ((mode !== 'alerter' && mode !== 'bare') || !url || !uri || !dbName || !total || !warmUp) {
-  throw new Error(
-    'usage: consumer-process.ts <alerter|bare> <amqp url> <mongo uri> <db> <quotes> <warm-up>',
-  );
+const [mode, url, uri, dbName, total] = process.argv.slice(2);
+if ((mode !== 'alerter' && mode !== 'bare') || !url || !uri || !dbName || !total) {
+  throw new Error('usage: consumer-process.ts <alerter|bare> <amqp url> <mongo uri> <db> <quotes>');
 }
 const batchSize = Number(process.env.ALERTER_BATCH_SIZE ?? DEFAULT_BATCH_SIZE);
 const started = performance.now();
@@ -59,8 +58,7 @@ const messaging = createMessaging({
 });
 await messaging.start();
 
-let batches = 0;
-let handled = 0;
+let timedQuotes = 0;
 let alerts = 0;
 let evaluationSeconds = 0;
 let averages = 0;
@@ -73,9 +71,26 @@ const lastWrite = new Map<number, number>();
 const partitionOfBatch = (events: readonly TickwatchEvent[]): number =>
   partitionOf((events[0] as Event<typeof EventType.priceUpdated>).data.ticker);
 let clockStart: number | undefined;
-let clockStartCount = 0;
+/** Quotes of the held first batches, handled before the clock. */
+let untimed = 0;
 let reported = false;
-const partitionsSeen = new Set<number>();
+
+/** Partitions holding their first batch, each with its release; then the clock starts. */
+const holding = new Map<number, () => void>();
+const holdFirstBatch = (partition: number): Promise<void> => {
+  if (clockStart !== undefined || holding.has(partition)) return Promise.resolve();
+  const held = new Promise<void>((release) => holding.set(partition, release));
+  if (holding.size === PARTITIONS) {
+    process.stdout.write(`ready ${(performance.now() - started) / 1000}\n`);
+    clockStart = performance.now();
+    startProfile();
+    for (const release of holding.values()) release();
+  }
+  return held;
+};
+/** Partitions whose first (held, untimed) batch is done. */
+const firstBatchDone = new Set<number>();
+
 const counted = (
   partition: number,
   quotes: number,
@@ -84,25 +99,21 @@ const counted = (
   published: number,
   wrote: number,
 ): void => {
-  if (batches++ === 0) process.stdout.write(`ready ${(performance.now() - started) / 1000}\n`);
-  handled += quotes;
-  partitionsSeen.add(partition);
-  if (clockStart === undefined) {
-    if (handled < Number(warmUp) || partitionsSeen.size < PARTITIONS) return;
-    clockStart = performance.now();
-    clockStartCount = handled;
-    startProfile();
+  if (!firstBatchDone.has(partition)) {
+    firstBatchDone.add(partition);
+    untimed += quotes;
     return;
   }
+  timedQuotes += quotes;
   alerts += fired;
   evaluationSeconds += evaluation;
   averages += published;
   timedBatches += 1;
   writeSeconds += wrote;
-  if (handled >= Number(total) && !reported) {
+  if (timedQuotes + untimed >= Number(total) && !reported && clockStart !== undefined) {
     reported = true;
     const seconds = (performance.now() - clockStart) / 1000;
-    const line = `done ${handled - clockStartCount} ${seconds} ${alerts} ${evaluationSeconds} ${averages} ${timedBatches} ${writeSeconds}\n`;
+    const line = `done ${timedQuotes} ${seconds} ${alerts} ${evaluationSeconds} ${averages} ${timedBatches} ${writeSeconds}\n`;
     // Stopping waits for this batch's ack, so the next consumer does not get it again.
     setImmediate(() => {
       void stop()
@@ -144,9 +155,10 @@ if (mode === 'alerter') {
     batchSize,
     ownership: ownership.signal,
     hooks: {
-      beforeWrite: (events) => {
-        writeStarted.set(partitionOfBatch(events), performance.now());
-        return Promise.resolve();
+      beforeWrite: async (events) => {
+        const partition = partitionOfBatch(events);
+        await holdFirstBatch(partition);
+        writeStarted.set(partition, performance.now());
       },
       afterWrite: (events) => {
         const partition = partitionOfBatch(events);
@@ -168,9 +180,10 @@ if (mode === 'alerter') {
   stop = () => alerter.stop();
 } else {
   const subscription = await messaging.consumePartitionBatches(
-    ({ queue, items }) => {
-      counted(partitionOfQueue.get(queue) ?? -1, items.length, 0, 0, 0, 0);
-      return Promise.resolve();
+    async ({ queue, items }) => {
+      const partition = partitionOfQueue.get(queue) ?? -1;
+      await holdFirstBatch(partition);
+      counted(partition, items.length, 0, 0, 0, 0);
     },
     {
       types: [EventType.priceUpdated],
