@@ -235,4 +235,56 @@ export function writeSemanticsCases(target: Target): void {
       expect((await serverError(collection.insertOne({ _id: 5, u: 2 }))).code).to.equal(11000);
     });
   });
+
+  describe('index entries across updates', () => {
+    // The embedded engine leaves an index's entries alone when an update keeps its keys; these
+    // pin that both its unique map (equality) and its sorted entries (ranges) still find the
+    // document, and that a changed key still moves it or is refused.
+    const setUp = async () => {
+      const collection = target.collection('c');
+      await collection.createIndex({ u: 1 }, { unique: true }, undefined);
+      await collection.createIndex({ t: 1, p: 1 }, undefined, undefined);
+      await collection.insertMany([
+        { _id: 1, u: 1, t: 'A', p: 10, n: 0, tags: 'x' },
+        { _id: 2, u: 2, t: 'B', p: 20, n: 0, tags: 'y' },
+      ]);
+      return collection;
+    };
+    const ids = async (filter: Document) =>
+      (await target.collection('c').find(filter).sort({ _id: 1 }).toArray()).map((d) => d._id);
+
+    it('an update that keeps the indexed keys still finds the document by every index', async () => {
+      const collection = await setUp();
+      await collection.updateOne({ u: 1 }, { $inc: { n: 1 } });
+      await collection.updateOne({ _id: 1 }, { $set: { p: 10.0, u: 1, tags: ['x'] } });
+      expect(await collection.findOne({ u: 1 })).to.deep.include({ _id: 1, n: 1 });
+      expect(await ids({ u: { $gte: 1, $lte: 1 } })).to.deep.equal([1]);
+      expect(await ids({ t: 'A', p: { $gte: 10, $lt: 11 } })).to.deep.equal([1]);
+      expect(await ids({ tags: 'x' })).to.deep.equal([1]);
+      expect((await serverError(collection.insertOne({ _id: 3, u: 1 }))).code).to.equal(11000);
+    });
+
+    it('an update that changes an indexed key moves the document', async () => {
+      const collection = await setUp();
+      await collection.updateOne({ _id: 1 }, { $set: { u: 5, p: 30 } });
+      expect(await collection.findOne({ u: 1 })).to.equal(null);
+      expect(await collection.findOne({ u: 5 })).to.deep.include({ _id: 1 });
+      expect(await ids({ t: 'A', p: { $lt: 20 } })).to.deep.equal([]);
+      expect(await ids({ t: 'A', p: { $gte: 30 } })).to.deep.equal([1]);
+      await collection.insertOne({ _id: 3, u: 1 });
+    });
+
+    it('a unique violation by an update is refused with 11000 and changes nothing', async () => {
+      const collection = await setUp();
+      const error = await serverError(collection.updateOne({ _id: 1 }, { $set: { u: 2, n: 7 } }));
+      expect(error.code).to.equal(11000);
+      expect(await all(target)).to.deep.equal([
+        { _id: 1, u: 1, t: 'A', p: 10, n: 0, tags: 'x' },
+        { _id: 2, u: 2, t: 'B', p: 20, n: 0, tags: 'y' },
+      ]);
+      expect(await collection.findOne({ u: 1 })).to.deep.include({ _id: 1 });
+      expect(await collection.findOne({ u: 2 })).to.deep.include({ _id: 2 });
+      expect(await ids({ u: { $gte: 1 } })).to.deep.equal([1, 2]);
+    });
+  });
 }

@@ -72,12 +72,11 @@ export class Collection {
   replace(id: string, next: Document): void {
     const previous = this.docs.get(id);
     if (!previous) throw fail('InternalError', `document ${id} vanished during an update`);
-    for (const index of this.#indexes.values()) index.check(next, id, this.namespace);
+    const steps = [...this.#indexes.values()].map((index) =>
+      index.prepareReplace(previous, next, id, this.namespace),
+    );
     deepFreeze(next);
-    for (const index of this.#indexes.values()) {
-      index.remove(previous, id);
-      index.add(next, id);
-    }
+    for (const apply of steps) apply();
     this.docs.set(id, next);
     this.#log.record({ op: 'put', db: this.db, coll: this.name, doc: next });
   }

@@ -92,4 +92,42 @@ describe('embedded MongoDB engine', () => {
     expect(scan({ prefix: ['B'] })).to.deep.equal(['5']);
     expect(scan({ prefix: ['A', null] })).to.deep.equal(['6']);
   });
+
+  describe('Index.prepareReplace', () => {
+    const unique = () => new Index({ v: 2, key: { u: 1 }, name: 'u_1', unique: true });
+    const found = (index: Index, u: unknown) => [...index.scan({ prefix: [u] })];
+
+    it('leaves the entries untouched when the keys are the same (1 and 1.0, other fields)', () => {
+      const index = unique();
+      index.add({ _id: 1, u: 1, n: 0 }, '1');
+      const version = index.version;
+      index.prepareReplace({ _id: 1, u: 1, n: 0 }, { _id: 1, u: 1.0, n: 1 }, '1', 'db.c')();
+      expect(index.version).to.equal(version);
+      expect(found(index, 1)).to.deep.equal(['1']);
+      expect(index.lookupUnique([1])).to.equal('1');
+    });
+
+    it('marks the index multikey when the same key moves into an array', () => {
+      const index = unique();
+      index.add({ _id: 1, u: 1 }, '1');
+      index.prepareReplace({ _id: 1, u: 1 }, { _id: 1, u: [1] }, '1', 'db.c')();
+      expect(index.multikey).to.equal(true);
+      expect(found(index, 1)).to.deep.equal(['1']);
+    });
+
+    it('moves the entries when a key changes, and refuses a duplicate before changing anything', () => {
+      const index = unique();
+      index.add({ _id: 1, u: 1 }, '1');
+      index.add({ _id: 2, u: 2 }, '2');
+      expect(() => index.prepareReplace({ _id: 1, u: 1 }, { _id: 1, u: 2 }, '1', 'db.c'))
+        .to.throw()
+        .with.property('code', 11000);
+      expect(found(index, 1)).to.deep.equal(['1']);
+      index.prepareReplace({ _id: 1, u: 1 }, { _id: 1, u: 3 }, '1', 'db.c')();
+      expect(found(index, 1)).to.deep.equal([]);
+      expect(found(index, 3)).to.deep.equal(['1']);
+      expect(index.lookupUnique([1])).to.equal(undefined);
+      expect(index.size).to.equal(2);
+    });
+  });
 });

@@ -18,6 +18,11 @@ import { compileFilter, type Matcher } from '../query/matcher.ts';
 import { parseCollation, type Collation } from '../query/collation.ts';
 import { SortedList } from './sorted-list.ts';
 
+interface IndexedKeys {
+  readonly tuples: unknown[][];
+  readonly multikey: boolean;
+}
+
 interface Entry {
   readonly key: readonly unknown[];
   readonly id: string;
@@ -71,6 +76,11 @@ export class Index {
     return this.#entries.size;
   }
 
+  /** Changes with every entry added or removed (tests see whether an update touched the index). */
+  get version(): number {
+    return this.#entries.version;
+  }
+
   /** The key tuples `doc` contributes, or none when sparse/partial rules leave it out. */
   keysOf(doc: Document): unknown[][] {
     return this.#indexedKeys(doc).tuples;
@@ -81,7 +91,10 @@ export class Index {
    * (for unique indexes) E11000 when another document holds the same key. Mutates nothing.
    */
   check(doc: Document, id: string, namespace: string): void {
-    const tuples = this.keysOf(doc);
+    this.#checkUnique(this.keysOf(doc), id, namespace);
+  }
+
+  #checkUnique(tuples: readonly (readonly unknown[])[], id: string, namespace: string): void {
     if (!this.#unique) return;
     for (const tuple of tuples) {
       const owner = this.#unique.get(this.#hashKey(tuple));
@@ -90,7 +103,36 @@ export class Index {
   }
 
   add(doc: Document, id: string): void {
-    const { tuples, multikey } = this.#indexedKeys(doc);
+    this.#addKeys(this.#indexedKeys(doc), id);
+  }
+
+  remove(doc: Document, id: string): void {
+    this.#removeTuples(this.keysOf(doc), id);
+  }
+
+  /**
+   * Checks replacing `previous` by `next` under `id` (throwing what `check` throws) and returns
+   * the step that applies it, so a caller can check every index before changing any. When the
+   * key tuples are the same the entries stay where they are: most updates ($inc a counter, $set
+   * a price) touch no indexed field, and removing and re-adding identical entries was most of
+   * such an update's index cost. "Same" is compareBson equality, the order the entries are kept
+   * in, which is at least as strict as the unique map's key encoding.
+   */
+  prepareReplace(previous: Document, next: Document, id: string, namespace: string): () => void {
+    const before = this.keysOf(previous);
+    const after = this.#indexedKeys(next);
+    if (sameTuples(before, after.tuples)) {
+      // {a: 1} → {a: [1]} keeps the keys but makes the index multikey.
+      return after.multikey ? () => (this.multikey = true) : noChange;
+    }
+    this.#checkUnique(after.tuples, id, namespace);
+    return () => {
+      this.#removeTuples(before, id);
+      this.#addKeys(after, id);
+    };
+  }
+
+  #addKeys({ tuples, multikey }: IndexedKeys, id: string): void {
     if (multikey) this.multikey = true;
     for (const key of tuples) {
       this.#entries.insert({ key, id });
@@ -98,8 +140,8 @@ export class Index {
     }
   }
 
-  remove(doc: Document, id: string): void {
-    for (const key of this.keysOf(doc)) {
+  #removeTuples(tuples: readonly (readonly unknown[])[], id: string): void {
+    for (const key of tuples) {
       this.#entries.delete({ key, id });
       if (!this.#unique) continue;
       const encoded = this.#hashKey(key);
@@ -107,7 +149,7 @@ export class Index {
     }
   }
 
-  #indexedKeys(doc: Document): { tuples: unknown[][]; multikey: boolean } {
+  #indexedKeys(doc: Document): IndexedKeys {
     if (this.#partial && !this.#partial(doc)) return { tuples: [], multikey: false };
     const keys = documentKeys(doc, this.fields);
     if (this.spec.sparse && !keys.anyPresent) return { tuples: [], multikey: false };
@@ -228,3 +270,18 @@ function compareTuples(
   }
   return 0;
 }
+
+function sameTuples(
+  a: readonly (readonly unknown[])[],
+  b: readonly (readonly unknown[])[],
+): boolean {
+  if (a.length !== b.length) return false;
+  for (let t = 0; t < a.length; t++) {
+    const left = a[t] as readonly unknown[];
+    const right = b[t] as readonly unknown[];
+    for (let i = 0; i < left.length; i++) if (compareBson(left[i], right[i]) !== 0) return false;
+  }
+  return true;
+}
+
+function noChange(): void {}
