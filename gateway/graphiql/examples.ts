@@ -13,6 +13,7 @@ export const EXAMPLES: readonly Example[] = [
   {
     query: `# 1. Create an account. Copy accessToken into the headers below:
 #    {"Authorization": "Bearer <accessToken>"}
+#    The verification email's link makes the address yours: alerts reach it from then on.
 mutation Register($email: String!, $password: String!) {
   register(email: $email, password: $password, timeZone: "Europe/London") {
     accessToken

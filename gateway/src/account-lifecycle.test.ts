@@ -1,4 +1,4 @@
-import { EventType, type TickwatchEvent } from '@tickwatch/contracts';
+import { EventType } from '@tickwatch/contracts';
 import { createLinkSigner, DEVELOPMENT_LINK_KEY } from '@tickwatch/infra/signed-links';
 import { pollUntil } from '@tickwatch/infra/testing';
 import { expect } from 'chai';
@@ -8,33 +8,24 @@ import {
   type TestGateway,
   type TestUser,
 } from './testing/harness.ts';
+import {
+  about,
+  accountEmailOf,
+  CHANGE_EMAIL,
+  LOGIN,
+  REQUEST_RESET,
+  RESEND,
+  RESET,
+  tokenOf,
+  VERIFY,
+} from './testing/account-operations.ts';
 
 const ME = '{ me { email emailVerified pendingEmail timeZone maxAlertsPerHour } }';
-const LOGIN =
-  'mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken } }';
 const REFRESH = 'mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken } }';
-const VERIFY = 'mutation ($t: String!) { verifyEmail(token: $t) }';
-const RESEND = 'mutation { resendVerificationEmail }';
-const REQUEST_RESET = 'mutation ($e: String!) { requestPasswordReset(email: $e) }';
-const RESET = 'mutation ($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }';
 const CHANGE_PASSWORD =
   'mutation ($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }';
-const CHANGE_EMAIL =
-  'mutation ($e: String!, $p: String!) { changeEmail(newEmail: $e, password: $p) { email pendingEmail } }';
 const PREFERENCES =
   'mutation ($i: PreferencesInput!) { updatePreferences(input: $i) { timeZone maxAlertsPerHour } }';
-
-interface AccountEmailData {
-  userId: string;
-  email: string;
-  link: string;
-  expiresAt: string;
-}
-const dataOf = (event: TickwatchEvent) => event.data as unknown as AccountEmailData;
-/** The user an event is about (user.* and account.* events name one). */
-const about = (userId: string) => (event: TickwatchEvent) =>
-  (event.data as { userId?: string }).userId === userId;
-const tokenOf = (link: string) => new URL(link).searchParams.get('token') ?? '';
 
 describe('account lifecycle (verification, password reset, password and email change, preferences)', () => {
   let gw: TestGateway;
@@ -47,7 +38,7 @@ describe('account lifecycle (verification, password reset, password and email ch
 
   /** The n-th account email of `type` for `userId`. */
   const emailOf = async (type: string, userId: string, nth = 1) =>
-    dataOf(
+    accountEmailOf(
       await pollUntil(`${type} #${nth}`, () => gw.eventsOf(type, about(userId))[nth - 1]?.event),
     );
   /** The link's page on the test gateway (its PUBLIC_BASE_URL is the default). */
@@ -163,7 +154,10 @@ describe('account lifecycle (verification, password reset, password and email ch
     expect(answers[0]).to.deep.include({ status: 200, data: { requestPasswordReset: true } });
     await emailOf(EventType.accountPasswordResetRequested, user.id);
     expect(
-      gw.eventsOf(EventType.accountPasswordResetRequested, (e) => dataOf(e).email === unknown),
+      gw.eventsOf(
+        EventType.accountPasswordResetRequested,
+        (e) => accountEmailOf(e).email === unknown,
+      ),
     ).to.have.length(0);
     // Three an hour per address asked about, registered or not.
     for (const email of [user.email, unknown]) {

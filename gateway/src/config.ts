@@ -66,6 +66,11 @@ export const settings = {
     'Registration emails a verification link, and alerts reach an address only once it is followed (false: addresses count as verified at once)',
     { default: 'true' },
   ),
+  UNVERIFIED_ACCOUNT_TTL: setting(
+    env.duration(1_000, 365 * 24 * 3_600_000),
+    'An account that has not verified its address this long after registering is deleted, and stops waiting for the address',
+    { default: '168h' },
+  ),
   GRAPHQL_INTROSPECTION: setting(
     env.boolean(),
     'Answer introspection queries (GraphiQL needs it for documentation and completion)',

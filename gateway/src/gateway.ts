@@ -44,10 +44,12 @@ import { createReadQueries } from './read/read-queries.ts';
 import { gaugeSources } from './metrics.ts';
 import { createAccountLinks } from './users/account-links.ts';
 import { createAccounts } from './users/accounts.ts';
+import { createAddressClaims } from './users/address-claims.ts';
 import { createEmailFlows } from './users/email-flows.ts';
 import { createPasswordCheck } from './users/password-check.ts';
 import { createPasswordFlows } from './users/password-flows.ts';
 import { createTombstones } from './users/tombstones.ts';
+import { createUnverifiedAccounts } from './users/unverified-accounts.ts';
 import { userModel } from './users/user-model.ts';
 import { createUserStore } from './users/user-store.ts';
 
@@ -68,6 +70,8 @@ export interface GatewayOverrides {
   /** Market memory catch-up period, ms (default 10 000). */
   readonly catchUpIntervalMs?: number;
   readonly outboxSweepIntervalMs?: number;
+  /** How often accounts never verified are looked for, ms (default 60 000). */
+  readonly unverifiedSweepIntervalMs?: number;
   readonly live?: Partial<LiveLimits>;
 }
 
@@ -84,6 +88,8 @@ const ACCOUNT_EMAILS_PER_USER_HOUR = 5;
 /** Password reset emails per address asked about, and requests per client address. */
 const RESETS_PER_EMAIL_HOUR = 3;
 const RESETS_PER_IP_HOUR = 20;
+/** Notices to an address's owner that someone tried to register with it. */
+const REGISTRATION_NOTICES_PER_ADDRESS_HOUR = 3;
 
 export async function startGateway(
   context: ServiceContext,
@@ -180,6 +186,17 @@ export async function startGateway(
     publicBaseUrl: config.PUBLIC_BASE_URL,
   });
   const checkPassword = createPasswordCheck({ users, hasher, limiter });
+  const limit = (keyPrefix: string, perHour: number, what: string) =>
+    hourlyLimit(mongo.connection, { keyPrefix, perHour, what });
+  const claimAddress = createAddressClaims({
+    users,
+    links: accountLinks,
+    notices: limit(
+      'registration-notice',
+      REGISTRATION_NOTICES_PER_ADDRESS_HOUR,
+      'registration notices',
+    ),
+  });
   const accounts = createAccounts({
     users,
     store,
@@ -188,18 +205,26 @@ export async function startGateway(
     limiter,
     refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
     requireEmailVerification: config.REQUIRE_EMAIL_VERIFICATION,
-    links: accountLinks,
+    claimAddress,
     checkPassword,
     purgeReadModels: (userId) => reads.purgeUser(userId),
     removeTombstone: (userId) => tombstones.remove(userId),
     logger,
   });
-  const limit = (keyPrefix: string, perHour: number, what: string) =>
-    hourlyLimit(mongo.connection, { keyPrefix, perHour, what });
+  const unverified = context.add(
+    createUnverifiedAccounts({
+      accounts,
+      ttlMs: config.UNVERIFIED_ACCOUNT_TTL,
+      intervalMs: overrides.unverifiedSweepIntervalMs ?? 60_000,
+      logger,
+    }),
+  );
+  unverified.start();
   const emails = createEmailFlows({
     store,
     links: accountLinks,
     checkPassword,
+    claimAddress,
     accountEmailLimit: limit('account-email', ACCOUNT_EMAILS_PER_USER_HOUR, 'account emails'),
   });
   const passwords = createPasswordFlows({

@@ -137,6 +137,7 @@ export async function startTestGateway(
       EventType.accountVerificationRequested,
       EventType.accountPasswordResetRequested,
       EventType.accountEmailChangeRequested,
+      EventType.accountRegistrationAttempted,
     ]),
   );
 

@@ -39,7 +39,7 @@ const PATHS: Record<AccountLinkPurpose, string> = {
   'reset-password': RESET_PASSWORD_PATH,
 };
 
-/** The event whose email carries each kind of link. */
+/** The event whose email carries each kind of link (unless told another). */
 const EMAIL_EVENT = {
   'verify-email': EventType.accountVerificationRequested,
   'confirm-email-change': EventType.accountEmailChangeRequested,
@@ -58,12 +58,16 @@ export interface AccountLinks {
     userId: string,
     claims: Readonly<Record<string, string | number>>,
   ): Promise<AccountLink>;
-  /** The account email (an event for the notifier) carrying a new link, sent to `to`. */
+  /**
+   * The account email (an event for the notifier) carrying a new link, sent to `to`; `as`: an
+   * email of another kind carrying this kind of link (a reset link in a registration notice).
+   */
   email(
     purpose: AccountLinkPurpose,
     user: Pick<UserDocument, '_id' | 'timeZone'>,
     to: string,
     claims: Readonly<Record<string, string | number>>,
+    as?: typeof EventType.accountRegistrationAttempted,
   ): Promise<TickwatchEvent>;
   /** The token's claims, or BAD_USER_INPUT on `token` (tampered, expired, another purpose). */
   verify(purpose: AccountLinkPurpose, token: string): Promise<VerifiedLink>;
@@ -90,9 +94,9 @@ export function createAccountLinks(options: {
   };
   return {
     create,
-    async email(purpose, user, to, claims) {
+    async email(purpose, user, to, claims, as) {
       const link = await create(purpose, user._id, claims);
-      return commandEvent(EMAIL_EVENT[purpose], {
+      return commandEvent(as ?? EMAIL_EVENT[purpose], {
         userId: user._id,
         email: to,
         link: link.url,

@@ -1,8 +1,11 @@
 /**
- * Accounts: registration, login with rotating refresh tokens, logout, deletion. Passwords are
- * hashed with scrypt (auth/passwords.ts), logins rate-limited per email and per address
- * (auth/login-limiter.ts), and every answer to a bad login is the same, in the same time,
- * whether the email exists or not.
+ * Accounts: registration, login with rotating refresh tokens, logout, deletion (also of
+ * accounts that never verified their address). Passwords are hashed with scrypt
+ * (auth/passwords.ts), logins rate-limited per email and per address (auth/login-limiter.ts),
+ * and every answer to a bad login is the same, in the same time, whether the email exists or
+ * not. Registration too answers the same, after the same work, whether or not another account
+ * owns the address (address-claims.ts): a new account waits for its address (`pendingEmail`)
+ * until its link is followed, and an owned one it can never get.
  */
 import { randomUUID } from 'node:crypto';
 import { EventType, TimeZone } from '@tickwatch/contracts';
@@ -13,7 +16,8 @@ import { z } from 'zod';
 import type { AccessTokens } from '../auth/access-tokens.ts';
 import type { LoginLimiter } from '../auth/login-limiter.ts';
 import type { PasswordHasher } from '../auth/passwords.ts';
-import type { AccountLinks } from './account-links.ts';
+import { accountOfAddress } from './address-account.ts';
+import type { ClaimAddress } from './address-claims.ts';
 import type { PasswordCheck } from './password-check.ts';
 import { passwordProblem } from '../auth/password-policy.ts';
 import {
@@ -22,10 +26,10 @@ import {
   parseRefreshToken,
   sameHash,
 } from '../auth/refresh-tokens.ts';
-import { badInput, conflict, unauthenticated } from '../graphql/errors.ts';
+import { badInput, codeOf, ErrorCode, unauthenticated } from '../graphql/errors.ts';
 import { metrics } from '../metrics.ts';
 import { contractRule } from './rule-commands.ts';
-import { commandEvent, type UserStore } from './user-store.ts';
+import { commandEvent, type CommandRequest, type UserStore } from './user-store.ts';
 import {
   KEEP_USED_SECRETS,
   MAX_SESSIONS,
@@ -60,6 +64,11 @@ export interface Accounts {
     ip: string;
     trace: TraceContext;
   }): Promise<void>;
+  /**
+   * Deletes (as deleteAccount does) accounts created before `createdBefore` that never verified
+   * an address, so none holds one for ever; returns how many (at most `batch` a call).
+   */
+  deleteUnverified(createdBefore: Date, batch: number): Promise<number>;
 }
 
 export interface AccountsOptions {
@@ -71,7 +80,7 @@ export interface AccountsOptions {
   readonly refreshTtlDays: number;
   /** true: registration sends a verification link, and alerts wait for it to be followed. */
   readonly requireEmailVerification: boolean;
-  readonly links: AccountLinks;
+  readonly claimAddress: ClaimAddress;
   readonly checkPassword: PasswordCheck;
   /** Called once an account is deleted, to purge what the read side holds of it. */
   readonly purgeReadModels: (userId: string) => Promise<void>;
@@ -147,6 +156,68 @@ export function createAccounts(options: AccountsOptions): Accounts {
     return result.modifiedCount === 1;
   };
 
+  /**
+   * Strips the account to a tombstone when `still(user)` holds, in the write that emits
+   * rule.deleted for every rule, watch.removed for every watch and user.deleted; then the read
+   * models forget the user and the tombstone goes once its events are out.
+   */
+  const purge = async (
+    request: CommandRequest,
+    still: (user: UserDocument) => boolean,
+  ): Promise<boolean> => {
+    const { userId } = request;
+    const purged = await store.run(request, (user) => {
+      if (!still(user)) return { update: {}, events: [], result: false };
+      const now = new Date();
+      const events = [
+        ...user.rules.map((rule) =>
+          commandEvent(EventType.ruleDeleted, {
+            rule: contractRule({
+              ...rule,
+              version: rule.version + 1,
+              updatedAt: now.toISOString(),
+            }),
+          }),
+        ),
+        ...user.watchlist.map((watch) =>
+          commandEvent(EventType.watchRemoved, {
+            watchId: watch.id,
+            userId,
+            ticker: watch.ticker,
+          }),
+        ),
+        commandEvent(EventType.userDeleted, { userId }),
+      ];
+      return {
+        // Every personal field goes in this write; what stays is ids and the outbox.
+        update: {
+          $set: {
+            deletedAt: now,
+            emailVerified: false,
+            rules: [],
+            watchlist: [],
+            sessions: [],
+            requests: [],
+          },
+          $unset: {
+            email: 1,
+            pendingEmail: 1,
+            passwordHash: 1,
+            passwordVersion: 1,
+            timeZone: 1,
+            preferences: 1,
+          },
+        },
+        events,
+        result: true,
+      };
+    });
+    if (!purged) return false;
+    await options.purgeReadModels(userId);
+    await options.removeTombstone(userId);
+    return true;
+  };
+
   return {
     async register({ email: emailInput, password, timeZone, ip, trace }) {
       await limiter.registering(ip);
@@ -157,40 +228,47 @@ export function createAccounts(options: AccountsOptions): Accounts {
       const problem = passwordProblem(password, email);
       if (problem) throw badInput('password', problem);
       const userId = randomUUID();
-      const emailVerified = !options.requireEmailVerification;
-      const registered = commandEvent(EventType.userRegistered, {
-        userId,
-        email,
-        emailVerified,
-        timeZone,
-      });
-      const verification = emailVerified
-        ? []
-        : [await options.links.email('verify-email', { _id: userId, timeZone }, email, { email })];
+      // The same work whether or not the address is owned: the answer's time tells nothing.
+      const [passwordHash, claim] = await Promise.all([
+        hasher.hash(password),
+        options.claimAddress({ _id: userId, timeZone }, email, {
+          verify: options.requireEmailVerification,
+        }),
+      ]);
       const secret = newRefreshSecret();
       const now = new Date();
       const expiresAt = new Date(now.getTime() + refreshTtlMs);
-      try {
-        const created = await users.create({
-          _id: userId,
+      /** The account owning its address (verification off, address free) or waiting for it. */
+      const create = (owns: boolean) => {
+        const registered = commandEvent(EventType.userRegistered, {
+          userId,
           email,
-          emailVerified,
+          emailVerified: owns,
           timeZone,
-          passwordHash: await hasher.hash(password),
+        });
+        return users.create({
+          _id: userId,
+          ...(owns ? { email } : { pendingEmail: email }),
+          emailVerified: owns,
+          timeZone,
+          passwordHash,
           preferences: defaultPreferences(),
           sessions: [
             { id: secret.sessionId, secretHash: secret.secretHash, createdAt: now, expiresAt },
           ],
           createdAt: now,
           version: 1,
-          ...outboxFieldsFor([registered, ...verification], trace),
+          ...outboxFieldsFor([registered, ...claim.emails], trace),
         });
-        store.flushSoon(userId);
-        return await sessionFor(created.toObject<UserDocument>(), secret, expiresAt);
-      } catch (error) {
-        if (isDuplicateKey(error)) throw conflict('an account with this email already exists');
+      };
+      const owns = !options.requireEmailVerification && !claim.owned;
+      // An account that verified the address since it was looked up: this one waits, as for any owned address.
+      const created = await create(owns).catch((error: unknown) => {
+        if (owns && isDuplicateKey(error)) return create(false);
         throw error;
-      }
+      });
+      store.flushSoon(userId);
+      return sessionFor(created.toObject<UserDocument>(), secret, expiresAt);
     },
 
     async login({ email: emailInput, password, ip }) {
@@ -201,10 +279,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
         metrics.logins.inc({ outcome: 'rate_limited' });
         throw error;
       }
-      const user = await users
-        .findOne({ email, deletedAt: { $exists: false } })
-        .select('+passwordHash')
-        .lean<UserDocument>();
+      const user = await accountOfAddress(users, email, '+passwordHash');
       const valid = user?.passwordHash
         ? await hasher.verify(password, user.passwordHash)
         : await hasher.verifyNothing(password);
@@ -270,53 +345,33 @@ export function createAccounts(options: AccountsOptions): Accounts {
 
     async deleteAccount({ userId, password, ip, trace }) {
       await options.checkPassword(userId, password, ip);
-      await store.run({ userId, operation: 'deleteAccount', args: {}, trace }, (user) => {
-        const now = new Date();
-        const events = [
-          ...user.rules.map((rule) =>
-            commandEvent(EventType.ruleDeleted, {
-              rule: contractRule({
-                ...rule,
-                version: rule.version + 1,
-                updatedAt: now.toISOString(),
-              }),
-            }),
-          ),
-          ...user.watchlist.map((watch) =>
-            commandEvent(EventType.watchRemoved, {
-              watchId: watch.id,
-              userId,
-              ticker: watch.ticker,
-            }),
-          ),
-          commandEvent(EventType.userDeleted, { userId }),
-        ];
-        return {
-          // Every personal field goes in this write; what stays is ids and the outbox.
-          update: {
-            $set: {
-              deletedAt: now,
-              emailVerified: false,
-              rules: [],
-              watchlist: [],
-              sessions: [],
-              requests: [],
-            },
-            $unset: {
-              email: 1,
-              pendingEmail: 1,
-              passwordHash: 1,
-              passwordVersion: 1,
-              timeZone: 1,
-              preferences: 1,
-            },
+      await purge({ userId, operation: 'deleteAccount', args: {}, trace }, () => true);
+    },
+
+    async deleteUnverified(createdBefore, batch) {
+      const expired = await users
+        .find(
+          {
+            pendingEmail: { $exists: true },
+            email: { $exists: false },
+            deletedAt: { $exists: false },
+            createdAt: { $lt: createdBefore },
           },
-          events,
-          result: null,
-        };
-      });
-      await options.purgeReadModels(userId);
-      await options.removeTombstone(userId);
+          { _id: 1 },
+        )
+        .limit(batch)
+        .lean();
+      let deleted = 0;
+      for (const { _id: userId } of expired) {
+        const request = { userId, operation: 'deleteUnverified', args: {} };
+        // Verified since it was found: it stays.
+        const gone = await purge(request, (user) => !user.email).catch((error: unknown) => {
+          if (codeOf(error) === ErrorCode.unauthenticated) return false; // deleted meanwhile
+          throw error;
+        });
+        if (gone) deleted += 1;
+      }
+      return deleted;
     },
   };
 }

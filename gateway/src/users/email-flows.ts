@@ -1,7 +1,11 @@
 /**
  * The account's address: verifying it (the link registration sends, a rate-limited resend)
  * and changing it (a link to the new address; the account keeps its verified address until
- * that link is followed, so a typo or a stranger's address never takes the alerts).
+ * that link is followed, so a typo or a stranger's address never takes the alerts). Both
+ * links do one thing: the address waiting for its link (`pendingEmail`) becomes the
+ * account's own, unless another account followed its link to that address first (the unique
+ * index refuses it: BAD_USER_INPUT on `token`). A resend for an address another account owns
+ * tells that owner instead, as registration does (address-claims.ts): the caller cannot tell.
  * Every change publishes user.preferences-changed, which the notifier's recipients follow.
  */
 import { isDuplicateKey } from '@tickwatch/infra/messaging/idempotency';
@@ -10,15 +14,16 @@ import type { HourlyLimit } from '../auth/hourly-limit.ts';
 import { badInput, codeOf, ErrorCode } from '../graphql/errors.ts';
 import type { AccountLinks } from './account-links.ts';
 import { normalizeEmail } from './accounts.ts';
+import type { ClaimAddress } from './address-claims.ts';
 import type { PasswordCheck } from './password-check.ts';
 import { preferencesChange } from './preference-commands.ts';
 import type { Decision, UserStore } from './user-store.ts';
-import type { UserDocument } from './user-model.ts';
+import { addressOf, type UserDocument } from './user-model.ts';
 
 export interface EmailFlows {
-  /** Sends the verification link again; BAD_USER_INPUT when already verified. */
+  /** Sends the verification email again; BAD_USER_INPUT when the account owns its address. */
   resendVerification(userId: string, trace: TraceContext): Promise<void>;
-  /** Follows a verification link: the address it was sent to is verified (again: no change). */
+  /** Follows a verification link: the address it was sent to becomes the account's (again: no change). */
   verifyEmail(token: string, trace: TraceContext): Promise<void>;
   /** Sends a confirmation link to `newEmail`; the password is asked again. */
   requestEmailChange(input: {
@@ -34,10 +39,19 @@ export interface EmailFlows {
 
 const nothing: Decision<null> = { update: {}, events: [], result: null };
 
+/** The address a link was sent to becomes the account's own; `stale`: why a link no longer counts. */
+function adopt(user: UserDocument, email: string, stale: string): Decision<null> {
+  if (user.email === email) return nothing;
+  if (user.pendingEmail !== email) throw badInput('token', stale);
+  const change = preferencesChange(user, {}, () => null, { email, emailVerified: true });
+  return { ...change, update: { ...change.update, $unset: { pendingEmail: 1 } } };
+}
+
 export function createEmailFlows(options: {
   readonly store: UserStore;
   readonly links: AccountLinks;
   readonly checkPassword: PasswordCheck;
+  readonly claimAddress: ClaimAddress;
   /** Account emails one user may cause per hour (resends and changes). */
   readonly accountEmailLimit: HourlyLimit;
 }): EmailFlows {
@@ -55,7 +69,8 @@ export function createEmailFlows(options: {
     } catch (error) {
       if (codeOf(error) === ErrorCode.unauthenticated)
         throw badInput('token', 'the account no longer exists');
-      if (isDuplicateKey(error)) throw badInput('token', 'another account uses this address now');
+      if (isDuplicateKey(error))
+        throw badInput('token', 'another account verified this address first');
       throw error;
     }
   };
@@ -63,29 +78,32 @@ export function createEmailFlows(options: {
   return {
     async resendVerification(userId, trace) {
       const user = await store.load(userId);
-      if (user.emailVerified || !user.email) throw badInput('email', 'is already verified');
+      const address = user.pendingEmail;
+      if (user.email || !address) throw badInput('email', 'is already verified');
       await accountEmailLimit(userId);
-      const email = await links.email('verify-email', user, user.email, { email: user.email });
+      const { emails } = await options.claimAddress(user, address, { verify: true });
       await store.run({ userId, operation: 'resendVerification', args: {}, trace }, (current) => {
-        if (current.email !== user.email) throw badInput('email', 'changed meanwhile: try again');
-        return { update: {}, events: [email], result: null };
+        if (current.email || current.pendingEmail !== address)
+          throw badInput('email', 'changed meanwhile: try again');
+        return { update: {}, events: emails, result: null };
       });
     },
 
     async verifyEmail(token, trace) {
       const link = await links.verify('verify-email', token);
-      await runLink(link.subject, 'verifyEmail', trace, (user) => {
-        if (user.email !== link.claims.email)
-          throw badInput('token', 'the link was sent to an address the account no longer has');
-        if (user.emailVerified) return nothing;
-        return preferencesChange(user, {}, () => null, { emailVerified: true });
-      });
+      await runLink(link.subject, 'verifyEmail', trace, (user) =>
+        adopt(
+          user,
+          String(link.claims.email),
+          'the link was sent to an address the account no longer has',
+        ),
+      );
     },
 
     async requestEmailChange({ userId, newEmail, password, ip, trace }) {
       const email = normalizeEmail(newEmail);
       const user = await checkPassword(userId, password, ip);
-      if (email === user.email) throw badInput('email', 'is already the account’s address');
+      if (email === addressOf(user)) throw badInput('email', 'is already the account’s address');
       await accountEmailLimit(userId);
       const confirmation = await links.email('confirm-email-change', user, email, { email });
       await store.run(
@@ -100,14 +118,13 @@ export function createEmailFlows(options: {
 
     async confirmEmailChange(token, trace) {
       const link = await links.verify('confirm-email-change', token);
-      const email = String(link.claims.email);
-      await runLink(link.subject, 'confirmEmailChange', trace, (user) => {
-        if (user.email === email && !user.pendingEmail) return nothing;
-        if (user.pendingEmail !== email)
-          throw badInput('token', 'a later change replaced this one: use the newest link');
-        const change = preferencesChange(user, {}, () => null, { email, emailVerified: true });
-        return { ...change, update: { ...change.update, $unset: { pendingEmail: 1 } } };
-      });
+      await runLink(link.subject, 'confirmEmailChange', trace, (user) =>
+        adopt(
+          user,
+          String(link.claims.email),
+          'a later change replaced this one: use the newest link',
+        ),
+      );
     },
   };
 }

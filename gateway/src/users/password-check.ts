@@ -6,7 +6,7 @@
 import type { LoginLimiter } from '../auth/login-limiter.ts';
 import type { PasswordHasher } from '../auth/passwords.ts';
 import { forbidden, unauthenticated } from '../graphql/errors.ts';
-import type { UserDocument, UserModel } from './user-model.ts';
+import { addressOf, type UserDocument, type UserModel } from './user-model.ts';
 
 /** The live account when `password` is its password; FORBIDDEN otherwise. */
 export type PasswordCheck = (userId: string, password: string, ip: string) => Promise<UserDocument>;
@@ -19,10 +19,12 @@ export function createPasswordCheck(options: {
   const { users, hasher, limiter } = options;
   return async (userId, password, ip) => {
     const account = await users.findById(userId).select('+passwordHash').lean<UserDocument>();
-    if (!account?.email || account.deletedAt) throw unauthenticated('the account no longer exists');
-    await limiter.check(account.email, ip);
+    const address = account && addressOf(account);
+    if (!account || !address || account.deletedAt)
+      throw unauthenticated('the account no longer exists');
+    await limiter.check(address, ip);
     if (!account.passwordHash || !(await hasher.verify(password, account.passwordHash))) {
-      await limiter.failed(account.email, ip);
+      await limiter.failed(address, ip);
       throw forbidden('the password is not this account’s password');
     }
     const { passwordHash: _hash, ...withoutHash } = account;

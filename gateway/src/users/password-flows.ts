@@ -1,7 +1,7 @@
 /**
  * Passwords after registration:
  * - reset by email link: the request answers the same whether or not the address has an
- *   account (only an existing one gets an email), is rate limited per address asked about and
+ *   account (only the account the address signs in gets an email: address-account.ts), is rate limited per address asked about and
  *   per client, and the link works once and for an hour; the reset ends every session.
  * - change: the current password is asked again; every other session ends.
  * Both move the password version on, which retires every reset link sent before.
@@ -13,9 +13,10 @@ import type { PasswordHasher } from '../auth/passwords.ts';
 import { passwordProblem } from '../auth/password-policy.ts';
 import { badInput, codeOf, ErrorCode } from '../graphql/errors.ts';
 import type { AccountLinks } from './account-links.ts';
+import { accountOfAddress } from './address-account.ts';
 import { normalizeEmail } from './accounts.ts';
 import type { PasswordCheck } from './password-check.ts';
-import type { UserModel } from './user-model.ts';
+import { addressOf, type UserModel } from './user-model.ts';
 import type { UserStore } from './user-store.ts';
 
 export interface PasswordFlows {
@@ -56,9 +57,7 @@ export function createPasswordFlows(options: {
       // Both counted for every address, registered or not: the limit reveals nothing.
       await options.resetsPerIp(ip);
       await options.resetsPerEmail(emailKey(email));
-      const user = await users
-        .findOne({ email, deletedAt: { $exists: false } }, { _id: 1, timeZone: 1 })
-        .lean();
+      const user = await accountOfAddress(users, email);
       if (!user) return;
       await store.run(
         { userId: user._id, operation: 'requestPasswordReset', args: {}, trace },
@@ -81,7 +80,7 @@ export function createPasswordFlows(options: {
           throw badInput('token', 'the account no longer exists');
         throw error;
       });
-      const passwordHash = await newHash(newPassword, user.email ?? '');
+      const passwordHash = await newHash(newPassword, addressOf(user) ?? '');
       await store.run(
         { userId: user._id, operation: 'resetPassword', args: {}, loaded: user },
         (current) => {
@@ -96,12 +95,13 @@ export function createPasswordFlows(options: {
         },
       );
       // The owner proved the mailbox: a lock from someone guessing the old password goes too.
-      if (user.email) await limiter.succeeded(user.email);
+      const address = addressOf(user);
+      if (address) await limiter.succeeded(address);
     },
 
     async changePassword({ userId, sessionId, currentPassword, newPassword, ip }) {
       const user = await checkPassword(userId, currentPassword, ip);
-      const passwordHash = await newHash(newPassword, user.email ?? '');
+      const passwordHash = await newHash(newPassword, addressOf(user) ?? '');
       await store.run({ userId, operation: 'changePassword', args: {} }, (current) => ({
         update: {
           $set: {

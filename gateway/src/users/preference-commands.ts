@@ -15,7 +15,7 @@ import {
 import { badInput } from '../graphql/errors.ts';
 import { contractRule } from './rule-commands.ts';
 import { commandEvent, type Decision } from './user-store.ts';
-import type { Preferences, QuietHours, UserDocument } from './user-model.ts';
+import { addressOf, type Preferences, type QuietHours, type UserDocument } from './user-model.ts';
 
 export const DEFAULT_MAX_ALERTS_PER_HOUR = 20;
 const URL_MAX_LENGTH = 2048;
@@ -50,7 +50,7 @@ export function preferencesChange<R>(
   const event = commandEvent(EventType.userPreferencesChanged, {
     userId: user._id,
     version: next.version,
-    email: after.email ?? '',
+    email: addressOf(after) ?? '',
     emailVerified: after.emailVerified,
     timeZone: after.timeZone ?? 'UTC',
     alertsUnsubscribed: next.alertsUnsubscribed,

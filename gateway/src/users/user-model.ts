@@ -5,6 +5,12 @@
  * by `version` (optimistic concurrency), so the change, its events and its request id can
  * never be separated by a crash, and no transaction is needed.
  *
+ * Addresses (DESIGN.md §7): `email` is the address the account owns, verified (or given, with
+ * REQUIRE_EMAIL_VERIFICATION=false), unique among accounts; `pendingEmail` is one waiting for
+ * its link: a new account's own address until verified (then it goes by it: `addressOf`), or
+ * the address a `changeEmail` asked for. Any number of accounts may wait for one address; the
+ * unique index lets only the first to follow its link own it.
+ *
  * A deleted account becomes a tombstone (`deletedAt` set, every personal field removed) until
  * the relay has published its last events; then it is removed (tombstones.ts).
  */
@@ -62,13 +68,14 @@ export interface Preferences {
 
 export interface UserDocument extends OutboxFields {
   _id: string;
+  /** The address the account owns: verified by its link (or given, without verification). */
   email?: string;
   emailVerified: boolean;
   timeZone?: string;
   passwordHash?: string;
   /** Moved on by every password change: a reset link carries it, so it works once. */
   passwordVersion?: number;
-  /** An address asked for by changeEmail, until its link is followed. */
+  /** An address waiting for its link: registered and not verified yet, or asked for by changeEmail. */
   pendingEmail?: string;
   preferences?: Preferences;
   sessions: StoredSession[];
@@ -79,6 +86,16 @@ export interface UserDocument extends OutboxFields {
   version: number;
   createdAt: Date;
   deletedAt?: Date;
+}
+
+/** The address the account goes by: its own, or the one it registered and has not verified. */
+export function addressOf(user: Pick<UserDocument, 'email' | 'pendingEmail'>): string | undefined {
+  return user.email ?? user.pendingEmail;
+}
+
+/** The address a `changeEmail` waits for (an account without its own address changes nothing yet). */
+export function changingTo(user: Pick<UserDocument, 'email' | 'pendingEmail'>): string | undefined {
+  return user.email ? user.pendingEmail : undefined;
 }
 
 export const MAX_RULES = 100;
@@ -156,8 +173,10 @@ const userSchema = new Schema<UserDocument>(userFields, {
   minimize: false,
 });
 userSchema.plugin(outboxPlugin);
-// One account per address; tombstones have none, hence sparse.
+// One owner per address; tombstones and accounts not verified yet have none, hence sparse.
 userSchema.index({ email: 1 }, { unique: true, sparse: true });
+// Login and the expiry of accounts never verified find addresses waiting for their link.
+userSchema.index({ pendingEmail: 1 }, { sparse: true });
 userSchema.index({ 'sessions.id': 1 }, { sparse: true });
 userSchema.index({ deletedAt: 1 }, { sparse: true });
 

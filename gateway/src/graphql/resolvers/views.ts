@@ -6,7 +6,12 @@
 import type { ReadQueries } from '../../read/read-queries.ts';
 import type { AlertRow } from '../../read/models.ts';
 import { ruleStatus, type RuleStatus } from '../../users/rule-status.ts';
-import type { StoredRule, UserDocument } from '../../users/user-model.ts';
+import {
+  addressOf,
+  changingTo,
+  type StoredRule,
+  type UserDocument,
+} from '../../users/user-model.ts';
 
 export interface RuleView extends StoredRule {
   readonly status: RuleStatus;
@@ -34,9 +39,9 @@ export async function ruleViews(
 export function userView(user: UserDocument) {
   return {
     id: user._id,
-    email: user.email ?? '',
+    email: addressOf(user) ?? '',
     emailVerified: user.emailVerified,
-    pendingEmail: user.pendingEmail ?? null,
+    pendingEmail: changingTo(user) ?? null,
     timeZone: user.timeZone ?? 'UTC',
     alertsUnsubscribed: user.preferences?.alertsUnsubscribed ?? false,
     webhookUrl: user.preferences?.webhookUrl ?? null,
