@@ -150,6 +150,64 @@ describe('npm start (the embedded default, as real processes)', function () {
     }
   });
 
+  it('a registration with a verified address answers alike, the owner gets a notice with a working reset link, the registrant nothing at that address', async () => {
+    const email = 'taken@example.org';
+    const mail = await watchMailFolder(ready.mailDir as string, email);
+    const REGISTER_ANSWER = `mutation ($email: String!, $password: String!) { register(email: $email, password: $password) { accessToken user { email emailVerified pendingEmail } } }`;
+    interface Answer {
+      register: { accessToken: string; user: Record<string, unknown> };
+    }
+    const first = await gateway.request<Answer>(REGISTER_ANSWER, {
+      email,
+      password: 'the owner passphrase 1',
+    });
+    await verifyByEmail(mail, 30_000);
+    const second = await gateway.request<Answer>(REGISTER_ANSWER, {
+      email,
+      password: 'the squatter passphrase 2',
+    });
+    expect(second.register.user).to.deep.equal(first.register.user);
+    expect(second.register.user).to.deep.equal({ email, emailVerified: false, pendingEmail: null });
+
+    // The owner's notice, with a reset link that works (GET: the form; POST: the new password).
+    const notice = await pollUntil(
+      'the notice',
+      async () => (await mail.newEmails()).find((m) => /Someone tried/.test(m.subject)),
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(notice.subject).to.equal('Someone tried to register with your address on tickwatch');
+    const link = /https?:\/\/\S+\/reset-password\?token=[\w.-]+/.exec(notice.text)?.[0];
+    expect(link, notice.text).to.be.a('string');
+    expect(await (await fetch(link!)).text()).to.include('name="newPassword"');
+    const reset = await fetch(link!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ newPassword: 'the owner new passphrase 3' }).toString(),
+    });
+    expect(reset.status).to.equal(200);
+    const { login } = await gateway.request<{ login: { accessToken: string } }>(
+      'mutation { login(email: "taken@example.org", password: "the owner new passphrase 3") { accessToken } }',
+    );
+    expect(login.accessToken).to.be.a('string');
+
+    // The registrant's test email is refused by the notifier (an address it does not own), and
+    // no email for it reaches the address.
+    const squatter = gateway.withToken(second.register.accessToken);
+    await squatter.request('mutation { sendTestNotification(channels: [EMAIL]) { requestId } }');
+    const refused = await pollUntil(
+      'the test notification refused',
+      async () => {
+        const { notifications } = await squatter.request<{
+          notifications: { edges: { node: { status: string; code: string | null } }[] };
+        }>('{ notifications(first: 5) { edges { node { status code } } } }');
+        return notifications.edges.find((e) => e.node.status === 'FAILED')?.node;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(refused.code).to.equal('UNVERIFIED');
+    expect(await mail.newEmails()).to.deep.equal([]);
+  });
+
   it('npm run demo shows a price, an alert and an email within its time limit', async () => {
     const demo = spawn(
       'npm',
