@@ -1,8 +1,21 @@
 /** Unit checks of the storage engine's building blocks against simple models of them. */
 import { expect } from 'chai';
-import { Binary, MaxKey, MinKey, ObjectId, Timestamp } from 'bson';
+import {
+  Binary,
+  BSONRegExp,
+  BSONSymbol,
+  Code,
+  DBRef,
+  Double,
+  Int32,
+  Long,
+  MaxKey,
+  MinKey,
+  ObjectId,
+  Timestamp,
+} from 'bson';
 import { compareBson } from './bson-order.ts';
-import { encodeKey } from './key-encoding.ts';
+import { encodeKey, sameKey } from './key-encoding.ts';
 import { SortedList } from './sorted-list.ts';
 import { Index } from './index.ts';
 
@@ -66,6 +79,26 @@ describe('embedded MongoDB engine', () => {
     expect(encodeKey({ a: 1, b: 2 })).to.not.equal(encodeKey({ b: 2, a: 1 }));
     expect(encodeKey(null)).to.equal(encodeKey(undefined));
     expect(encodeKey(new Date(5))).to.not.equal(encodeKey(5));
+  });
+
+  it('sameKey answers exactly what comparing two encodeKey strings answers', () => {
+    const id = new ObjectId('000000000000000000000001');
+    const values: unknown[] = [
+      ...[null, undefined, 0, -0, 1, 1.5, NaN, 2n ** 60n, Long.fromNumber(1), new Int32(1)],
+      ...[new Double(1.5), '1', 'a', new BSONSymbol('a'), true, false, new Date(1), new Date(NaN)],
+      ...[/a/i, new BSONRegExp('a', 'i'), id, new ObjectId(id.toHexString()), new MinKey()],
+      ...[new Binary(Buffer.from([1])), new Timestamp({ t: 1, i: 1 }), new Code('x')],
+      ...[[], [1], [1.0], [1, 2], [2, 1], [[1]], [null], [undefined], [NaN], ['a']],
+      ...[{}, { a: 1 }, { a: 1.0 }, { a: null }, { a: undefined }, { b: 1 }, { a: 1, b: 2 }],
+      ...[{ b: 2, a: 1 }, { a: [1, { b: 'x' }] }, { a: [1, { b: 'y' }] }, new DBRef('c', id)],
+      { $ref: 'c', $id: id },
+    ];
+    for (const a of values) {
+      for (const b of values) {
+        const expected = encodeKey(a) === encodeKey(b);
+        expect(sameKey(a, b), `${encodeKey(a)} vs ${encodeKey(b)}`).to.equal(expected);
+      }
+    }
   });
 
   it('an index scan returns exactly the documents within the bounds, type-bracketed', () => {

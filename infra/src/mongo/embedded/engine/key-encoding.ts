@@ -6,6 +6,7 @@
  * strength 2), as a collated index on mongod stores ICU sort keys.
  */
 import { bsonTypeOf } from './bson-order.ts';
+import { isPlainObject } from './index-keys.ts';
 
 /** A collation's equality key for strings (query/collation.ts); none: the string itself. */
 export type StringKey = (value: string) => string;
@@ -62,6 +63,40 @@ export function encodeKey(value: unknown, strings: StringKey = binary): string {
     default:
       return 'x:' + text(value);
   }
+}
+
+/**
+ * `encodeKey(a) === encodeKey(b)` (binary strings) without building either string: documents
+ * and arrays are walked and the walk stops at the first difference, where encoding both sides
+ * of a large array (an update's `$set` of a ticker's windows) cost a string of each whole value.
+ * Values other than documents, arrays and primitives of one type are compared by their
+ * encodings, so the two answers cannot differ.
+ */
+export function sameKey(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a == null || b == null) return a == null && b == null;
+  const type = typeof a;
+  if (type !== 'object' && type === typeof b) {
+    // Two different numbers, strings or booleans: one key only when both are NaN.
+    return type === 'number' && Number.isNaN(a) && Number.isNaN(b);
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameKey(a[i], b[i])) return false;
+    return true;
+  }
+  // Plain documents are a subset of what encodeObject writes field by field.
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keysA = Object.keys(a);
+    const keysB = Object.keys(b);
+    if (keysA.length !== keysB.length) return false;
+    for (let i = 0; i < keysA.length; i++) {
+      const key = keysA[i] as string;
+      if (key !== keysB[i] || !sameKey(a[key], b[key])) return false;
+    }
+    return true;
+  }
+  return encodeKey(a) === encodeKey(b);
 }
 
 function encodeObject(value: Record<string, unknown>, strings: StringKey): string {

@@ -11,7 +11,7 @@ import { fail } from '../errors.ts';
 import { compareBson } from '../engine/bson-order.ts';
 import { formatDocument, formatKeyValue } from '../engine/format-key.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
-import { encodeKey } from '../engine/key-encoding.ts';
+import { encodeKey, sameKey } from '../engine/key-encoding.ts';
 import { bsonTypeName } from './bson-type.ts';
 import { compileFilter, type Matcher } from './matcher.ts';
 import { arrayPosition, pathParts, valueAt } from './path.ts';
@@ -46,7 +46,7 @@ export function sameValue(a: unknown, b: unknown): boolean {
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
     return typeof a === typeof b && Number.isNaN(a) && Number.isNaN(b);
   }
-  return encodeKey(a) === encodeKey(b);
+  return sameKey(a, b);
 }
 
 function idOf(doc: Document): string {

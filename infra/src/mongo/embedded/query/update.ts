@@ -11,7 +11,7 @@ import { updateMany } from 'mingo';
 import { fail } from '../errors.ts';
 import { formatKeyValue } from '../engine/format-key.ts';
 import { isPlainObject } from '../engine/index-keys.ts';
-import { encodeKey } from '../engine/key-encoding.ts';
+import { encodeKey, sameKey } from '../engine/key-encoding.ts';
 import { mingoOptions } from '../engine/mingo-options.ts';
 import { cloneDocument, withIdFirst } from './clone.ts';
 import type { Collation } from './collation.ts';
@@ -237,7 +237,7 @@ export function prepareUpdate(spec: UpdateSpec, context: UpdateContext): Prepare
 }
 
 function outcome(original: Document, doc: Document): UpdateOutcome {
-  return { doc, changed: encodeKey(doc) !== encodeKey(original) };
+  return { doc, changed: !sameKey(doc, original) };
 }
 
 function checkIdUnchanged(tree: UpdateTree, doc: Document, original: Document): void {
