@@ -88,8 +88,11 @@ const ACCOUNT_EMAILS_PER_USER_HOUR = 5;
 /** Password reset emails per address asked about, and requests per client address. */
 const RESETS_PER_EMAIL_HOUR = 3;
 const RESETS_PER_IP_HOUR = 20;
-/** Notices to an address's owner that someone tried to register with it. */
-const REGISTRATION_NOTICES_PER_ADDRESS_HOUR = 3;
+/**
+ * Emails registration and resends send one address (its verification link, or the notice to
+ * its owner that someone tried to register with it).
+ */
+const REGISTRATION_EMAILS_PER_ADDRESS_HOUR = 3;
 
 export async function startGateway(
   context: ServiceContext,
@@ -191,10 +194,10 @@ export async function startGateway(
   const claimAddress = createAddressClaims({
     users,
     links: accountLinks,
-    notices: limit(
+    emailsPerAddress: limit(
       'registration-notice',
-      REGISTRATION_NOTICES_PER_ADDRESS_HOUR,
-      'registration notices',
+      REGISTRATION_EMAILS_PER_ADDRESS_HOUR,
+      'registration emails',
     ),
   });
   const accounts = createAccounts({

@@ -179,6 +179,57 @@ describe('registration that tells nobody whether an address has an account', fun
     }
   });
 
+  it('sends a free address at most 3 emails an hour too, whoever registers or resends', async () => {
+    const email = newAddress('spammed');
+    const waiting = [await register(email), await register(email), await register(email)];
+    waiting.push(await register(email));
+    expect(shape(waiting[3]!.answer, email)).to.deep.equal(shape(waiting[0]!.answer, email));
+    expect((await gw.gql(RESEND, {}, waiting[0]!.accessToken)).data).to.deep.equal({
+      resendVerificationEmail: true,
+    });
+    for (const account of waiting) await drained(account);
+    const links = waiting.flatMap((account) =>
+      gw.eventsOf(EventType.accountVerificationRequested, about(account.id)),
+    );
+    expect(links).to.have.length(3);
+  });
+
+  it('verifies an account that owns its address unverified (registered before addresses waited), by its link or a resent one', async () => {
+    const verifyOldStyle = async (label: string) => {
+      const email = newAddress(label);
+      const account = await register(email);
+      const link = accountEmailOf(await verificationOf(account.id)).link;
+      await settled(account.id);
+      // How registration stored an address before: the account's own, not verified.
+      await gw.db
+        .collection('users')
+        .updateOne({ _id: account.id as never }, { $set: { email }, $unset: { pendingEmail: 1 } });
+      return { ...account, email, link };
+    };
+    const byOldLink = await verifyOldStyle('old-link');
+    expect((await gw.gql(VERIFY, { t: tokenOf(byOldLink.link) })).data).to.deep.equal({
+      verifyEmail: true,
+    });
+    expect((await gw.gql<{ me: unknown }>(ME, {}, byOldLink.accessToken)).data?.me).to.include({
+      email: byOldLink.email,
+      emailVerified: true,
+    });
+
+    const byResend = await verifyOldStyle('old-resend');
+    expect((await gw.gql(RESEND, {}, byResend.accessToken)).data).to.deep.equal({
+      resendVerificationEmail: true,
+    });
+    const resent = await pollUntil(
+      'the resent link',
+      () => gw.eventsOf(EventType.accountVerificationRequested, about(byResend.id))[1]?.event,
+    );
+    expect(accountEmailOf(resent).email).to.equal(byResend.email);
+    await gw.gql(VERIFY, { t: tokenOf(accountEmailOf(resent).link) });
+    expect((await gw.gql<{ me: unknown }>(ME, {}, byResend.accessToken)).data?.me).to.include({
+      emailVerified: true,
+    });
+  });
+
   it('lets the first of two accounts waiting for a free address own it; the other’s link is refused with a typed error', async () => {
     const email = newAddress('raced');
     const first = await register(email, 'the first passphrase 11');

@@ -5,11 +5,12 @@
  * - a free address (nobody verified it) gets its verification link: any number of accounts
  *   may wait for one address, the first to follow its link owns it;
  * - an owned address gets no link (nobody else can ever verify it): its owner is told someone
- *   tried, with a password reset link in case it was them, at most NOTICES_PER_ADDRESS_HOUR
- *   times an hour, so nobody can flood an owner by registering again and again.
- * Both ways cost the same: one read of the owner, one count against the address's notice
- * allowance (taken for every address, owned or not, keyed by its hash), one signed link. The
- * caller puts the email in its own write's outbox: the owner's document is not touched.
+ *   tried, with a password reset link in case it was them.
+ * Either email goes out only while the address's hourly allowance lasts, so nobody can flood
+ * an inbox, owned or not, by registering or resending again and again; past it the caller's
+ * answer is the same and nothing is sent. Both ways cost the same: one read of the owner, one
+ * count against the address's allowance (keyed by its hash), one signed link. The caller puts
+ * the email in its own write's outbox: the owner's document is not touched.
  */
 import { EventType, type TickwatchEvent } from '@tickwatch/contracts';
 import { emailKey, type HourlyLimit } from '../auth/hourly-limit.ts';
@@ -33,14 +34,14 @@ export type ClaimAddress = (
 export function createAddressClaims(options: {
   readonly users: UserModel;
   readonly links: AccountLinks;
-  /** Registration notices per address (throws RATE_LIMITED over it). */
-  readonly notices: HourlyLimit;
+  /** Emails per address, verification links and notices alike (throws RATE_LIMITED over it). */
+  readonly emailsPerAddress: HourlyLimit;
 }): ClaimAddress {
   const { users, links } = options;
 
-  /** Takes one notice from the address's allowance; false once it is spent. */
-  const noticeAllowed = (email: string): Promise<boolean> =>
-    options.notices(emailKey(email)).then(
+  /** Takes one email from the address's allowance; false once it is spent. */
+  const emailAllowed = (email: string): Promise<boolean> =>
+    options.emailsPerAddress(emailKey(email)).then(
       () => true,
       (error: unknown) => {
         if (codeOf(error) === ErrorCode.rateLimited) return false;
@@ -56,7 +57,7 @@ export function createAddressClaims(options: {
           { _id: 1, timeZone: 1, passwordVersion: 1 },
         )
         .lean<Pick<UserDocument, '_id' | 'timeZone' | 'passwordVersion'>>(),
-      noticeAllowed(email),
+      emailAllowed(email),
     ]);
     if (owner) {
       const notice = await links.email(
@@ -69,6 +70,6 @@ export function createAddressClaims(options: {
       return { owned: true, emails: allowed ? [notice] : [] };
     }
     const link = await links.email('verify-email', claimant, email, { email });
-    return { owned: false, emails: verify ? [link] : [] };
+    return { owned: false, emails: verify && allowed ? [link] : [] };
   };
 }

@@ -41,7 +41,11 @@ const nothing: Decision<null> = { update: {}, events: [], result: null };
 
 /** The address a link was sent to becomes the account's own; `stale`: why a link no longer counts. */
 function adopt(user: UserDocument, email: string, stale: string): Decision<null> {
-  if (user.email === email) return nothing;
+  if (user.email === email) {
+    // An account registered before addresses waited in pendingEmail owns its address unverified.
+    if (user.emailVerified) return nothing;
+    return preferencesChange(user, {}, () => null, { emailVerified: true });
+  }
   if (user.pendingEmail !== email) throw badInput('token', stale);
   const change = preferencesChange(user, {}, () => null, { email, emailVerified: true });
   return { ...change, update: { ...change.update, $unset: { pendingEmail: 1 } } };
@@ -78,12 +82,18 @@ export function createEmailFlows(options: {
   return {
     async resendVerification(userId, trace) {
       const user = await store.load(userId);
-      const address = user.pendingEmail;
-      if (user.email || !address) throw badInput('email', 'is already verified');
+      // An account registered before addresses waited in pendingEmail may own its address
+      // unverified: its link goes there (no other account can own it, so it tells nothing).
+      const ownsUnverified = Boolean(user.email) && !user.emailVerified;
+      const address = ownsUnverified ? user.email : user.pendingEmail;
+      if (!address || (user.email && !ownsUnverified))
+        throw badInput('email', 'is already verified');
       await accountEmailLimit(userId);
-      const { emails } = await options.claimAddress(user, address, { verify: true });
+      const emails = ownsUnverified
+        ? [await links.email('verify-email', user, address, { email: address })]
+        : (await options.claimAddress(user, address, { verify: true })).emails;
       await store.run({ userId, operation: 'resendVerification', args: {}, trace }, (current) => {
-        if (current.email || current.pendingEmail !== address)
+        if (addressOf(current) !== address || current.emailVerified)
           throw badInput('email', 'changed meanwhile: try again');
         return { update: {}, events: emails, result: null };
       });
