@@ -89,10 +89,11 @@ const ACCOUNT_EMAILS_PER_USER_HOUR = 5;
 const RESETS_PER_EMAIL_HOUR = 3;
 const RESETS_PER_IP_HOUR = 20;
 /**
- * Emails registration and resends send one address (its verification link, or the notice to
- * its owner that someone tried to register with it).
+ * Emails registration and resends send one address per hour (its verification link, or the
+ * notice to its owner that someone tried to register with it): enough for one account's
+ * registration and all its resends, not for flooding an inbox.
  */
-const REGISTRATION_EMAILS_PER_ADDRESS_HOUR = 3;
+export const REGISTRATION_EMAILS_PER_ADDRESS_HOUR = ACCOUNT_EMAILS_PER_USER_HOUR + 1;
 
 export async function startGateway(
   context: ServiceContext,
