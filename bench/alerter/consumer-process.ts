@@ -10,11 +10,13 @@
  *   handler that does nothing: the rate the alerter cannot exceed.
  *
  * The quotes are queued before it starts. Each partition's first batch is held (the alerter's
- * just before its write, after the partition's load) until all sixteen hold one: then they go
- * on together and the clock starts, so that it times every partition draining at once, loaded,
- * whatever order the broker started them in. It stops at `quotes` timedQuotes; the held first
+ * just after its write) until all sixteen hold one and the bench said `go` on stdin: then they
+ * go on together and the clock starts, so that it times every partition draining at once,
+ * loaded, whatever order the broker started them in. The alerter's first write is before the clock because the bench seeds the
+ * rules straight into the database: that write creates the trigger state of every rule of the
+ * partition (~6,250), which an alerter fed by rule events wrote in the batches that carried them. It stops at `quotes` timedQuotes; the held first
  * batches are not counted. Prints `ready <s>` when every partition holds its first batch
- * (seconds since start: the loads), then
+ * (seconds since start: the loads), waits for `go`, then prints
  * `done <quotes timed> <seconds> <alerts> <seconds evaluating in memory> <average.updated
  * published> <batches> <seconds writing, summed over the partitions' batches>` once it stopped
  * consuming, then waits to be killed. With BENCH_ALERTER_PROFILE=<directory> it runs the timed
@@ -32,6 +34,7 @@ import {
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { createLogger } from '@tickwatch/infra/log';
 import { createMessaging, tickwatchTopology } from '@tickwatch/infra/messaging';
 import mongoose from 'mongoose';
@@ -82,12 +85,21 @@ const holdFirstBatch = (partition: number): Promise<void> => {
   const held = new Promise<void>((release) => holding.set(partition, release));
   if (holding.size === PARTITIONS) {
     process.stdout.write(`ready ${(performance.now() - started) / 1000}\n`);
-    clockStart = performance.now();
-    startProfile();
-    for (const release of holding.values()) release();
+    void goSaid.then(() => {
+      clockStart = performance.now();
+      startProfile();
+      for (const release of holding.values()) release();
+    });
   }
   return held;
 };
+/** The bench says `go` once it is ready for the clock (its database compacted). */
+const goSaid = new Promise<void>((resolve) => {
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    if (line === 'go') resolve();
+  });
+});
 /** Partitions whose first (held, untimed) batch is done. */
 const firstBatchDone = new Set<number>();
 
@@ -155,15 +167,14 @@ if (mode === 'alerter') {
     batchSize,
     ownership: ownership.signal,
     hooks: {
-      beforeWrite: async (events) => {
-        const partition = partitionOfBatch(events);
-        await holdFirstBatch(partition);
-        writeStarted.set(partition, performance.now());
+      beforeWrite: (events) => {
+        writeStarted.set(partitionOfBatch(events), performance.now());
+        return Promise.resolve();
       },
-      afterWrite: (events) => {
+      afterWrite: async (events) => {
         const partition = partitionOfBatch(events);
         lastWrite.set(partition, (performance.now() - (writeStarted.get(partition) ?? 0)) / 1000);
-        return Promise.resolve();
+        await holdFirstBatch(partition);
       },
     },
     batchDone: (report) => {

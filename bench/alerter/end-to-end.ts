@@ -5,8 +5,9 @@
  * nothing) in the same run. Each round fills the sixteen partition queues with QUOTES quotes
  * (every ticker in turn, twenty market-time seconds apart, a random walk from 100: most fire
  * nothing, some cross a rule), then starts the consumer and lets it drain them; the clock runs
- * from the moment every partition holds its first batch (the consumer holds them: partitions
- * loaded, every partition draining from then on) to the last quote. The layer's rate is
+ * from the moment every partition has handled its first batch (the consumer holds them:
+ * partitions loaded, their first writes done, the journal compacted, every partition draining
+ * from then on) to the last quote. The layer's rate is
  * measured the same way on the same quotes, round by round, and the alerter's again with
  * ALERTER_BATCH_SIZE=100 (the default is 1,000).
  */
@@ -123,7 +124,12 @@ async function drain(
   mode: 'alerter' | 'bare',
   vhost: TestVhost,
   mongoUri: string,
-  batchSize = DEFAULT_BATCH_SIZE,
+  options: {
+    /** Compacts the embedded MongoDB's journal (before the clock). */
+    compact: () => Promise<void>;
+    batchSize?: number;
+    profile?: HereProfile | undefined;
+  },
 ): Promise<{
   rate: number;
   timed: Timed;
@@ -137,8 +143,8 @@ async function drain(
     process.execPath,
     [...process.execArgv, CHILD, mode, vhost.url, mongoUri, DB, String(QUOTES)],
     {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, ALERTER_BATCH_SIZE: String(batchSize) },
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, ALERTER_BATCH_SIZE: String(options.batchSize ?? DEFAULT_BATCH_SIZE) },
     },
   );
   const exited = new Promise<never>((_, reject) =>
@@ -150,8 +156,17 @@ async function drain(
   const reported = (async () => {
     for await (const line of createInterface({ input: child.stdout })) {
       const [word, ...figures] = line.split(' ').map((part, i) => (i === 0 ? part : Number(part)));
-      if (word === 'ready') ready = Number(figures[0]);
+      if (word === 'ready') {
+        ready = Number(figures[0]);
+        // The first writes (every rule's trigger state, see consumer-process.ts) filled the
+        // journal: its compaction would land in the timed part, where a steady alerter meets
+        // one every minute or two.
+        await options.compact();
+        options.profile?.start();
+        child.stdin.write('go\n');
+      }
       if (word === 'done') {
+        await options.profile?.save();
         const [
           quotes = 0,
           seconds = 1,
@@ -182,25 +197,34 @@ async function drain(
   }
 }
 
-/**
- * With BENCH_ALERTER_PROFILE=<directory>, runs `work` under the CPU profiler of this process
- * (the embedded MongoDB's, while the alerter drains) and writes `<name>.cpuprofile` there.
- */
-async function profiledHere<T>(name: string, work: () => Promise<T>): Promise<T> {
+/** This process's CPU profiler (the embedded MongoDB's), over a consumer's timed part. */
+interface HereProfile {
+  start(): void;
+  /** Writes `<name>.cpuprofile` to BENCH_ALERTER_PROFILE. */
+  save(): Promise<void>;
+}
+
+/** A profiler of this process when BENCH_ALERTER_PROFILE names a directory. */
+async function profileHere(name: string): Promise<HereProfile | undefined> {
   const directory = process.env.BENCH_ALERTER_PROFILE;
-  if (!directory) return work();
+  if (!directory) return undefined;
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 500 });
-  await session.post('Profiler.start');
-  try {
-    return await work();
-  } finally {
-    const { profile } = await session.post('Profiler.stop');
-    await writeFile(path.join(directory, `${name}.cpuprofile`), JSON.stringify(profile));
-    session.disconnect();
-  }
+  let started: Promise<unknown> | undefined;
+  return {
+    start() {
+      started = session.post('Profiler.start');
+    },
+    async save() {
+      if (!started) return;
+      await started;
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(path.join(directory, `${name}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 /** Every queue but the partitions and the event log: what the rounds' events fill up. */
@@ -247,6 +271,7 @@ export async function measureEndToEnd(rounds: number): Promise<EndToEnd> {
     const seedSeconds = (performance.now() - seeding) / 1000;
     await connection.close();
 
+    const compact = () => mongo.compact();
     const quotes = quoteStream();
     const passes = Math.ceil(QUOTES / TICKERS);
     const measured: EndToEndRound[] = [];
@@ -255,13 +280,17 @@ export async function measureEndToEnd(rounds: number): Promise<EndToEnd> {
       // so the alerter's market time goes on without a gap.
       const batch = quotes(passes);
       await publishAll(messaging, batch);
-      const layer = await drain('bare', vhost, mongo.uri);
+      const layer = await drain('bare', vhost, mongo.uri, { compact });
       await publishAll(messaging, batch);
-      const alerter = await profiledHere(`mongo-round${round + 1}`, () =>
-        drain('alerter', vhost, mongo.uri),
-      );
+      const alerter = await drain('alerter', vhost, mongo.uri, {
+        compact,
+        profile: await profileHere(`mongo-round${round + 1}`),
+      });
       await publishAll(messaging, quotes(passes));
-      const small = await drain('alerter', vhost, mongo.uri, SMALL_BATCH);
+      const small = await drain('alerter', vhost, mongo.uri, {
+        compact,
+        batchSize: SMALL_BATCH,
+      });
       await vhost.purge(...sideQueues());
       measured.push({
         layer: layer.rate,

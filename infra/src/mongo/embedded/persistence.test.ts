@@ -210,6 +210,29 @@ describe('embedded MongoDB persistence', function () {
     expect(await again.countDocuments({ touched: true })).to.equal(1999);
   });
 
+  it('compacts when asked, and restarts from the snapshot', async () => {
+    const first = await start();
+    const collection = first.client.db('app').collection<Doc>('quotes');
+    await collection.insertMany([
+      { _id: 1, price: 1 },
+      { _id: 2, price: 2 },
+    ]);
+    await collection.updateOne({ _id: 1 }, { $set: { price: 10 } });
+    const before = readdirSync(dir).filter((f) => f.startsWith('snapshot-'));
+    await first.server.compact();
+    const files = readdirSync(dir);
+    expect(files.filter((f) => f.startsWith('snapshot-'))).to.have.length(before.length + 1);
+    expect(files.filter((f) => f.startsWith('journal-'))).to.have.length(1);
+    await stop(first);
+
+    const second = await start();
+    const again = second.client.db('app').collection<Doc>('quotes');
+    expect(await again.find().sort({ _id: 1 }).toArray()).to.deep.equal([
+      { _id: 1, price: 10 },
+      { _id: 2, price: 2 },
+    ]);
+  });
+
   it('ignores a snapshot left half-written by a crash during compaction', async () => {
     const first = await start();
     await first.client
