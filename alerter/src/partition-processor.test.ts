@@ -148,6 +148,46 @@ describeOnMongoTargets('alerter partition processor (MongoDB over the wire)', (t
     }
   });
 
+  it('stores the windows’ samples packed, and a fresh process goes on from them (or from samples stored as arrays) with averages bit-exact', async () => {
+    const [packed = '', asArrays = '', reference = ''] = newTickers(3);
+    // Prices that are not exact in binary, so a sum rebuilt from rounded samples would differ.
+    const price = (minute: number) => 100 + minute / 3;
+    const quotes = (tickers: string[], minutes: number[]) =>
+      minutes.flatMap((minute) => tickers.map((ticker) => quote(ticker, price(minute), minute)));
+    const firstTwelve = Array.from({ length: 12 }, (_, minute) => minute);
+    await processor().process(PARTITION, quotes([packed, asArrays], firstTwelve));
+
+    const stored = await models.tickers.collection.findOne({ _id: packed } as never);
+    const samples = (stored?.windows as { samples: mongoose.mongo.Binary }).samples;
+    expect(samples).to.be.instanceOf(mongoose.mongo.Binary);
+    expect(samples.length()).to.equal(12 * 16); // 12 quotes: [time, price] as two float64
+    // What the previous version stored: every sample an array.
+    const unpacked = Array.from({ length: 12 }, (_, minute) => [
+      Date.parse(quote(asArrays, 1, minute).data.marketTime),
+      price(minute),
+    ]);
+    await models.tickers.collection.updateOne({ _id: asArrays } as never, {
+      $set: { 'windows.samples': unpacked },
+    });
+
+    // The thirteenth quote: the two stored tickers in a fresh process (windows read back), the
+    // reference with all thirteen in one batch (windows in memory only).
+    const published: AverageEvent[] = [];
+    const collect = (events: readonly TickwatchEvent[]) => {
+      published.push(...events.map((event) => event as AverageEvent));
+      return Promise.resolve();
+    };
+    await processor(models, collect).process(PARTITION, quotes([packed, asArrays], [12]));
+    await processor(models, collect).process(PARTITION, quotes([reference], [...firstTwelve, 12]));
+    const averagesOf = (ticker: string) =>
+      published
+        .filter((event) => event.data.ticker === ticker)
+        .map(({ data }) => [data.windowMinutes, data.average, data.previousAverage]);
+    expect(averagesOf(reference)).to.have.length(2);
+    expect(averagesOf(packed)).to.deep.equal(averagesOf(reference));
+    expect(averagesOf(asArrays)).to.deep.equal(averagesOf(reference));
+  });
+
   it('killed between the ticker documents’ write and the trigger documents’ write: loading takes the states from the log', async () => {
     const [ticker = ''] = newTickers(1);
     const rule = makeRule({ type: 'ABOVE', threshold: 100 }, { ticker });
@@ -160,7 +200,10 @@ describeOnMongoTargets('alerter partition processor (MongoDB over the wire)', (t
       ...models,
       triggers: {
         find: models.triggers.find.bind(models.triggers),
-        bulkWrite: () => Promise.reject(new Error('killed before the trigger states were written')),
+        collection: {
+          bulkWrite: () =>
+            Promise.reject(new Error('killed before the trigger states were written')),
+        },
       } as unknown as AlerterModels['triggers'],
     };
     const batch = [quote(ticker, 95, 2), quote(ticker, 105, 3)];
@@ -245,7 +288,9 @@ describeOnMongoTargets('alerter partition processor (MongoDB over the wire)', (t
       // Loading reads through; the write fails.
       rules: {
         find: models.rules.find.bind(models.rules),
-        bulkWrite: () => Promise.reject(new Error('killed before the rule copies were written')),
+        collection: {
+          bulkWrite: () => Promise.reject(new Error('killed before the rule copies were written')),
+        },
       } as unknown as AlerterModels['rules'],
     });
 

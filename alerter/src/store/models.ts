@@ -4,7 +4,7 @@
  * - `rules`: the partition's copy of every rule it was told about (tombstones for deleted ones,
  *   so an older copy arriving late cannot bring a rule back).
  * - `tickers`: one small document per ticker, the outbox aggregate (DESIGN.md §5): the last
- *   quote, signal values and moving-average windows, the alerts not yet published
+ *   quote, signal values and moving-average windows (samples packed: stored-windows.ts), the alerts not yet published
  *   (`pendingEvents`), and `stateLog`: the trigger states its last write changed. A batch's
  *   effects on a ticker are one write of this document, so it is the commit record of the
  *   ticker's alerts and trigger states alike. `rev` counts its writes: every write names the
@@ -22,8 +22,8 @@
 import type { Rule } from '@tickwatch/contracts';
 import { outboxPlugin, type OutboxFields } from '@tickwatch/infra/messaging/outbox';
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { MovingWindowsSnapshot } from '../domain/moving-windows.ts';
 import type { TriggerState } from '../domain/trigger.ts';
+import type { StoredWindows } from './stored-windows.ts';
 
 export interface RuleDocument {
   _id: string;
@@ -44,7 +44,8 @@ export interface TickerDocument extends OutboxFields {
   previousClose: number | null;
   timeZone: string | null;
   signals: (number | null)[];
-  windows: MovingWindowsSnapshot | null;
+  /** The moving windows, their samples packed (stored-windows.ts). */
+  windows: StoredWindows | null;
   /** Trigger states this document's last write changed, by rule id (null: removed). */
   stateLog: Record<string, TriggerState | null>;
 }

@@ -2,7 +2,8 @@
  * Loading a partition's state and writing a delivery batch's effects.
  *
  * A batch that touched tickers is written in two `bulkWrite`s of small documents, whatever the
- * number of tickers:
+ * number of tickers (the driver's own, `Model.collection`: the documents are built here, in the
+ * stored types, so mongoose's casting and cloning would only copy them once more per batch):
  *
  * 1. the ticker documents: per ticker, its last quote, signals, windows, new alerts (outbox
  *    entries) and, in `stateLog`, the trigger states the batch changed, guarded by the `rev` it
@@ -23,11 +24,12 @@ import type { EventType } from '@tickwatch/contracts';
 import { type Event } from '@tickwatch/contracts';
 import { withOutbox } from '@tickwatch/infra/messaging/outbox';
 import { currentTraceContext } from '@tickwatch/infra/telemetry';
-import type { AnyBulkWriteOperation, UpdateQuery } from 'mongoose';
+import type { Model, mongo, UpdateQuery } from 'mongoose';
 import { PartitionBook, type RuleCopy, type StoredTicker } from '../domain/partition-book.ts';
 import type { TickerBook } from '../domain/ticker-book.ts';
 import type { TriggerState } from '../domain/trigger.ts';
 import type { AlerterModels, RuleDocument, TickerDocument, TriggerDocument } from './models.ts';
+import { packWindows, unpackWindows } from './stored-windows.ts';
 
 type AlertEvent = Event<typeof EventType.alertTriggered>;
 
@@ -60,6 +62,10 @@ type StoredTickerDocument = Omit<TickerDocument, 'stateLog'> & {
 };
 
 const DUPLICATE_KEY = 11000;
+
+/** A model's collection as the driver has it, typed with the model's documents (string ids). */
+const driverCollection = <T extends mongo.Document>(model: Model<T>): mongo.Collection<T> =>
+  model.collection as unknown as mongo.Collection<T>;
 
 /**
  * Reads the partition's rules, tickers and trigger states; first writes the trigger states its
@@ -105,7 +111,7 @@ export async function loadPartition(
       previousClose: doc.previousClose,
       timeZone: doc.timeZone,
       signals: doc.signals,
-      windows: doc.windows,
+      windows: unpackWindows(doc.windows),
     },
     triggers: states.get(doc._id) ?? new Map(),
   }));
@@ -156,7 +162,7 @@ export async function writeBatch(
       states: book.takeStateWrites(),
     }));
     await guarded(partition, 'tickers', changes.length, () =>
-      models.tickers.bulkWrite(
+      driverCollection(models.tickers).bulkWrite(
         changes.map((change) =>
           tickerUpdate(partition, change.book, change.rev, change.states, effects.alerts),
         ),
@@ -179,7 +185,7 @@ export async function writeBatch(
   }
   if (effects.rules.length > 0) {
     await guarded(partition, 'rules', effects.rules.length, () =>
-      models.rules.bulkWrite(
+      driverCollection(models.rules).bulkWrite(
         effects.rules.map((copy) => ruleUpsert(partition, copy)),
         {
           ordered: false,
@@ -195,7 +201,7 @@ function tickerUpdate(
   rev: number,
   states: ReadonlyMap<string, TriggerState | null>,
   alerts: ReadonlyMap<string, readonly AlertEvent[]>,
-): AnyBulkWriteOperation<TickerDocument> {
+): mongo.AnyBulkWriteOperation<TickerDocument> {
   const snapshot = ticker.snapshot();
   const update: UpdateQuery<TickerDocument> = {
     $set: {
@@ -205,17 +211,25 @@ function tickerUpdate(
       previousClose: snapshot.previousClose,
       timeZone: snapshot.timeZone,
       signals: snapshot.signals,
-      windows: snapshot.windows,
+      windows: packWindows(snapshot.windows),
       // Replaced at every write: the trigger documents have the previous batch's states.
       stateLog: Object.fromEntries(states),
     },
     $inc: { rev: 1 },
   };
+  const events = alerts.get(ticker.ticker) ?? [];
+  if (rev === 0) {
+    // A new document gets the outbox's empty lists, as mongoose's defaults would give it.
+    update.$setOnInsert = {
+      failedEvents: [],
+      ...(events.length === 0 ? { pendingEvents: [] } : {}),
+    };
+  }
   return {
     updateOne: {
       filter: { _id: ticker.ticker, rev },
       // The alert events continue the evaluation's trace (quote → alert → email).
-      update: withOutbox(update, alerts.get(ticker.ticker) ?? [], currentTraceContext()),
+      update: withOutbox(update, events, currentTraceContext()),
       // A ticker never written has rev 0: the upsert creates it, or fails on the duplicate
       // _id if another replica created it meanwhile.
       upsert: rev === 0,
@@ -231,7 +245,7 @@ async function writeStates(
 ): Promise<void> {
   if (writes.length === 0) return;
   await guarded(partition, 'triggers', writes.length, () =>
-    models.triggers.bulkWrite(
+    driverCollection(models.triggers).bulkWrite(
       writes.map(({ ruleId, ticker, rev, state }) => ({
         updateOne: {
           // Over an older stamp only: with a newer one, the upsert fails on the duplicate _id.
@@ -245,7 +259,7 @@ async function writeStates(
   );
 }
 
-function ruleUpsert(partition: number, copy: RuleCopy): AnyBulkWriteOperation<RuleDocument> {
+function ruleUpsert(partition: number, copy: RuleCopy): mongo.AnyBulkWriteOperation<RuleDocument> {
   const { rule, deleted } = copy;
   return {
     updateOne: {
