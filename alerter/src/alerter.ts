@@ -123,7 +123,7 @@ export async function startAlerter(options: AlerterOptions): Promise<Alerter> {
       return Promise.resolve();
     },
   });
-  const flushes = serialFlushes(relay, logger);
+  const flushes = batchFlushes(relay, logger);
   const processor = createPartitionProcessor({
     models,
     logger,
@@ -133,7 +133,7 @@ export async function startAlerter(options: AlerterOptions): Promise<Alerter> {
       await Promise.all(events.map((event) => messaging.publish(event)));
     },
     alertsWritten: (tickers) => {
-      for (const ticker of tickers) flushes.flush(ticker);
+      flushes.flush(tickers);
     },
   });
   options.ownership.onLost(() => {
@@ -187,38 +187,27 @@ export async function startAlerter(options: AlerterOptions): Promise<Alerter> {
 }
 
 /**
- * Flushes of one document one after another (the relay's lease is per relay, so two flushes
- * of one document by the same relay could interleave): a flush asked for while one runs is
- * folded into a single follow-up.
+ * The relay's flushes of the batches' alerts (one flush per batch, whatever its tickers), kept
+ * so that stopping can wait for them. A failed one is left to the relay's sweep.
  */
-function serialFlushes(relay: OutboxRelay, logger: Logger) {
-  const running = new Map<string, Promise<void>>();
-  const again = new Set<string>();
-  const run = (ticker: string): Promise<void> => {
-    const flushing = relay
-      .flush(ticker)
-      .then(
+function batchFlushes(relay: OutboxRelay, logger: Logger) {
+  const running = new Set<Promise<void>>();
+  return {
+    flush(tickers: readonly string[]): void {
+      const flushing = relay.flush(...tickers).then(
         () => undefined,
         (error: unknown) => {
-          // The sweep publishes it later.
-          logger.warn({ err: error, ticker }, 'outbox flush failed; the sweep will retry');
+          logger.warn(
+            { err: error, tickers: tickers.length },
+            'outbox flush failed; the sweep will retry',
+          );
         },
-      )
-      .then(() => {
-        if (again.delete(ticker)) return run(ticker);
-        running.delete(ticker);
-        return undefined;
-      });
-    running.set(ticker, flushing);
-    return flushing;
-  };
-  return {
-    flush(ticker: string): void {
-      if (running.has(ticker)) again.add(ticker);
-      else void run(ticker);
+      );
+      running.add(flushing);
+      void flushing.then(() => running.delete(flushing));
     },
     async idle(): Promise<void> {
-      while (running.size > 0) await Promise.all(running.values());
+      while (running.size > 0) await Promise.all(running);
     },
   };
 }

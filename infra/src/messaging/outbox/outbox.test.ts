@@ -12,7 +12,7 @@ import {
 } from '@tickwatch/contracts';
 import { exampleData } from '@tickwatch/contracts/examples';
 import { expect } from 'chai';
-import { Schema } from 'mongoose';
+import mongoose, { Schema } from 'mongoose';
 import { createLogger } from '../../log.ts';
 import { pollUntil } from '../../testing/poll-until.ts';
 import type { DeliveryContext } from '../handlers.ts';
@@ -126,6 +126,41 @@ describeOnMongoTargets('outbox relay (real RabbitMQ)', (target) => {
     expect(doc?.pendingEvents).to.deep.equal([]);
     expect(doc).to.not.have.property('outboxPendingSince');
     expect(doc).to.not.have.property('outboxLease');
+  });
+
+  it('flushes many documents in four commands, each document’s events in order', async () => {
+    const connection = await mongoose
+      .createConnection(target.uri(), { dbName: target.dbName, monitorCommands: true })
+      .asPromise();
+    disposer.add(connection, (c) => c.close());
+    const commands: string[] = [];
+    connection.getClient().on('commandStarted', (event) => commands.push(event.commandName));
+    const userIds = [1, 2, 3, 4, 5].map(() => newUserId());
+    const events = userIds.map((userId) => [userEvent(1, userId), userEvent(2, userId)]);
+    for (const [i, userId] of userIds.entries()) await createAccount(userId, 2, events[i] ?? []);
+
+    const model = accountModel(connection);
+    await model.init(); // its collection and indexes: not the flush's commands
+    commands.length = 0;
+    const relay = relayFor({ model });
+    expect(await relay.flush(...userIds)).to.deep.equal({ published: 10, failed: 0 });
+    // Claim (update, find), remove the published entries (one update), end the leases.
+    expect(commands).to.deep.equal(['update', 'find', 'update', 'update']);
+    await pollUntil('all delivered', () =>
+      events.flat().every((e) => delivered(e.id).length === 1),
+    );
+    for (const [i, userId] of userIds.entries()) {
+      const ours = deliveries.filter((d) => userOf(d.event) === userId).map((d) => d.event.id);
+      expect(ours).to.deep.equal(events[i]?.map((e) => e.id));
+    }
+    const docs = await accountModel(target.connection())
+      .find({ _id: { $in: userIds } })
+      .lean();
+    for (const doc of docs) {
+      expect(doc.pendingEvents).to.deep.equal([]);
+      expect(doc).to.not.have.property('outboxLease');
+      expect(doc).to.not.have.property('outboxPendingSince');
+    }
   });
 
   it('publishes a document’s events in the order they were written', async () => {

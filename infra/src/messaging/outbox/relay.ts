@@ -1,13 +1,15 @@
 /**
  * The outbox relay: publishes each document's `pendingEvents` with confirms, in order, and
- * removes each entry only after its confirm. A crash between the confirm and the removal
- * publishes that entry again later, with the same id (consumers drop the repeat): the one
- * duplicate window, by design, instead of a loss window.
+ * removes the entries only after their confirms, those of every document flushed together in
+ * one command. A crash between the confirms and the removal publishes those entries again
+ * later, with the same ids (consumers drop the repeats): the one duplicate window, by design,
+ * instead of a loss window.
  *
- * - `flush(id)`: right after a service's write, for low latency.
+ * - `flush(...ids)`: right after a service's write (a command's document, a batch's), for low
+ *   latency; a flush costs four commands however many documents it covers.
  * - `sweep()`/`start()`: finds documents whose entries have waited longer than the grace
  *   period (a crash, a broker outage, a flush that lost a race) and flushes them.
- * - A document lease (`outboxLease`, one atomic update) keeps replicas from publishing the same
+ * - A document lease (`outboxLease`, taken in one update) keeps replicas from publishing the same
  *   document at once; it only saves duplicate work (correctness comes from ids), and it
  *   expires by itself if its holder dies.
  * - An entry the broker can never accept (invalid, unroutable) is moved to `failedEvents` in
@@ -54,7 +56,8 @@ export interface FlushResult {
 }
 
 export interface OutboxRelay {
-  flush(documentId: unknown): Promise<FlushResult>;
+  /** Publishes the pending entries of these documents (a command's, or a batch's). */
+  flush(...documentIds: unknown[]): Promise<FlushResult>;
   /** One pass over waiting documents; returns the number of entries published. */
   sweep(): Promise<number>;
   /** Sweeps every `sweepIntervalMs` until `stop()`. */
@@ -100,37 +103,61 @@ export function createOutboxRelay<T extends OutboxFields>(
     ],
   });
 
-  /** Takes (or extends) the lease if there is something to publish; returns the entries. */
-  const claim = async (id: unknown): Promise<PendingEvent[] | null> => {
+  /**
+   * Takes (or extends) the lease of those of `ids` with something to publish; returns their
+   * entries, by document. Two commands, however many documents.
+   */
+  const claim = async (ids: readonly unknown[]): Promise<Map<unknown, PendingEvent[]>> => {
     const now = new Date();
+    await raw.updateMany(
+      { _id: { $in: ids }, 'pendingEvents.0': { $exists: true }, ...leaseFree(now) },
+      { $set: { outboxLease: { owner: relayId, until: new Date(now.getTime() + leaseMs) } } },
+    );
     const claimed = await raw
-      .findOneAndUpdate(
-        { _id: id, 'pendingEvents.0': { $exists: true }, ...leaseFree(now) },
-        { $set: { outboxLease: { owner: relayId, until: new Date(now.getTime() + leaseMs) } } },
-        { returnDocument: 'after', projection: { pendingEvents: 1 } },
+      .find(
+        { _id: { $in: ids }, 'pendingEvents.0': { $exists: true }, 'outboxLease.owner': relayId },
+        { pendingEvents: 1 },
       )
       .lean();
-    return claimed ? claimed.pendingEvents : null;
+    return new Map(claimed.map((doc) => [doc._id, doc.pendingEvents]));
   };
 
-  /** Ends the lease if nothing is left; false when entries arrived meanwhile. */
-  const releaseIfDone = async (id: unknown): Promise<boolean> => {
-    const released = await raw.updateOne(
-      { _id: id, 'outboxLease.owner': relayId, 'pendingEvents.0': { $exists: false } },
+  /** Removes the published entries: one command for every document. */
+  const removePublished = async (published: Map<unknown, string[]>): Promise<void> => {
+    const removals = [...published].filter(([, entryIds]) => entryIds.length > 0);
+    if (removals.length === 0) return;
+    await raw.bulkWrite(
+      removals.map(([id, entryIds]) => ({
+        updateOne: {
+          filter: { _id: id },
+          update: { $pull: { pendingEvents: { id: { $in: entryIds } } } },
+        },
+      })),
+      { ordered: false },
+    );
+  };
+
+  /** Ends the leases of the documents left with nothing; returns how many it ended. */
+  const releaseDone = async (ids: readonly unknown[]): Promise<number> => {
+    const released = await raw.updateMany(
+      { _id: { $in: ids }, 'outboxLease.owner': relayId, 'pendingEvents.0': { $exists: false } },
       { $unset: { outboxLease: 1, outboxPendingSince: 1 } },
     );
-    return released.modifiedCount === 1;
+    return released.modifiedCount;
   };
 
-  const releaseLease = async (id: unknown): Promise<void> => {
-    await raw.updateOne({ _id: id, 'outboxLease.owner': relayId }, { $unset: { outboxLease: 1 } });
+  const releaseLeases = async (ids: readonly unknown[]): Promise<void> => {
+    await raw.updateMany(
+      { _id: { $in: ids }, 'outboxLease.owner': relayId },
+      { $unset: { outboxLease: 1 } },
+    );
   };
 
   /** A crash after the last removal leaves `outboxPendingSince` on an empty outbox: clear it. */
-  const clearStaleMarker = async (id: unknown): Promise<void> => {
-    await raw.updateOne(
+  const clearStaleMarkers = async (ids: readonly unknown[]): Promise<void> => {
+    await raw.updateMany(
       {
-        _id: id,
+        _id: { $in: ids },
         'pendingEvents.0': { $exists: false },
         outboxPendingSince: { $exists: true },
         ...leaseFree(new Date()),
@@ -153,58 +180,81 @@ export function createOutboxRelay<T extends OutboxFields>(
     );
   };
 
-  const flushNow = async (id: unknown): Promise<FlushResult> => {
+  /**
+   * Publishes the entries of `ids`, each document's in order, then removes the published ones
+   * and ends the leases in one command each, whatever the number of documents: a batch of
+   * aggregates costs four commands, not three per entry. Goes round again for documents that
+   * got new entries meanwhile.
+   */
+  const flushNow = async (ids: readonly unknown[]): Promise<FlushResult> => {
     let published = 0;
     let failed = 0;
-    for (;;) {
+    let round = ids;
+    while (round.length > 0) {
       const claimedAt = Date.now();
-      const entries = await claim(id);
-      if (!entries) {
-        await clearStaleMarker(id);
-        return { published, failed };
+      const claimed = await claim(round);
+      if (claimed.size < round.length) {
+        const claimedKeys = new Set([...claimed.keys()].map(String));
+        await clearStaleMarkers(round.filter((id) => !claimedKeys.has(String(id))));
       }
-      for (const entry of entries) {
-        // A publish may take up to its timeout: start none that could outlive the lease, so
-        // two relays never publish one document's entries at once.
-        if (Date.now() - claimedAt > leaseMs / 2) {
-          await releaseLease(id);
-          return { published, failed };
-        }
-        try {
-          const trace = {
-            ...(entry.traceparent ? { traceparent: entry.traceparent } : {}),
-            ...(entry.tracestate ? { tracestate: entry.tracestate } : {}),
-          };
-          await messaging.publishMessage(encodeEvent(entry.event, trace));
-        } catch (error) {
-          if (isPermanent(error)) {
-            await setAside(id, entry, error);
-            failed += 1;
-            continue;
+      if (claimed.size === 0) break;
+      const done = new Map<unknown, string[]>();
+      const stop = async (): Promise<void> => {
+        await removePublished(done);
+        await releaseLeases([...claimed.keys()]);
+      };
+      for (const [id, entries] of claimed) {
+        const publishedIds: string[] = [];
+        done.set(id, publishedIds);
+        for (const entry of entries) {
+          // A publish may take up to its timeout: start none that could outlive the lease, so
+          // two relays never publish one document's entries at once.
+          if (Date.now() - claimedAt > leaseMs / 2) {
+            await stop();
+            return { published, failed };
           }
-          // Transient (not connected, timeout, nack): leave it for the next sweep, in order.
-          await releaseLease(id);
-          throw error;
+          try {
+            const trace = {
+              ...(entry.traceparent ? { traceparent: entry.traceparent } : {}),
+              ...(entry.tracestate ? { tracestate: entry.tracestate } : {}),
+            };
+            await messaging.publishMessage(encodeEvent(entry.event, trace));
+          } catch (error) {
+            if (isPermanent(error)) {
+              await setAside(id, entry, error);
+              failed += 1;
+              continue;
+            }
+            // Transient (not connected, timeout, nack): leave it for the next sweep, in order.
+            await stop();
+            throw error;
+          }
+          if (afterPublish) await afterPublish(entry);
+          publishedIds.push(entry.id);
+          published += 1;
         }
-        if (afterPublish) await afterPublish(entry);
-        await raw.updateOne({ _id: id }, { $pull: { pendingEvents: { id: entry.id } } });
-        published += 1;
       }
-      if (await releaseIfDone(id)) return { published, failed };
+      await removePublished(done);
+      const ended = await releaseDone([...claimed.keys()]);
+      // Documents still leased got entries while we published: once more for them.
+      round = ended === claimed.size ? [] : [...claimed.keys()];
     }
+    return { published, failed };
   };
 
   // The lease keeps other relays out, but this relay may re-enter its own lease: two flushes
   // of one document in this process (a command's flush and the sweep, say) would publish the
   // same entries twice. They run one after the other instead.
   const flushing = new Map<string, Promise<FlushResult>>();
-  const flush = (id: unknown): Promise<FlushResult> => {
-    const key = String(id);
-    const previous = flushing.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => flushNow(id));
-    flushing.set(key, next);
+  const flush = (...ids: unknown[]): Promise<FlushResult> => {
+    const keys = [...new Set(ids.map(String))];
+    const previous = keys.map((key) =>
+      (flushing.get(key) ?? Promise.resolve()).catch(() => undefined),
+    );
+    const next = Promise.all(previous).then(() => flushNow(ids));
+    for (const key of keys) flushing.set(key, next);
     const forget = (): void => {
-      if (flushing.get(key) === next) flushing.delete(key);
+      for (const key of keys) if (flushing.get(key) === next) flushing.delete(key);
     };
     next.then(forget, forget);
     return next;
@@ -218,12 +268,12 @@ export function createOutboxRelay<T extends OutboxFields>(
       .limit(sweepBatch)
       .lean();
     let published = 0;
-    for (const { _id: id } of waiting) {
+    if (waiting.length > 0) {
       try {
-        published += (await flush(id)).published;
+        published = (await flush(...waiting.map((doc) => doc._id))).published;
       } catch (error) {
         logger.warn(
-          { err: error, documentId: String(id) },
+          { err: error, documents: waiting.length },
           'outbox flush failed; retrying next sweep',
         );
       }
