@@ -13,6 +13,7 @@ import { assertSupportedValues } from './supported-values.ts';
 import { withMingo } from './mingo-errors.ts';
 import { queryContext } from './mingo-context.ts';
 import { queryRegexes } from './regex.ts';
+import { simpleMatcher } from './simple-filter.ts';
 
 export type Matcher = (doc: Document) => boolean;
 
@@ -32,15 +33,23 @@ export function compileFilter(raw: Document, variables?: Document, collation?: C
   assertSupportedValues(filter, 'the query filter');
   refuseUnsupportedOperators(filter);
   checkOperands(filter);
-  const query = withMingo(
-    () =>
-      new Query(filter, {
-        ...mingoOptions,
-        context: queryContext,
-        ...(variables ? { variables } : {}),
-        ...(collation ? { collation } : {}),
-      }),
-  );
+  const compile = () =>
+    withMingo(
+      () =>
+        new Query(filter, {
+          ...mingoOptions,
+          context: queryContext,
+          ...(variables ? { variables } : {}),
+          ...(collation ? { collation } : {}),
+        }),
+    );
+  const simple = collation ? undefined : simpleMatcher(filter);
+  if (simple) {
+    // Compiled only for a document the fast path cannot decide (an array where it looks).
+    let query: Query | undefined;
+    return (doc) => simple(doc) ?? withMingo(() => (query ??= compile()).test(doc));
+  }
+  const query = compile();
   return (doc) => withMingo(() => query.test(doc));
 }
 
