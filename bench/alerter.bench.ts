@@ -125,7 +125,7 @@ async function endToEndPart(): Promise<PartReport> {
       }),
     ],
     notes: [
-      `End to end: ${e2e.quotes.toLocaleString('en-US')} quotes per round queued on the 16 partitions before the consumer starts (1,000 tickers, 20 s of market time apart, random walk), timed from the moment every partition holds its first batch (the consumer holds each until all sixteen do: loaded, and all draining from then on; those batches are not counted), to the last; batches ≤ ${DEFAULT_BATCH_SIZE} (the layer too); ${E2E_ROUNDS} interleaved rounds, medians. Layer: ${list(
+      `End to end: ${e2e.quotes.toLocaleString('en-US')} quotes per round queued on the 16 partitions before the consumer starts (1,000 tickers, 20 s of market time apart, random walk), timed from the moment every partition has handled its first batch (the consumer holds each until all sixteen have, and the embedded MongoDB compacted the journal those first writes filled: every partition loaded and draining from then on; those batches are not counted), to the last; batches ≤ ${DEFAULT_BATCH_SIZE} (the layer too); ${E2E_ROUNDS} interleaved rounds, medians. Layer: ${list(
         e2e.rounds.map((r) => r.layer),
         0,
       )} quotes/s; alerter: ${list(
@@ -148,7 +148,10 @@ async function endToEndPart(): Promise<PartReport> {
       )} % of the timed wall time; the rest is the batch's writes (one small document per ticker the batch touched, one per trigger state it changed: ${list(
         e2e.rounds.map((r) => r.writeMsPerBatch),
         1,
-      )} ms per batch) and the broker, which takes the consumed quotes and the average.updated events the alerter publishes with confirms before each write (${list(
+      )} ms per batch of ${list(
+        e2e.rounds.map((r) => r.quotesPerBatch),
+        0,
+      )} quotes on average) and the broker, which takes the consumed quotes and the average.updated events the alerter publishes with confirms before each write (${list(
         e2e.rounds.map((r) => r.averagesPerQuote),
         2,
       )} per quote: a batch publishes the newest average of each warm window of each ticker it touched, 3 per ticker once the 15-minute window has filled).`,

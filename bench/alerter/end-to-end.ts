@@ -62,6 +62,8 @@ export interface EndToEndRound {
   readonly averagesPerQuote: number;
   /** Mean duration of a batch's writes, ms. */
   readonly writeMsPerBatch: number;
+  /** Quotes per timed batch: a batch holds what the broker delivered while the last one ran. */
+  readonly quotesPerBatch: number;
 }
 
 export interface EndToEnd {
@@ -138,6 +140,7 @@ async function drain(
   evaluationShare: number;
   averagesPerQuote: number;
   writeMsPerBatch: number;
+  quotesPerBatch: number;
 }> {
   const child = spawn(
     process.execPath,
@@ -184,6 +187,7 @@ async function drain(
           evaluationShare: evaluation / seconds,
           averagesPerQuote: averages / quotes,
           writeMsPerBatch: (writing * 1000) / batches,
+          quotesPerBatch: quotes / batches,
         };
       }
     }
@@ -303,6 +307,7 @@ export async function measureEndToEnd(rounds: number): Promise<EndToEnd> {
         evaluationShare: alerter.evaluationShare,
         averagesPerQuote: alerter.averagesPerQuote,
         writeMsPerBatch: alerter.writeMsPerBatch,
+        quotesPerBatch: alerter.quotesPerBatch,
       });
     }
     return { rounds: measured, seedSeconds, quotes: passes * TICKERS };
