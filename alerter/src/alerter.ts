@@ -187,27 +187,36 @@ export async function startAlerter(options: AlerterOptions): Promise<Alerter> {
 }
 
 /**
- * The relay's flushes of the batches' alerts (one flush per batch, whatever its tickers), kept
- * so that stopping can wait for them. A failed one is left to the relay's sweep.
+ * The relay's flushes of the batches' alerts, one at a time: the tickers of every batch written
+ * while a flush runs wait in one set and go out together in the next (four commands however
+ * many), so a slow broker makes fewer, larger flushes, never a growing queue of them. A failed
+ * one is left to the relay's sweep.
  */
 function batchFlushes(relay: OutboxRelay, logger: Logger) {
-  const running = new Set<Promise<void>>();
+  let waiting = new Set<string>();
+  let running: Promise<void> | undefined;
+  const drain = async (): Promise<void> => {
+    while (waiting.size > 0) {
+      const tickers = [...waiting];
+      waiting = new Set();
+      try {
+        await relay.flush(...tickers);
+      } catch (error) {
+        logger.warn(
+          { err: error, tickers: tickers.length },
+          'outbox flush failed; the sweep will retry',
+        );
+      }
+    }
+    running = undefined;
+  };
   return {
     flush(tickers: readonly string[]): void {
-      const flushing = relay.flush(...tickers).then(
-        () => undefined,
-        (error: unknown) => {
-          logger.warn(
-            { err: error, tickers: tickers.length },
-            'outbox flush failed; the sweep will retry',
-          );
-        },
-      );
-      running.add(flushing);
-      void flushing.then(() => running.delete(flushing));
+      for (const ticker of tickers) waiting.add(ticker);
+      if (!running && waiting.size > 0) running = drain();
     },
     async idle(): Promise<void> {
-      while (running.size > 0) await Promise.all(running);
+      await running;
     },
   };
 }
