@@ -22,7 +22,7 @@
  */
 import type { EventType } from '@tickwatch/contracts';
 import { type Event } from '@tickwatch/contracts';
-import { withOutbox } from '@tickwatch/infra/messaging/outbox';
+import { withOutbox, withOutboxListsOnInsert } from '@tickwatch/infra/messaging/outbox';
 import { currentTraceContext } from '@tickwatch/infra/telemetry';
 import type { Model, mongo, UpdateQuery } from 'mongoose';
 import { PartitionBook, type RuleCopy, type StoredTicker } from '../domain/partition-book.ts';
@@ -217,19 +217,12 @@ function tickerUpdate(
     },
     $inc: { rev: 1 },
   };
-  const events = alerts.get(ticker.ticker) ?? [];
-  if (rev === 0) {
-    // A new document gets the outbox's empty lists, as mongoose's defaults would give it.
-    update.$setOnInsert = {
-      failedEvents: [],
-      ...(events.length === 0 ? { pendingEvents: [] } : {}),
-    };
-  }
+  // The alert events continue the evaluation's trace (quote → alert → email).
+  const withAlerts = withOutbox(update, alerts.get(ticker.ticker) ?? [], currentTraceContext());
   return {
     updateOne: {
       filter: { _id: ticker.ticker, rev },
-      // The alert events continue the evaluation's trace (quote → alert → email).
-      update: withOutbox(update, events, currentTraceContext()),
+      update: rev === 0 ? withOutboxListsOnInsert(withAlerts) : withAlerts,
       // A ticker never written has rev 0: the upsert creates it, or fails on the duplicate
       // _id if another replica created it meanwhile.
       upsert: rev === 0,

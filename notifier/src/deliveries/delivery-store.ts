@@ -7,7 +7,11 @@
  */
 import type { TickwatchEvent } from '@tickwatch/contracts';
 import { isDuplicateKey } from '@tickwatch/infra/messaging/idempotency';
-import { withOutbox, type TraceContext } from '@tickwatch/infra/messaging/outbox';
+import {
+  withOutbox,
+  withOutboxListsOnInsert,
+  type TraceContext,
+} from '@tickwatch/infra/messaging/outbox';
 import type { Model, UpdateQuery } from 'mongoose';
 import { FailureCode } from './delivery-error.ts';
 import {
@@ -117,7 +121,7 @@ export function createDeliveryStore(options: DeliveryStoreOptions): DeliveryStor
         // The raw collection: mongoose would cast the filter and add defaults to an upsert.
         const delivery = await model.collection.findOneAndUpdate(
           { _id: spec.id as never, $or: claimable },
-          {
+          withOutboxListsOnInsert({
             $set: {
               state: DeliveryState.sending,
               lease: { owner, until: new Date(now.getTime() + leaseMs) },
@@ -132,10 +136,8 @@ export function createDeliveryStore(options: DeliveryStoreOptions): DeliveryStor
               ...(spec.alert ? { alert: spec.alert } : {}),
               ...(spec.items ? { items: spec.items } : {}),
               createdAt: now,
-              pendingEvents: [],
-              failedEvents: [],
             },
-          },
+          }),
           { upsert: true, returnDocument: 'after' },
         );
         if (delivery) return { claimed: true, delivery: delivery as unknown as DeliveryDocument };

@@ -4,6 +4,7 @@ export {
   outboxFieldsFor,
   outboxPlugin,
   withOutbox,
+  withOutboxListsOnInsert,
   type FailedEvent,
   type OutboxFields,
   type PendingEvent,

@@ -127,3 +127,20 @@ export function withOutbox<T>(
     $min: { ...min, outboxPendingSince: entries[0]?.addedAt ?? new Date() },
   };
 }
+
+/**
+ * Adds the outbox's empty lists to what an upsert sets on insert, for the upserts mongoose's
+ * schema defaults do not reach (through the driver, or naming their own `$setOnInsert`); not
+ * `pendingEvents` when the update pushes entries, which creates the list.
+ */
+export function withOutboxListsOnInsert<T>(update: UpdateQuery<T>): UpdateQuery<T> {
+  const pushes = 'pendingEvents' in ((update.$push ?? {}) as Record<string, unknown>);
+  return {
+    ...update,
+    $setOnInsert: {
+      ...((update.$setOnInsert ?? {}) as Record<string, unknown>),
+      ...(pushes ? {} : { pendingEvents: [] }),
+      failedEvents: [],
+    },
+  };
+}
