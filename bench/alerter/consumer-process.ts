@@ -12,9 +12,10 @@
  * The quotes are queued before it starts. Each partition's first batch is held (the alerter's
  * just after its write) until all sixteen hold one and the bench said `go` on stdin: then they
  * go on together and the clock starts, so that it times every partition draining at once,
- * loaded, whatever order the broker started them in. The alerter's first write is before the clock because the bench seeds the
- * rules straight into the database: that write creates the trigger state of every rule of the
- * partition (~6,250), which an alerter fed by rule events wrote in the batches that carried them. It stops at `quotes` timedQuotes; the held first
+ * loaded, whatever order the broker started them in. The alerter's first write is before the
+ * clock because the bench seeds the rules straight into the database: that write creates the
+ * trigger state of every rule of the partition (~6,250), which an alerter fed by rule events
+ * wrote in the batches that carried them. It stops at `quotes` timedQuotes; the held first
  * batches are not counted. Prints `ready <s>` when every partition holds its first batch
  * (seconds since start: the loads), waits for `go`, then prints
  * `done <quotes timed> <seconds> <alerts> <seconds evaluating in memory> <average.updated

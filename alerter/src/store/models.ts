@@ -4,12 +4,12 @@
  * - `rules`: the partition's copy of every rule it was told about (tombstones for deleted ones,
  *   so an older copy arriving late cannot bring a rule back).
  * - `tickers`: one small document per ticker, the outbox aggregate (DESIGN.md §5): the last
- *   quote, signal values and moving-average windows (samples packed: stored-windows.ts), the alerts not yet published
- *   (`pendingEvents`), and `stateLog`: the trigger states its last write changed. A batch's
- *   effects on a ticker are one write of this document, so it is the commit record of the
- *   ticker's alerts and trigger states alike. `rev` counts its writes: every write names the
- *   `rev` it read, so a replica working from stale memory (another one wrote meanwhile) writes
- *   nothing and reloads.
+ *   quote, signal values and moving-average windows (samples packed: stored-windows.ts), the
+ *   alerts not yet published (`pendingEvents`), and `stateLog`: the trigger states its last
+ *   write changed. A batch's effects on a ticker are one write of this document, so it is the
+ *   commit record of the ticker's alerts and trigger states alike. `rev` counts its writes:
+ *   every write names the `rev` it read, so a replica working from stale memory (another one
+ *   wrote meanwhile) writes nothing and reloads.
  * - `triggers`: one small document per rule, its trigger state, written after the ticker
  *   document whose `stateLog` carries it and stamped with that document's `rev`. Only states
  *   that changed are written; a quote that changes none writes no trigger document. A state
