@@ -23,7 +23,7 @@ import { startFaultProxy } from '../testing/fault-proxy.ts';
 import { describeOnMongoTargets } from '../testing/mongo-targets.ts';
 import { accountModel, type Account } from '../testing/outbox-model.ts';
 import { createTestVhost, type TestVhost } from '../testing/test-vhost.ts';
-import { outboxFieldsFor, withOutbox } from './pending-events.ts';
+import { outboxFieldsFor, withOutbox, withOutboxListsOnInsert } from './pending-events.ts';
 import { createOutboxRelay } from './relay.ts';
 
 const logger = createLogger({ name: 'test-outbox', level: 'silent' });
@@ -126,6 +126,31 @@ describeOnMongoTargets('outbox relay (real RabbitMQ)', (target) => {
     expect(doc?.pendingEvents).to.deep.equal([]);
     expect(doc).to.not.have.property('outboxPendingSince');
     expect(doc).to.not.have.property('outboxLease');
+  });
+
+  it('gives a document a driver upsert creates the outbox lists, its pushed entries relayed', async () => {
+    const Account = accountModel(target.connection());
+    const [quiet, busy] = [newUserId(), newUserId()];
+    const created = userEvent(1, busy);
+    // The driver's upsert: mongoose's schema defaults do not reach it.
+    const upsert = (userId: string, events: TickwatchEvent[]) =>
+      Account.collection.updateOne(
+        { _id: userId as never },
+        withOutboxListsOnInsert(
+          withOutbox({ $set: { email: 'a@example.com', version: 1 } }, events),
+        ),
+        { upsert: true },
+      );
+    await upsert(quiet, []);
+    await upsert(busy, [created]);
+    const quietDoc = await Account.findById(quiet).lean();
+    expect(quietDoc?.pendingEvents).to.deep.equal([]);
+    expect(quietDoc?.failedEvents).to.deep.equal([]);
+    const busyDoc = await Account.findById(busy).lean();
+    expect(busyDoc?.pendingEvents.map((e) => e.id)).to.deep.equal([created.id]);
+    expect(busyDoc?.failedEvents).to.deep.equal([]);
+    expect(await relayFor().flush(quiet, busy)).to.deep.equal({ published: 1, failed: 0 });
+    await pollUntil('delivered', () => delivered(created.id).length === 1);
   });
 
   it('flushes many documents in four commands, each document’s events in order', async () => {
