@@ -86,6 +86,11 @@ export const settings = {
     'How long per-minute and daily price buckets are kept (TTL), days',
     { default: '90' },
   ),
+  READ_MODEL_LINGER_MS: setting(
+    env.int(0, 1_000),
+    'How long the read models gather events for one database write under light load, ms',
+    { default: '50' },
+  ),
   LIVE_MAX_SUBSCRIPTIONS: setting(
     env.int(1, 1_000),
     'Subscriptions one graphql-ws connection may hold at once',

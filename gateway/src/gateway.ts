@@ -246,6 +246,7 @@ export async function startGateway(
     models,
     memory,
     retentionDays: config.PRICE_HISTORY_RETENTION_DAYS,
+    lingerMs: config.READ_MODEL_LINGER_MS,
     liveUsers: async (ids) =>
       new Set(
         (

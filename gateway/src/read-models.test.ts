@@ -47,6 +47,8 @@ describe('gateway read side (events on the broker → read models → queries)',
     await gw.messaging.publish(priceUpdated('MSFT', 400, t1));
     await gw.messaging.publish(priceUpdated('MSFT', 410, t2));
     await gw.messaging.publish(priceUpdated('MSFT', 400, t1)); // redelivery of the first
+    // Written with or after the redelivery: once its buckets are there, MSFT's are final.
+    await gw.messaging.publish(priceUpdated('ORCL', 100, t2));
     const result = await pollUntil('the newest MSFT quote', async () => {
       const answer = await gw.gql<{ quote: { quote: { price: number } | null } }>(
         `{ quote(ticker: "msft") ${QUOTE} }`,
@@ -57,6 +59,16 @@ describe('gateway read side (events on the broker → read models → queries)',
     });
     expect(result.data!.quote).to.deep.include({ ticker: 'MSFT', status: 'AVAILABLE' });
 
+    // The quote above comes from memory; the buckets are written up to a linger window later.
+    // A batch writes its day buckets last: once ORCL's counts, MSFT's are written too.
+    await pollUntil('the day bucket of the quote after the redelivery', async () => {
+      const answer = await gw.gql<{ averagePrice: { sampleCount: number } }>(
+        '{ averagePrice(ticker: "ORCL", days: 1) { sampleCount } }',
+        {},
+        user.accessToken,
+      );
+      return answer.data?.averagePrice.sampleCount === 1;
+    });
     const history = await gw.gql<{
       priceHistory: {
         open: number;

@@ -72,12 +72,20 @@ export function createBatchProjection(options: ProjectorOptions) {
 
 export async function startProjector(
   messaging: Messaging,
-  options: ProjectorOptions & { readonly prefetch?: number },
+  options: ProjectorOptions & {
+    /** How long a batch waits for more events before its write, ms (write-batcher.ts). */
+    readonly lingerMs: number;
+    readonly prefetch?: number;
+  },
 ): Promise<Subscription> {
-  const batcher = createWriteBatcher(createBatchProjection(options));
+  const prefetch = options.prefetch ?? 200;
+  const batcher = createWriteBatcher(createBatchProjection(options), {
+    lingerMs: options.lingerMs,
+    maxItems: prefetch,
+  });
   const project = (event: TickwatchEvent) => batcher.add(event);
   const handlers: Handlers = Object.fromEntries(PROJECTED_TYPES.map((type) => [type, project]));
   return messaging.consume(QUEUES.gatewayReadModels, handlers, {
-    prefetch: options.prefetch ?? 200,
+    prefetch,
   });
 }
