@@ -21,6 +21,7 @@ import { DEFAULT_BATCH_SIZE } from '../alerter/src/config.ts';
 import { measureEndToEnd, E2E_RULES, SMALL_BATCH, type Timed } from './alerter/end-to-end.ts';
 import { measureFiringCost, measureLookups } from './alerter/lookup.ts';
 import type { BenchReport, Cell } from './lib/report.ts';
+import { median } from './lib/stats.ts';
 
 const SIZES = [1_000, 100_000, 1_000_000];
 const LOOKUP_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -28,8 +29,6 @@ const E2E_ROUNDS = Number(process.env.BENCH_ALERTER_E2E_ROUNDS ?? 3);
 const FIRING_RULES = 100;
 const PARTS = ['lookups', 'firing', 'e2e'] as const;
 
-const median = (values: readonly number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 const timed = ({ quotes, seconds }: Timed): string =>
   `${quotes.toLocaleString('en-US')} in ${seconds.toFixed(2)} s`;

@@ -20,6 +20,7 @@ import { graphqlClient } from '../scripts/demo/graphql.ts';
 import { startChild, type Child } from './lib/child.ts';
 import { startGatewayProcess } from './lib/gateway-process.ts';
 import type { BenchReport } from './lib/report.ts';
+import { median } from './lib/stats.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ROUND_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -38,11 +39,6 @@ function run(options: autocannon.Options): Promise<autocannon.Result> {
     });
   });
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-};
 
 export default async function gatewayBench(): Promise<BenchReport> {
   const mongo = await startEmbeddedMongo({

@@ -31,6 +31,8 @@ import { graphqlClient } from '../scripts/demo/graphql.ts';
 import { startChild, type Child } from './lib/child.ts';
 import { startGatewayProcess } from './lib/gateway-process.ts';
 import type { BenchReport } from './lib/report.ts';
+import { median } from './lib/stats.ts';
+import { processUsage } from './lib/process-usage.ts';
 
 const CLIENTS = Number(process.env.BENCH_LIVE_CLIENTS ?? 10_000);
 const CLIENT_PROCESSES = Number(process.env.BENCH_LIVE_PROCESSES ?? 4);
@@ -39,14 +41,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CPU_PROFILE_DIR = process.env.BENCH_LIVE_CPU_PROF;
 const RATE = 200;
 const TICKERS = 100;
-
-/** CPU seconds (user + system) and RSS bytes of a process, from /proc. */
-function usage(pid: number): { cpu: number; rss: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  const ticks = Number(stat[11]) + Number(stat[12]);
-  const rssPages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
-  return { cpu: ticks / 100, rss: rssPages * 4096 };
-}
 
 /** CPU time of the whole machine, in clock ticks: busy and total over all cores (/proc/stat). */
 function machineTicks(): { busy: number; total: number } {
@@ -61,9 +55,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
-
-const median = (values: number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 type Round = Awaited<ReturnType<typeof round>>;
 
@@ -99,8 +90,8 @@ async function round(options: {
   // graphql-ws has no acknowledgement of a subscribe: give the last ones time to arrive.
   await sleep(1_000);
   const clientPids = clients.map((client) => client.process.pid ?? 0);
-  const subscribed = usage(options.serverPid);
-  const clientsSubscribed = clientPids.map((pid) => usage(pid).cpu);
+  const subscribed = processUsage(options.serverPid);
+  const clientsSubscribed = clientPids.map((pid) => processUsage(pid).cpu);
   const machineSubscribed = machineTicks();
   options.brokerLatencies.length = 0;
   const startedAt = performance.now();
@@ -120,11 +111,12 @@ async function round(options: {
   await Promise.all(inFlight);
   const published = performance.now();
   const clientCpu = clientPids.map(
-    (pid, i) => (usage(pid).cpu - (clientsSubscribed[i] ?? 0)) / ((published - startedAt) / 1000),
+    (pid, i) =>
+      (processUsage(pid).cpu - (clientsSubscribed[i] ?? 0)) / ((published - startedAt) / 1000),
   );
   const machine = machineTicks();
   await sleep(2_000); // the last ones arrive
-  const ended = usage(options.serverPid);
+  const ended = processUsage(options.serverPid);
   const brokerLatencies = [...options.brokerLatencies].sort((a, b) => a - b);
   lateness.sort((a, b) => a - b);
   const results = await Promise.all(
@@ -140,7 +132,7 @@ async function round(options: {
     }),
   );
   // Every client was quiet for a second: all the server's work for this round is done.
-  const reported = usage(options.serverPid);
+  const reported = processUsage(options.serverPid);
   const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const closesByCode = new Map<string, number>();
   for (const [code, count] of results.flatMap((r) => Object.entries(r.closes)))
@@ -238,12 +230,12 @@ export default async function liveBench(): Promise<BenchReport> {
       graphql: {
         url: gateway.url.replace(/^http/, 'ws'),
         pid: gateway.child.process.pid ?? 0,
-        idleRss: usage(gateway.child.process.pid ?? 0).rss,
+        idleRss: processUsage(gateway.child.process.pid ?? 0).rss,
       },
       bare: {
         url: `ws://127.0.0.1:${bare.line.slice('port '.length)}`,
         pid: bare.process.pid ?? 0,
-        idleRss: usage(bare.process.pid ?? 0).rss,
+        idleRss: processUsage(bare.process.pid ?? 0).rss,
       },
     };
     const rounds: Record<'graphql' | 'bare', Round[]> = { graphql: [], bare: [] };

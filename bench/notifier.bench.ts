@@ -38,6 +38,7 @@ import type { Recipient } from '../notifier/src/recipients/recipients.ts';
 import { spawnServer } from '../infra/src/mongo/embedded/testing/spawn-server.ts';
 import { startChild, type Child } from './lib/child.ts';
 import type { BenchReport } from './lib/report.ts';
+import { median } from './lib/stats.ts';
 
 const EMAILS = Number(process.env.BENCH_EMAILS ?? 1_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -248,9 +249,6 @@ async function alertLatency(): Promise<Latency> {
     await vhost.delete();
   }
 }
-
-const median = (values: readonly number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 export default async function notifierBench(): Promise<BenchReport> {
   process.env.LOG_LEVEL ??= 'silent';

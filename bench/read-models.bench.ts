@@ -9,32 +9,26 @@
  * publisher), the broker (beam.smp).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createLogger } from '@tickwatch/infra/log';
 import { createTestVhost, priceUpdated, testMessaging } from '@tickwatch/infra/messaging/testing';
 import { startEmbeddedMongo } from '@tickwatch/infra/mongo/embedded';
 import { startGatewayProcess } from './lib/gateway-process.ts';
 import type { BenchReport } from './lib/report.ts';
+import { median } from './lib/stats.ts';
+import { processUsage } from './lib/process-usage.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RATE = 200;
 const TICKERS = 100;
 
-/** CPU seconds (user + system) of a process, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+const cpuSeconds = (pid: number): number => processUsage(pid).cpu;
 
 const brokerPid = (): number =>
   Number(execFileSync('pgrep', ['-x', 'beam.smp'], { encoding: 'utf8' }).split('\n')[0]);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const median = (values: number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 interface Round {
   readonly gateway: number;

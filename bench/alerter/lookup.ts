@@ -16,6 +16,7 @@ import { PartitionBook } from '../../alerter/src/domain/partition-book.ts';
 import { SortedLevels } from '../../alerter/src/domain/sorted-levels.ts';
 import { TickerBook } from '../../alerter/src/domain/ticker-book.ts';
 import { benchRules, hoveringQuotes, priceLevelsByTicker, type BenchTick } from './rule-set.ts';
+import { median } from '../lib/stats.ts';
 
 /** One way of handling a quote. */
 type Evaluate = (quote: BenchTick) => void;
@@ -35,9 +36,6 @@ export interface LookupRow {
   readonly micros: number;
   readonly roundMicros: readonly number[];
 }
-
-const median = (values: readonly number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 /**
  * µs per quote of `evaluate` over `rounds` rounds of ~ROUND_MS each; quotes are generated
