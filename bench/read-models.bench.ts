@@ -6,7 +6,8 @@
  * default beside READ_MODEL_LINGER_MS=0 (each delivery turn written on its own, as before the
  * linger: the baseline), ROUNDS interleaved rounds of SECONDS s, each on a fresh gateway process;
  * medians. CPU from /proc: the gateway process, this process (the embedded MongoDB and the
- * publisher), the broker (beam.smp).
+ * publisher), the broker (beam.smp). BENCH_READ_MODELS_CPU_PROF=<dir> runs each gateway with
+ * --cpu-prof into <dir> (one profile per round and mode, the whole process life).
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -22,6 +23,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RATE = 200;
 const TICKERS = 100;
+const CPU_PROFILE_DIR = process.env.BENCH_READ_MODELS_CPU_PROF;
 
 const cpuSeconds = (pid: number): number => processUsage(pid).cpu;
 
@@ -56,6 +58,7 @@ export default async function readModelsBench(): Promise<BenchReport> {
         const gateway = await startGatewayProcess({
           mongoUrl: mongo.uri,
           rabbitmqUrl: vhost.url,
+          nodeOptions: CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [],
           env: linger === undefined ? {} : { READ_MODEL_LINGER_MS: linger },
         });
         try {

@@ -14,6 +14,7 @@
  * and makes sure every delivery ends settled, even when its path fails unexpectedly.
  */
 import type { Logger } from '../log.ts';
+import { createAckWindow, type AckWindow } from './ack-window.ts';
 import { createBatchPump } from './batch-pump.ts';
 import type { BrokerChannel, IncomingMessage } from './broker-channel.ts';
 import type { Session, SessionComponent } from './connection.ts';
@@ -60,6 +61,9 @@ export interface Consumer extends SessionComponent {
   readonly subscribed: boolean;
 }
 
+/** A live queue's acks wait this long to go out together (see ack-window.ts). */
+export const LIVE_ACK_LINGER_MS = 50;
+
 const asError = (error: unknown): Error =>
   error instanceof Error ? error : new Error(errorMessage(error));
 
@@ -69,6 +73,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const ordered = delivery.kind === 'batches';
   let channel: BrokerChannel | undefined;
   let consumerTag: string | undefined;
+  let acks: AckWindow | undefined;
   /** Aborted when the session ends or on stop: its deliveries stop starting handlers. */
   let release = new AbortController();
   let stopping = false;
@@ -133,10 +138,11 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const subscriptionScope = (
     session: Session,
     opened: BrokerChannel,
+    window: AckWindow | undefined,
     signal: AbortSignal,
   ): SubscriptionScope => ({
     queue: queue.name,
-    channel: opened,
+    channel: window ?? opened,
     publish: (message, publishOptions) => publisher.publish(message, publishOptions),
     observer,
     logger,
@@ -147,7 +153,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
           session.fail(new Error(`giving back deliveries of ${queue.name}: ${reason.message}`));
         }
       : (message) => {
-          opened.nack(message.deliveryTag, true);
+          (window ?? opened).nack(message.deliveryTag, true);
         },
   });
 
@@ -167,13 +173,22 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       );
       if (!wanted()) return;
       await opened.prefetch(delivery.prefetch);
-      const receive = receiver(subscriptionScope(session, opened, signal));
+      const window =
+        queue.role === 'live'
+          ? createAckWindow(opened, {
+              lingerMs: LIVE_ACK_LINGER_MS,
+              maxPending: Math.ceil(delivery.prefetch / 2),
+            })
+          : undefined;
+      const receive = receiver(subscriptionScope(session, opened, window, signal));
       const tag = await opened.consume(
         queue.name,
         (message) => {
           // Stopping, or a delivery racing the end of its session: left unacked, it returns to
           // the queue when the channel closes.
-          if (!signal.aborted) receive(message);
+          if (signal.aborted) return;
+          window?.delivered(message.deliveryTag);
+          receive(message);
         },
         {
           cancelled: () => {
@@ -187,6 +202,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       if (!wanted()) return;
       channel = opened;
       consumerTag = tag;
+      acks = window;
       opened = undefined;
       logger.debug('subscribed');
     } catch (error) {
@@ -237,6 +253,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       release.abort();
       channel = undefined;
       consumerTag = undefined;
+      acks = undefined;
     },
 
     async stop(timeoutMs) {
@@ -248,8 +265,10 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       release.abort();
       const current = channel;
       const tag = consumerTag;
+      const gathered = acks;
       channel = undefined;
       consumerTag = undefined;
+      acks = undefined;
       if (current?.isOpen && tag !== undefined) {
         const cancelling = current.cancel(tag).catch((error: unknown) => {
           logger.warn({ err: error }, 'cancel failed; closing the channel instead');
@@ -262,6 +281,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
           'handlers still running at shutdown: their messages will be redelivered',
         );
       }
+      gathered?.flush();
       if (current) await settledWithin(current.close(), left());
     },
   };

@@ -4,7 +4,8 @@
  * them) do not import each other.
  */
 import type { Logger } from '../log.ts';
-import type { BrokerChannel, IncomingMessage } from './broker-channel.ts';
+import type { Acker } from './ack-window.ts';
+import type { IncomingMessage } from './broker-channel.ts';
 import type { ProcessSpan } from './tracing.ts';
 import type { MessagingObserver } from './observer.ts';
 import type { OutgoingMessage, PublishCallOptions } from './publisher.ts';
@@ -12,7 +13,8 @@ import type { OutgoingMessage, PublishCallOptions } from './publisher.ts';
 /** One subscription on one channel, shared by every delivery it receives. */
 export interface SubscriptionScope {
   readonly queue: string;
-  readonly channel: BrokerChannel;
+  /** Acks on the subscription's channel (a live queue's gathered in an AckWindow). */
+  readonly channel: Acker;
   /** Publishes a retry or dead-letter copy; resolves once the broker confirmed it. */
   readonly publish: (message: OutgoingMessage, options: PublishCallOptions) => Promise<void>;
   readonly observer: MessagingObserver;

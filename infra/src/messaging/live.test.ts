@@ -64,6 +64,33 @@ describe('messaging: a gateway’s live queue and the event log (real RabbitMQ)'
     await pollUntil('the exclusive queue is gone', async () => !(await exists(live.name)));
   });
 
+  it('acks a live queue’s deliveries in gathered frames the broker takes, which keep its prefetch flowing', async () => {
+    const live = gatewayLiveQueueSpec('gw-acks');
+    const messaging = disposer.add(
+      testMessaging(vhost.url, { topology: withQueues(testTopology(), [live]) }),
+      (m) => m.close(),
+    );
+    await messaging.start();
+    const seen: number[] = [];
+    // Prefetch 4: the broker sends a fifth only once acks came back.
+    await messaging.consume(
+      live.name,
+      {
+        [EventType.priceUpdated]: (event) => {
+          seen.push(event.data.price);
+          return Promise.resolve();
+        },
+      },
+      { prefetch: 4 },
+    );
+    const prices = Array.from({ length: 25 }, (_, i) => i + 1);
+    for (const price of prices) await messaging.publish(priceUpdated('AAPL', price));
+    await pollUntil('every event delivered', () => seen.length === prices.length);
+    // In order, each once: a wrong multiple ack would have closed the channel (406) and the
+    // broker would have delivered the unacked ones again.
+    expect(seen).to.deep.equal(prices);
+  });
+
   it('keeps every consumed event in the tickwatch.log stream, readable from the start', async () => {
     const messaging = disposer.add(testMessaging(vhost.url), (m) => m.close());
     await messaging.start();
