@@ -62,7 +62,7 @@ export interface Consumer extends SessionComponent {
 }
 
 /** A live queue's acks wait this long to go out together (see ack-window.ts). */
-export const LIVE_ACK_LINGER_MS = 50;
+const LIVE_ACK_LINGER_MS = 50;
 
 const asError = (error: unknown): Error =>
   error instanceof Error ? error : new Error(errorMessage(error));

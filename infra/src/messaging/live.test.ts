@@ -40,13 +40,19 @@ describe('messaging: a gateway’s live queue and the event log (real RabbitMQ)'
     }
   }
 
-  it('fans events out to the live queue, drops what its handler cannot take, and vanishes with the process', async () => {
-    const live = gatewayLiveQueueSpec('gw-test');
+  /** A started messaging layer with the live queue of gateway instance `instance`. */
+  async function startWithLiveQueue(instance: string) {
+    const live = gatewayLiveQueueSpec(instance);
     const messaging = disposer.add(
       testMessaging(vhost.url, { topology: withQueues(testTopology(), [live]) }),
       (m) => m.close(),
     );
     await messaging.start();
+    return { live, messaging };
+  }
+
+  it('fans events out to the live queue, drops what its handler cannot take, and vanishes with the process', async () => {
+    const { live, messaging } = await startWithLiveQueue('gw-test');
     const seen: string[] = [];
     await messaging.consume(live.name, {
       [EventType.priceUpdated]: async (event) => {
@@ -65,12 +71,7 @@ describe('messaging: a gateway’s live queue and the event log (real RabbitMQ)'
   });
 
   it('acks a live queue’s deliveries in gathered frames the broker takes, which keep its prefetch flowing', async () => {
-    const live = gatewayLiveQueueSpec('gw-acks');
-    const messaging = disposer.add(
-      testMessaging(vhost.url, { topology: withQueues(testTopology(), [live]) }),
-      (m) => m.close(),
-    );
-    await messaging.start();
+    const { live, messaging } = await startWithLiveQueue('gw-acks');
     const seen: number[] = [];
     // Prefetch 4: the broker sends a fifth only once acks came back.
     await messaging.consume(
