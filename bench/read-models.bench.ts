@@ -9,7 +9,6 @@
  * publisher), the broker (beam.smp). BENCH_READ_MODELS_CPU_PROF=<dir> runs each gateway with
  * --cpu-prof into <dir> (one profile per round and mode, the whole process life).
  */
-import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { createLogger } from '@tickwatch/infra/log';
 import { createTestVhost, priceUpdated, testMessaging } from '@tickwatch/infra/messaging/testing';
@@ -17,7 +16,7 @@ import { startEmbeddedMongo } from '@tickwatch/infra/mongo/embedded';
 import { startGatewayProcess } from './lib/gateway-process.ts';
 import type { BenchReport } from './lib/report.ts';
 import { median } from './lib/stats.ts';
-import { processUsage } from './lib/process-usage.ts';
+import { brokerPid, processUsage } from './lib/process-usage.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -26,9 +25,6 @@ const TICKERS = 100;
 const CPU_PROFILE_DIR = process.env.BENCH_READ_MODELS_CPU_PROF;
 
 const cpuSeconds = (pid: number): number => processUsage(pid).cpu;
-
-const brokerPid = (): number =>
-  Number(execFileSync('pgrep', ['-x', 'beam.smp'], { encoding: 'utf8' }).split('\n')[0]);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
