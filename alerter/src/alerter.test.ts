@@ -1,6 +1,6 @@
 /**
  * The alerter against the real broker and MongoDB over the wire: rule events and quotes in,
- * alert.triggered (through the outbox) and average.updated out; deletions, racing rule
+ * alert.triggered (through the outbox) and averages.updated out; deletions, racing rule
  * updates, restarts from the persisted state.
  */
 import { alerterPartitionQueue, derivedEventId, EventType, type Rule } from '@tickwatch/contracts';
@@ -114,24 +114,27 @@ describeOnMongoTargets('alerter (real RabbitMQ)', (target) => {
     });
     // Fifteen one-a-minute quotes warm the 5 and 10-minute windows, not the 15-minute one.
     for (let minute = 2; minute <= 12; minute++) await publish(quote(ticker, 150, minute));
-    const averages = await pollUntil('averages of the 12th minute', () => {
-      const last = probe.averages.filter(
-        (a) =>
-          a.data.ticker === ticker && a.data.marketTime === quote(ticker, 150, 12).data.marketTime,
-      );
-      return last.length === 2 && last;
-    });
-    expect(averages.map((a) => a.data.windowMinutes).sort()).to.deep.equal([10, 5]);
-    const five = averages.find((a) => a.data.windowMinutes === 5);
-    expect(five?.data).to.include({ average: 150, previousAverage: 150, sampleCount: 5 });
+    const twelfth = quote(ticker, 150, 12).data.marketTime;
+    const event = await pollUntil('averages of the 12th minute', () =>
+      probe.averages.find((e) =>
+        e.data.averages.some((a) => a.ticker === ticker && a.marketTime === twelfth),
+      ),
+    );
+    const averages = event.data.averages.filter((a) => a.ticker === ticker);
+    expect(averages.map((a) => a.windowMinutes).sort()).to.deep.equal([10, 5]);
+    const five = averages.find((a) => a.windowMinutes === 5);
+    expect(five).to.include({ average: 150, previousAverage: 150, sampleCount: 5 });
     const exposed = await processMetrics.registry.metrics();
     expect(exposed).to.match(/^tickwatch_alerter_alerts_published_total [1-9]/m);
     expect(exposed).to.match(
       /^tickwatch_alerter_ticks_consumed_total\{outcome="evaluated"\} [1-9]/m,
     );
     expect(exposed).to.match(/^tickwatch_alerter_owned_partitions [1-9]/m);
-    expect(five?.id).to.equal(
-      derivedEventId(EventType.averageUpdated, [ticker, 5, five?.data.marketTime ?? '']),
+    expect(event.id).to.equal(
+      derivedEventId(
+        EventType.averagesUpdated,
+        event.data.averages.map((a) => `${a.ticker} ${a.windowMinutes} ${a.marketTime}`),
+      ),
     );
   });
 

@@ -5,9 +5,9 @@
  * 1. The partition's rules and state are loaded on its first batch (start-up, or a takeover
  *    from a replica that died), and again after anything went wrong.
  * 2. Rule events and quotes are applied in queue order: alerts and averages come out.
- * 3. The newest average of each (ticker, window) the batch moved is published (confirmed;
- *    ids derived, so a repeat after a crash is dropped downstream): one per window and
- *    ticker, however many of the ticker's quotes the batch held.
+ * 3. The newest average of each (ticker, window) the batch moved is published, all in one
+ *    averages.updated event (confirmed; its id derived, so a repeat after a crash is dropped
+ *    downstream), however many of a ticker's quotes the batch held.
  * 4. Trigger states, last quotes and the alerts (outbox entries) are written: one bulkWrite.
  * 5. The caller acknowledges the batch; the outbox relay publishes the alerts.
  *
@@ -35,7 +35,7 @@ export interface BatchReport {
   readonly ruleEvents: number;
   readonly rulesExamined: number;
   readonly alerts: number;
-  /** average.updated events published: the newest per (ticker, window) of the batch. */
+  /** Averages published (in averages.updated): the newest per (ticker, window) of the batch. */
   readonly averages: number;
   /** Time spent evaluating in memory (no I/O). */
   readonly evaluationSeconds: number;
@@ -44,7 +44,7 @@ export interface BatchReport {
 export interface PartitionProcessorOptions {
   readonly models: AlerterModels;
   readonly logger: Logger;
-  /** Publishes derived events with confirms (average.updated). */
+  /** Publishes derived events with confirms (averages.updated). */
   readonly publish: (events: readonly TickwatchEvent[]) => Promise<void>;
   /** Called after a batch's write with the tickers that got new alerts (outbox flush). */
   readonly alertsWritten: (tickers: readonly string[]) => void;
@@ -132,7 +132,7 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
     const clock = now();
     const alerts = new Map<string, AlertEvent[]>();
     const newestAverages = new NewestAverages();
-    let averages: readonly TickwatchEvent[];
+    let averages: number;
     let quotes = 0;
     let staleQuotes = 0;
     let ruleEvents = 0;
@@ -175,9 +175,10 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
         ruleEvents += 1;
         book.applyRule(change, (event as Event<typeof EventType.ruleUpdated>).data.rule, clock);
       }
-      averages = newestAverages.events();
+      const averageEvents = newestAverages.events();
+      averages = newestAverages.size;
       evaluationSeconds = (performance.now() - evaluationStarted) / 1000;
-      if (averages.length > 0) await publish(averages);
+      if (averageEvents.length > 0) await publish(averageEvents);
       const tickers: TickerBook[] = book.takeChangedTickers();
       await options.hooks?.beforeWrite?.(events);
       await writeBatch(models, loaded, { tickers, alerts, rules: book.takeRuleWrites() });
@@ -196,7 +197,7 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
       ruleEvents,
       rulesExamined,
       alerts: alertCount,
-      averages: averages.length,
+      averages,
       evaluationSeconds,
     };
   };

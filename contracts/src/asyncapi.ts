@@ -29,7 +29,7 @@ export const eventFlow: Readonly<Record<EventType, { from: Service; to: readonly
   'tickwatch.price.updated.v1': { from: 'collector', to: ['alerter', 'gateway'] },
   'tickwatch.ticker.rejected.v1': { from: 'collector', to: ['gateway'] },
   'tickwatch.interest.renewed.v1': { from: 'gateway', to: ['collector'] },
-  'tickwatch.average.updated.v1': { from: 'alerter', to: ['gateway'] },
+  'tickwatch.averages.updated.v1': { from: 'alerter', to: ['gateway'] },
   'tickwatch.alert.triggered.v1': { from: 'alerter', to: ['notifier', 'gateway'] },
   'tickwatch.notification.requested.v1': { from: 'gateway', to: ['notifier'] },
   'tickwatch.notification.sent.v1': { from: 'notifier', to: ['gateway'] },

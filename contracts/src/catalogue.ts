@@ -10,7 +10,12 @@ import {
   AccountVerificationRequested,
 } from './schemas/account.ts';
 import { AlertTriggered } from './schemas/alert.ts';
-import { AverageUpdated, InterestRenewed, PriceUpdated, TickerRejected } from './schemas/market.ts';
+import {
+  AveragesUpdated,
+  InterestRenewed,
+  PriceUpdated,
+  TickerRejected,
+} from './schemas/market.ts';
 import {
   NotificationFailed,
   NotificationRequested,
@@ -126,11 +131,11 @@ export const catalogue = {
     tickerOf: (data) => data.ticker,
     description: 'A holder renewed its lease on a ticker nobody else watches (live feeds).',
   }),
-  'tickwatch.average.updated.v1': define({
-    name: 'average.updated',
-    data: AverageUpdated,
-    tickerOf: (data) => data.ticker,
-    description: "A window's moving average moved (each batch's newest per ticker).",
+  'tickwatch.averages.updated.v1': define({
+    name: 'averages.updated',
+    data: AveragesUpdated,
+    tickerOf: null,
+    description: "Moving averages moved: a batch's newest per ticker and window, in one event.",
   }),
   'tickwatch.alert.triggered.v1': define({
     name: 'alert.triggered',
@@ -178,7 +183,7 @@ export const EventType = {
   priceUpdated: 'tickwatch.price.updated.v1',
   tickerRejected: 'tickwatch.ticker.rejected.v1',
   interestRenewed: 'tickwatch.interest.renewed.v1',
-  averageUpdated: 'tickwatch.average.updated.v1',
+  averagesUpdated: 'tickwatch.averages.updated.v1',
   alertTriggered: 'tickwatch.alert.triggered.v1',
   notificationRequested: 'tickwatch.notification.requested.v1',
   notificationSent: 'tickwatch.notification.sent.v1',

@@ -118,13 +118,25 @@ export const exampleData: { readonly [T in EventType]: EventData<T> } = {
     holder: 'gateway:7f3a9c2e',
     expiresAt: '2026-10-02T20:02:00.000Z',
   },
-  'tickwatch.average.updated.v1': {
-    ticker: 'AAPL',
-    windowMinutes: 5,
-    average: 333.12,
-    previousAverage: 332.95,
-    sampleCount: 5,
-    marketTime: '2026-10-02T20:00:01.000Z',
+  'tickwatch.averages.updated.v1': {
+    averages: [
+      {
+        ticker: 'AAPL',
+        windowMinutes: 5,
+        average: 333.12,
+        previousAverage: 332.95,
+        sampleCount: 5,
+        marketTime: '2026-10-02T20:00:01.000Z',
+      },
+      {
+        ticker: 'AAPL',
+        windowMinutes: 15,
+        average: 332.4,
+        previousAverage: 332.31,
+        sampleCount: 15,
+        marketTime: '2026-10-02T20:00:01.000Z',
+      },
+    ],
   },
   'tickwatch.alert.triggered.v1': {
     alertId,

@@ -171,28 +171,26 @@ describe('live subscriptions (graphql-ws on /graphql, real broker)', function ()
     expect((await executions()) - before).to.equal(3);
   });
 
-  it('pushes an average.updated as the MovingAverage movingAverages returns', async () => {
+  it("pushes each of a ticker's averages in an averages.updated as the MovingAverage movingAverages returns", async () => {
     const client = live(gw.url, alice.accessToken);
     const averages = client.subscribe<{ movingAverageUpdated: Record<string, unknown> }>(
       'subscription { movingAverageUpdated(ticker: "nvda") { ticker windowMinutes average previousAverage sampleCount marketTime } }',
     );
     await waitForSubscribers(topics.average('NVDA'), 1);
     const marketTime = new Date().toISOString();
-    await gw.messaging.publish(
-      createEvent(
-        EventType.averageUpdated,
-        { ...exampleData[EventType.averageUpdated], ticker: 'NVDA', windowMinutes: 10, marketTime },
-        SOURCE,
-      ),
-    );
-    expect((await averages.next()).data!.movingAverageUpdated).to.deep.equal({
-      ticker: 'NVDA',
-      windowMinutes: 10,
-      average: exampleData[EventType.averageUpdated].average,
-      previousAverage: exampleData[EventType.averageUpdated].previousAverage,
-      sampleCount: exampleData[EventType.averageUpdated].sampleCount,
+    const average = (ticker: string, windowMinutes: 5 | 10 | 15) => ({
+      ticker,
+      windowMinutes,
+      average: 100 + windowMinutes,
+      previousAverage: 99,
+      sampleCount: windowMinutes,
       marketTime,
     });
+    // One batch's averages: another ticker's in between, which this subscriber never sees.
+    const batch = [average('NVDA', 5), average('AMD', 5), average('NVDA', 10)];
+    await gw.messaging.publish(createEvent(EventType.averagesUpdated, { averages: batch }, SOURCE));
+    expect((await averages.next()).data!.movingAverageUpdated).to.deep.equal(batch[0]);
+    expect((await averages.next()).data!.movingAverageUpdated).to.deep.equal(batch[2]);
   });
 
   it('refuses tickers the way the queries do', async () => {

@@ -217,22 +217,18 @@ describe('gateway read side (events on the broker → read models → queries)',
   });
 
   it('keeps the newest moving average per window', async () => {
-    const average = (windowMinutes: 5 | 10 | 15, value: number, minutesAgo: number) =>
-      createEvent(
-        EventType.averageUpdated,
-        {
-          ticker: 'NVDA',
-          windowMinutes,
-          average: value,
-          previousAverage: null,
-          sampleCount: 3,
-          marketTime: at(minutesAgo).toISOString(),
-        },
-        SOURCE,
-      );
-    await gw.messaging.publish(average(5, 120, 1));
-    await gw.messaging.publish(average(5, 110, 3)); // older: ignored
-    await gw.messaging.publish(average(15, 118, 1));
+    const average = (windowMinutes: 5 | 10 | 15, value: number, minutesAgo: number) => ({
+      ticker: 'NVDA',
+      windowMinutes,
+      average: value,
+      previousAverage: null,
+      sampleCount: 3,
+      marketTime: at(minutesAgo).toISOString(),
+    });
+    const averages = (...list: ReturnType<typeof average>[]) =>
+      createEvent(EventType.averagesUpdated, { averages: list }, SOURCE);
+    await gw.messaging.publish(averages(average(5, 120, 1), average(15, 118, 1)));
+    await gw.messaging.publish(averages(average(5, 110, 3))); // older: ignored
     const answer = await pollUntil('two windows', async () => {
       const result = await gw.gql<{ movingAverages: { windowMinutes: number; average: number }[] }>(
         '{ movingAverages(ticker: "NVDA") { windowMinutes average } }',

@@ -1,4 +1,4 @@
-import { derivedEventId, EventType } from '@tickwatch/contracts';
+import { derivedEventId, EventType, MAX_AVERAGES_PER_EVENT } from '@tickwatch/contracts';
 import { expect } from 'chai';
 import type { WindowAverage } from './moving-windows.ts';
 import { NewestAverages } from './newest-averages.ts';
@@ -11,7 +11,7 @@ const average = (windowMinutes: 5 | 10 | 15, value: number): WindowAverage => ({
 });
 
 describe('NewestAverages', () => {
-  it('keeps the newest average of each ticker and window, with the id of the quote it came from', () => {
+  it('keeps the newest average of each ticker and window, all in one event whose id derives from them', () => {
     const newest = new NewestAverages();
     newest.add('AAPL', [average(5, 10), average(10, 20)], '2026-10-05T14:30:00.000Z');
     newest.add('MSFT', [average(5, 30)], '2026-10-05T14:30:00.000Z');
@@ -19,25 +19,51 @@ describe('NewestAverages', () => {
     newest.add('AAPL', [average(5, 11)], '2026-10-05T14:31:00.000Z');
     newest.add('AAPL', [], '2026-10-05T14:32:00.000Z');
 
-    const events = newest.events();
+    expect(newest.size).to.equal(3);
+    const [event, ...more] = newest.events();
+    expect(more).to.deep.equal([]);
+    const averages = event?.data.averages ?? [];
     expect(
-      events.map(
-        (e) => `${e.data.ticker} ${e.data.windowMinutes} ${e.data.average} ${e.data.marketTime}`,
-      ),
+      averages.map((a) => `${a.ticker} ${a.windowMinutes} ${a.average} ${a.marketTime}`),
     ).to.deep.equal([
       'AAPL 5 11 2026-10-05T14:31:00.000Z',
       'AAPL 10 20 2026-10-05T14:30:00.000Z',
       'MSFT 5 30 2026-10-05T14:30:00.000Z',
     ]);
-    expect(events[0]?.id).to.equal(
-      derivedEventId(EventType.averageUpdated, ['AAPL', 5, '2026-10-05T14:31:00.000Z']),
+    expect(averages[0]?.previousAverage).to.equal(10);
+    expect(event?.id).to.equal(
+      derivedEventId(EventType.averagesUpdated, [
+        'AAPL 5 2026-10-05T14:31:00.000Z',
+        'AAPL 10 2026-10-05T14:30:00.000Z',
+        'MSFT 5 2026-10-05T14:30:00.000Z',
+      ]),
     );
-    expect(events[0]?.data.previousAverage).to.equal(10);
+    // The newest market time it carries.
+    expect(event?.time).to.equal('2026-10-05T14:31:00.000Z');
+  });
+
+  it('splits a batch that moved more averages than an event carries', () => {
+    const newest = new NewestAverages();
+    const tickers = Math.ceil((MAX_AVERAGES_PER_EVENT + 1) / 3);
+    for (let t = 0; t < tickers; t++) {
+      newest.add(
+        `T${t}`,
+        [average(5, 11), average(10, 12), average(15, 13)],
+        '2026-10-05T14:30:00Z',
+      );
+    }
+    const events = newest.events();
+    expect(events.map((e) => e.data.averages.length)).to.deep.equal([
+      MAX_AVERAGES_PER_EVENT,
+      tickers * 3 - MAX_AVERAGES_PER_EVENT,
+    ]);
+    expect(new Set(events.map((e) => e.id)).size).to.equal(2);
   });
 
   it('has nothing to publish when no window was warm', () => {
     const newest = new NewestAverages();
     newest.add('AAPL', [], '2026-10-05T14:30:00.000Z');
+    expect(newest.size).to.equal(0);
     expect(newest.events()).to.deep.equal([]);
   });
 });

@@ -1,22 +1,28 @@
 /**
- * The `average.updated` events a delivery batch publishes: only the newest average of each
- * (ticker, window) the batch moved. Its consumers (the gateway's read model and live feed)
- * keep only the newest average of a window, and AVERAGE_MOVE is evaluated in the alerter from
- * every quote, so the averages of a ticker's older quotes in the same batch would be published
- * only to be replaced. A backlog of n quotes of a ticker in one batch thus costs at most one
- * confirmed publish per window instead of n.
+ * What a delivery batch publishes of its moving averages: the newest average of each (ticker,
+ * window) the batch moved, all in one `averages.updated` event (several past
+ * MAX_AVERAGES_PER_EVENT). Its consumers (the gateway's read model and live feed) keep only
+ * the newest average of a window, and AVERAGE_MOVE is evaluated in the alerter from every
+ * quote, so the averages of a ticker's older quotes in the same batch would be published only
+ * to be replaced. One message per batch, because the broker's cost is per message: one
+ * confirmed event per (ticker, window) cost the broker and the alerter more than all the rest
+ * of a quote's handling under a backlog.
  *
- * Each event keeps the id derived from its own quote (ticker, window, market time): a batch
- * evaluated again after a crash publishes its newest averages under the same ids, dropped
- * downstream as repeats.
+ * The event's id derives from what it carries: a batch evaluated again after a crash publishes
+ * the same averages under the same id, dropped downstream as a repeat.
  */
-import type { EventType } from '@tickwatch/contracts';
-import { type Event } from '@tickwatch/contracts';
+import {
+  MAX_AVERAGES_PER_EVENT,
+  type Event,
+  type EventData,
+  type EventType,
+} from '@tickwatch/contracts';
 import type { WindowAverage } from './moving-windows.ts';
-import { averageUpdated } from './outgoing-events.ts';
+import { averagesUpdated } from './outgoing-events.ts';
 import { AVERAGE_WINDOWS } from './signals.ts';
 
-type AverageEvent = Event<typeof EventType.averageUpdated>;
+type AveragesEvent = Event<typeof EventType.averagesUpdated>;
+type MovingAverage = EventData<typeof EventType.averagesUpdated>['averages'][number];
 
 interface Newest {
   readonly average: WindowAverage;
@@ -40,13 +46,33 @@ export class NewestAverages {
     }
   }
 
-  /** One event per (ticker, window): its newest average. */
-  events(): AverageEvent[] {
-    const events: AverageEvent[] = [];
+  /** How many averages `events()` carries: one per (ticker, window) the batch moved. */
+  get size(): number {
+    let size = 0;
+    for (const windows of this.#byTicker.values()) size += windows.filter(Boolean).length;
+    return size;
+  }
+
+  /** The newest average of each (ticker, window), in as few events as the cap allows. */
+  events(): AveragesEvent[] {
+    const averages: MovingAverage[] = [];
     for (const [ticker, windows] of this.#byTicker) {
       for (const newest of windows) {
-        if (newest) events.push(averageUpdated(ticker, newest.average, newest.marketTime));
+        if (!newest) continue;
+        const { windowMinutes, average, previousAverage, sampleCount } = newest.average;
+        averages.push({
+          ticker,
+          windowMinutes,
+          average,
+          previousAverage,
+          sampleCount,
+          marketTime: newest.marketTime,
+        });
       }
+    }
+    const events: AveragesEvent[] = [];
+    for (let at = 0; at < averages.length; at += MAX_AVERAGES_PER_EVENT) {
+      events.push(averagesUpdated(averages.slice(at, at + MAX_AVERAGES_PER_EVENT)));
     }
     return events;
   }

@@ -2,7 +2,7 @@
  * The events the alerter publishes, built from its decisions. Their ids derive from natural
  * keys (DESIGN.md §4), so evaluating the same quote again after a crash gives the same ids and
  * consumers drop the repeat: alert.triggered from (rule id, rule version, sequence),
- * average.updated from (ticker, window, market time).
+ * averages.updated from the (ticker, window, market time) of each average it carries.
  */
 import {
   createEvent,
@@ -11,7 +11,6 @@ import {
   type Event,
   type EventData,
 } from '@tickwatch/contracts';
-import type { WindowAverage } from './moving-windows.ts';
 import type { Firing } from './ticker-book.ts';
 
 export const ALERTER_SOURCE = 'tickwatch/alerter';
@@ -56,22 +55,18 @@ export function alertTriggered(
   });
 }
 
-export function averageUpdated(
-  ticker: string,
-  average: WindowAverage,
-  marketTime: string,
-): Event<typeof EventType.averageUpdated> {
-  const id = derivedEventId(EventType.averageUpdated, [ticker, average.windowMinutes, marketTime]);
-  return createEvent(
-    EventType.averageUpdated,
-    {
-      ticker,
-      windowMinutes: average.windowMinutes,
-      average: average.average,
-      previousAverage: average.previousAverage,
-      sampleCount: average.sampleCount,
-      marketTime,
-    },
-    { source: ALERTER_SOURCE, id, time: marketTime },
+/**
+ * One averages.updated event: its id derives from every (ticker, window, market time) it
+ * carries, in order, so the same batch evaluated again after a crash publishes the same id.
+ */
+export function averagesUpdated(
+  averages: EventData<typeof EventType.averagesUpdated>['averages'],
+): Event<typeof EventType.averagesUpdated> {
+  const id = derivedEventId(
+    EventType.averagesUpdated,
+    averages.map((a) => `${a.ticker} ${a.windowMinutes} ${a.marketTime}`),
   );
+  // Market times are ISO instants of one format: the greatest string is the latest.
+  const time = averages.reduce((latest, a) => (a.marketTime > latest ? a.marketTime : latest), '');
+  return createEvent(EventType.averagesUpdated, { averages }, { source: ALERTER_SOURCE, id, time });
 }

@@ -16,7 +16,7 @@ import type { Messaging } from '@tickwatch/infra/messaging';
 import type { RuleChange } from '../domain/partition-book.ts';
 
 type AlertEvent = Event<typeof EventType.alertTriggered>;
-type AverageEvent = Event<typeof EventType.averageUpdated>;
+type AveragesEvent = Event<typeof EventType.averagesUpdated>;
 
 const RULE_EVENT_TYPES = {
   created: EventType.ruleCreated,
@@ -62,7 +62,7 @@ export function tickersOf(partition: number, count: number, prefix: string): str
 /** Collects the alerts (notifier's queue) and averages (gateway's queue) the alerter publishes. */
 export async function startProbe(messaging: Messaging) {
   const alerts: AlertEvent[] = [];
-  const averages: AverageEvent[] = [];
+  const averages: AveragesEvent[] = [];
   const ignore = () => Promise.resolve();
   await messaging.consume(QUEUES.notifierDeliveries, {
     [EventType.alertTriggered]: (event) => {
@@ -71,7 +71,7 @@ export async function startProbe(messaging: Messaging) {
     },
   });
   await messaging.consume(QUEUES.gatewayReadModels, {
-    [EventType.averageUpdated]: (event) => {
+    [EventType.averagesUpdated]: (event) => {
       averages.push(event);
       return Promise.resolve();
     },

@@ -6,9 +6,11 @@ export {
 export { AlertTriggered } from './alert.ts';
 export { AverageWindowMinutes, Channel, Currency, Id, Instant, Price, TimeZone } from './common.ts';
 export {
-  AverageUpdated,
+  AveragesUpdated,
   InterestRenewed,
   MarketState,
+  MAX_AVERAGES_PER_EVENT,
+  MovingAverage,
   PriceUpdated,
   QuoteSource,
   TickerRejected,

@@ -34,7 +34,8 @@ export const PriceUpdated = z.object({
   source: QuoteSource,
 });
 
-export const AverageUpdated = z.object({
+/** One window's moving average of one ticker, as of a quote. */
+export const MovingAverage = z.object({
   ticker: Ticker,
   windowMinutes: AverageWindowMinutes,
   average: Price,
@@ -43,6 +44,21 @@ export const AverageUpdated = z.object({
   sampleCount: z.int().min(1),
   /** Market time of the newest tick in the window. */
   marketTime: Instant,
+});
+
+/**
+ * Most averages one averages.updated event carries (about 150 bytes each in JSON): a delivery
+ * batch that moved more is published as several events.
+ */
+export const MAX_AVERAGES_PER_EVENT = 500;
+
+/**
+ * The newest average of each (ticker, window) that one delivery batch of an alerter partition
+ * moved: one message for the whole batch, since the broker's cost is per message (one event per
+ * average made its publishing most of the alerter's cost under a backlog).
+ */
+export const AveragesUpdated = z.object({
+  averages: z.array(MovingAverage).min(1).max(MAX_AVERAGES_PER_EVENT),
 });
 
 /** Why a source refused a ticker: it does not know the symbol, or the symbol has no price. */

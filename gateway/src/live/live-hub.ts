@@ -72,33 +72,35 @@ interface Route {
   readonly payload: unknown;
 }
 
-function routeOf(event: TickwatchEvent): Route | null {
+/** Where an event goes: one topic, or one per average for a batch's averages. */
+function routesOf(event: TickwatchEvent): Route[] {
   switch (event.type) {
     case EventType.priceUpdated:
-      return {
-        topic: topics.price(event.data.ticker),
-        key: event.data.ticker,
-        payload: quoteFromEvent(event.data, event.time),
-      };
-    case EventType.averageUpdated:
-      return {
-        topic: topics.average(event.data.ticker),
-        key: String(event.data.windowMinutes),
-        payload: { ...event.data, marketTime: new Date(event.data.marketTime) },
-      };
+      return [
+        {
+          topic: topics.price(event.data.ticker),
+          key: event.data.ticker,
+          payload: quoteFromEvent(event.data, event.time),
+        },
+      ];
+    case EventType.averagesUpdated:
+      return event.data.averages.map((average) => ({
+        topic: topics.average(average.ticker),
+        key: String(average.windowMinutes),
+        payload: { ...average, marketTime: new Date(average.marketTime) },
+      }));
     case EventType.alertTriggered:
-      return {
-        topic: topics.alerts(event.data.userId),
-        payload: alertView(alertRow(event)),
-      };
+      return [{ topic: topics.alerts(event.data.userId), payload: alertView(alertRow(event)) }];
     case EventType.notificationSent:
     case EventType.notificationFailed:
-      return {
-        topic: topics.deliveries(event.data.userId),
-        payload: { ...deliveryRow(event), _id: event.data.deliveryId },
-      };
+      return [
+        {
+          topic: topics.deliveries(event.data.userId),
+          payload: { ...deliveryRow(event), _id: event.data.deliveryId },
+        },
+      ];
     default:
-      return null;
+      return [];
   }
 }
 
@@ -174,21 +176,23 @@ export function createLiveHub(options: {
 
   return {
     publish(event) {
-      const route = routeOf(event);
-      if (!route) return;
+      const routes = routesOf(event);
+      if (routes.length === 0) return;
       metrics.liveFannedOut.inc({ type: event.type });
-      const set = subscribers.get(route.topic);
-      if (!set) return;
-      // Events of a topic reach its subscribers in order, also when a run is asynchronous.
-      const previous = inOrder.get(route.topic);
-      const sent = previous
-        ? previous.then(() => fanOut(event.type, route, set))
-        : fanOut(event.type, route, set);
-      if (sent) {
-        inOrder.set(route.topic, sent);
-        void sent.finally(() => {
-          if (inOrder.get(route.topic) === sent) inOrder.delete(route.topic);
-        });
+      for (const route of routes) {
+        const set = subscribers.get(route.topic);
+        if (!set) continue;
+        // Events of a topic reach its subscribers in order, also when a run is asynchronous.
+        const previous = inOrder.get(route.topic);
+        const sent = previous
+          ? previous.then(() => fanOut(event.type, route, set))
+          : fanOut(event.type, route, set);
+        if (sent) {
+          inOrder.set(route.topic, sent);
+          void sent.finally(() => {
+            if (inOrder.get(route.topic) === sent) inOrder.delete(route.topic);
+          });
+        }
       }
     },
 

@@ -28,7 +28,7 @@ export async function startLiveFeed(
       memory.offer(quoteFromEvent(event.data, event.time));
       return tell(event);
     },
-    [EventType.averageUpdated]: tell,
+    [EventType.averagesUpdated]: tell,
     [EventType.alertTriggered]: tell,
     [EventType.notificationSent]: tell,
     [EventType.notificationFailed]: tell,

@@ -23,7 +23,7 @@ import type {
 } from './models.ts';
 
 type PriceEvent = Event<typeof EventType.priceUpdated>;
-export type AverageEvent = Event<typeof EventType.averageUpdated>;
+export type AveragesEvent = Event<typeof EventType.averagesUpdated>;
 export type AlertEvent = Event<typeof EventType.alertTriggered>;
 type RejectedEvent = Event<typeof EventType.tickerRejected>;
 export type DeliveryEvent =
@@ -115,23 +115,25 @@ export async function projectPrices(
 
 export async function projectAverages(
   models: ReadModels,
-  events: readonly AverageEvent[],
+  events: readonly AveragesEvent[],
 ): Promise<void> {
   await bulkWriteIdempotent(
     models.averages,
-    events.map((event): AnyBulkWriteOperation<MovingAverageRow> => {
-      const marketTime = new Date(event.data.marketTime);
-      return {
-        updateOne: {
-          filter: {
-            _id: `${event.data.ticker}|${event.data.windowMinutes}`,
-            marketTime: { $lt: marketTime },
+    events.flatMap((event) =>
+      event.data.averages.map((average): AnyBulkWriteOperation<MovingAverageRow> => {
+        const marketTime = new Date(average.marketTime);
+        return {
+          updateOne: {
+            filter: {
+              _id: `${average.ticker}|${average.windowMinutes}`,
+              marketTime: { $lt: marketTime },
+            },
+            update: { $set: { ...average, marketTime } },
+            upsert: true,
           },
-          update: { $set: { ...event.data, marketTime } },
-          upsert: true,
-        },
-      };
-    }),
+        };
+      }),
+    ),
   );
 }
 

@@ -20,7 +20,7 @@ import { createWriteBatcher } from './write-batcher.ts';
 /** The events the read models are made of (the queue's bindings). */
 export const PROJECTED_TYPES = [
   EventType.priceUpdated,
-  EventType.averageUpdated,
+  EventType.averagesUpdated,
   EventType.alertTriggered,
   EventType.tickerRejected,
   EventType.notificationSent,
@@ -53,7 +53,7 @@ export function createBatchProjection(options: ProjectorOptions) {
     const prices = ofType(events, EventType.priceUpdated);
     await Promise.all([
       projectPrices(models, prices, options),
-      projectAverages(models, ofType(events, EventType.averageUpdated)),
+      projectAverages(models, ofType(events, EventType.averagesUpdated)),
       projectAlerts(
         models,
         alerts.filter((a) => live.has(a.data.userId)),

@@ -52,7 +52,7 @@ const WORK_QUEUE_EVENTS = [
     consumer: 'gateway',
     events: [
       'price.updated',
-      'average.updated',
+      'averages.updated',
       'alert.triggered',
       'ticker.rejected',
       'notification.*',
@@ -73,7 +73,7 @@ const ALERTER_EVENTS = ['price.updated', 'rule.*'] as const;
 /** What a gateway's live queue receives for GraphQL subscriptions. */
 export const LIVE_EVENTS = [
   'price.updated',
-  'average.updated',
+  'averages.updated',
   'alert.triggered',
   'notification.*',
 ] as const;

@@ -88,7 +88,7 @@ describe('topology description', () => {
     ]);
     expect(patterns(QUEUES.gatewayReadModels)).to.deep.equal([
       'price.updated.*.*',
-      'average.updated.*.*',
+      'averages.updated',
       'alert.triggered.*.*',
       'ticker.rejected.*.*',
       'notification.*',
