@@ -18,7 +18,13 @@
  * process's timed part, and this process (the embedded MongoDB) while the alerter drains.
  */
 import { DEFAULT_BATCH_SIZE } from '../alerter/src/config.ts';
-import { measureEndToEnd, E2E_RULES, SMALL_BATCH, type Timed } from './alerter/end-to-end.ts';
+import {
+  measureEndToEnd,
+  E2E_RULES,
+  SMALL_BATCH,
+  type CpuPerQuote,
+  type Timed,
+} from './alerter/end-to-end.ts';
 import { measureFiringCost, measureLookups } from './alerter/lookup.ts';
 import type { BenchReport, Cell } from './lib/report.ts';
 import { median } from './lib/stats.ts';
@@ -102,6 +108,13 @@ function firingPart(): PartReport {
   };
 }
 
+/** `name: consumer X + broker Y + MongoDB Z = total` in µs per quote, medians of the rounds. */
+function cpuLine(name: string, rounds: readonly CpuPerQuote[]): string {
+  const of = (key: keyof CpuPerQuote) => median(rounds.map((r) => r[key]));
+  const [consumer, broker, mongo] = [of('consumer'), of('broker'), of('mongo')];
+  return `${name}: consumer ${consumer.toFixed(0)} + broker ${broker.toFixed(0)} + MongoDB process ${mongo.toFixed(0)} = ${(consumer + broker + mongo).toFixed(0)}`;
+}
+
 async function endToEndPart(): Promise<PartReport> {
   const e2e = await measureEndToEnd(E2E_ROUNDS);
   const layer = median(e2e.rounds.map((r) => r.layer));
@@ -150,10 +163,17 @@ async function endToEndPart(): Promise<PartReport> {
       )} ms per batch of ${list(
         e2e.rounds.map((r) => r.quotesPerBatch),
         0,
-      )} quotes on average) and the broker, which takes the consumed quotes and the average.updated events the alerter publishes with confirms before each write (${list(
+      )} quotes on average) and the broker, which takes the consumed quotes and the averages.updated event the alerter publishes with confirms before each write (${list(
         e2e.rounds.map((r) => r.averagesPerQuote),
         2,
-      )} per quote: a batch publishes the newest average of each warm window of each ticker it touched, 3 per ticker once the 15-minute window has filled).`,
+      )} averages per quote, one event per batch: the newest average of each warm window of each ticker the batch touched, 3 per ticker once the 15-minute window has filled).`,
+      `CPU per timed quote (µs, medians of the rounds; from /proc, when the clock starts and when it stops: ${cpuLine(
+        'layer',
+        e2e.rounds.map((r) => r.layerCpu),
+      )}; ${cpuLine(
+        'alerter',
+        e2e.rounds.map((r) => r.alerterCpu),
+      )}. On two cores, a rate of R quotes/s can spend at most 2,000,000 / R µs per quote in all.`,
       `Floor 0.5 ×, goal 0.8 × the layer: ${ratio >= 0.8 ? 'goal met' : ratio >= 0.5 ? 'floor met, goal not' : 'floor NOT met'} (${ratio.toFixed(2)} ×).`,
       'The embedded MongoDB (journaled to a temporary directory) and the RabbitMQ broker run on the same machine as the consumer process.',
     ],

@@ -32,6 +32,7 @@ import { startEmbeddedMongo } from '@tickwatch/infra/mongo/embedded';
 import mongoose from 'mongoose';
 import { DEFAULT_BATCH_SIZE } from '../../alerter/src/config.ts';
 import { alerterModels, type RuleDocument } from '../../alerter/src/store/models.ts';
+import { brokerPid, processUsage } from '../lib/process-usage.ts';
 import { benchRules, random, TICKERS, tickerName } from './rule-set.ts';
 
 export const E2E_RULES = 100_000;
@@ -58,12 +59,23 @@ export interface EndToEndRound {
   readonly alerts: number;
   /** Share of the alerter's timed wall time spent evaluating in memory (the rest is I/O). */
   readonly evaluationShare: number;
-  /** average.updated events the alerter published per quote (confirmed, before each write). */
+  /** Averages the alerter published per quote (in averages.updated, confirmed, before each write). */
   readonly averagesPerQuote: number;
   /** Mean duration of a batch's writes, ms. */
   readonly writeMsPerBatch: number;
   /** Quotes per timed batch: a batch holds what the broker delivered while the last one ran. */
   readonly quotesPerBatch: number;
+  /** CPU per timed quote of each process while the layer drained, and the alerter. */
+  readonly layerCpu: CpuPerQuote;
+  readonly alerterCpu: CpuPerQuote;
+}
+
+/** µs of CPU per timed quote, by process: what the two cores were spent on. */
+export interface CpuPerQuote {
+  readonly consumer: number;
+  readonly broker: number;
+  /** This process: the embedded MongoDB (the bench's own publisher is idle meanwhile). */
+  readonly mongo: number;
 }
 
 export interface EndToEnd {
@@ -141,6 +153,7 @@ async function drain(
   averagesPerQuote: number;
   writeMsPerBatch: number;
   quotesPerBatch: number;
+  cpu: CpuPerQuote;
 }> {
   const child = spawn(
     process.execPath,
@@ -156,6 +169,14 @@ async function drain(
     }),
   );
   let ready = Number.NaN;
+  const broker = brokerPid();
+  const cpuNow = (): CpuPerQuote => ({
+    consumer: processUsage(child.pid ?? 0).cpu,
+    broker: processUsage(broker).cpu,
+    mongo: processUsage(process.pid).cpu,
+  });
+  let cpuAtGo = cpuNow();
+  let cpuAtClock = cpuAtGo;
   const reported = (async () => {
     for await (const line of createInterface({ input: child.stdout })) {
       const [word, ...figures] = line.split(' ').map((part, i) => (i === 0 ? part : Number(part)));
@@ -166,8 +187,10 @@ async function drain(
         // one every minute or two.
         await options.compact();
         options.profile?.start();
+        cpuAtGo = cpuNow();
         child.stdin.write('go\n');
       }
+      if (word === 'clock') cpuAtClock = cpuNow();
       if (word === 'done') {
         await options.profile?.save();
         const [
@@ -188,6 +211,7 @@ async function drain(
           averagesPerQuote: averages / quotes,
           writeMsPerBatch: (writing * 1000) / batches,
           quotesPerBatch: quotes / batches,
+          cpu: perQuote(cpuAtGo, cpuAtClock, quotes),
         };
       }
     }
@@ -199,6 +223,12 @@ async function drain(
     child.removeAllListeners('exit');
     child.kill('SIGKILL');
   }
+}
+
+/** µs of CPU each process spent per quote between two readings (CPU seconds). */
+function perQuote(from: CpuPerQuote, to: CpuPerQuote, quotes: number): CpuPerQuote {
+  const micros = (key: keyof CpuPerQuote) => ((to[key] - from[key]) * 1e6) / quotes;
+  return { consumer: micros('consumer'), broker: micros('broker'), mongo: micros('mongo') };
 }
 
 /** This process's CPU profiler (the embedded MongoDB's), over a consumer's timed part. */
@@ -308,6 +338,8 @@ export async function measureEndToEnd(rounds: number): Promise<EndToEnd> {
         averagesPerQuote: alerter.averagesPerQuote,
         writeMsPerBatch: alerter.writeMsPerBatch,
         quotesPerBatch: alerter.quotesPerBatch,
+        layerCpu: layer.cpu,
+        alerterCpu: alerter.cpu,
       });
     }
     return { rounds: measured, seedSeconds, quotes: passes * TICKERS };
