@@ -167,7 +167,7 @@ async function endToEndPart(): Promise<PartReport> {
         e2e.rounds.map((r) => r.averagesPerQuote),
         2,
       )} averages per quote, one event per batch: the newest average of each warm window of each ticker the batch touched, 3 per ticker once the 15-minute window has filled).`,
-      `CPU per timed quote (µs, medians of the rounds; from /proc, when the clock starts and when it stops: ${cpuLine(
+      `CPU per timed quote (µs, medians of the rounds; from /proc, when the clock starts and when it stops): ${cpuLine(
         'layer',
         e2e.rounds.map((r) => r.layerCpu),
       )}; ${cpuLine(
