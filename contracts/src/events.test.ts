@@ -3,6 +3,7 @@ import { EVENT_TYPES, EventType, catalogue } from './catalogue.ts';
 import { createEvent, serializeEvent } from './create-event.ts';
 import type { TickwatchEvent } from './envelope.ts';
 import { exampleData } from './examples.ts';
+import { MAX_AVERAGES_PER_EVENT } from './schemas/market.ts';
 import { EventValidationError, parseEvent } from './validation.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -13,9 +14,13 @@ function exampleEvent(type: (typeof EVENT_TYPES)[number]): TickwatchEvent {
   return createEvent(type, exampleData[type] as never, options) as TickwatchEvent;
 }
 
-/** Every path to an object field in a JSON value (array elements excluded: arrays are leaves). */
+/**
+ * Every path to an object field in a JSON value. An array is a leaf, but the fields of its first
+ * element are paths too (`data.averages.0.ticker`): a list of records is checked record by record.
+ */
 function fieldPaths(value: Json, prefix: string[] = []): string[][] {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+  if (value === null || typeof value !== 'object') return [];
+  if (Array.isArray(value)) return value.length > 0 ? fieldPaths(value[0]!, [...prefix, '0']) : [];
   return Object.entries(value).flatMap(([key, child]) => [
     [...prefix, key],
     ...fieldPaths(child, [...prefix, key]),
@@ -166,6 +171,19 @@ describe('parseEvent rejections', () => {
         options,
       ),
     ).to.throw(EventValidationError, 'data.rule.condition.low: low must be below high');
+  });
+
+  it('rejects an averages.updated carrying no average, or more than one event may', () => {
+    const averages = exampleData[EventType.averagesUpdated].averages;
+    const carrying = (count: number) => () =>
+      createEvent(
+        EventType.averagesUpdated,
+        { averages: Array.from({ length: count }, (_, i) => averages[i % averages.length]!) },
+        options,
+      );
+    expect(carrying(0)).to.throw(EventValidationError, 'data.averages: ');
+    expect(carrying(MAX_AVERAGES_PER_EVENT + 1)).to.throw(EventValidationError, 'data.averages: ');
+    expect(carrying(MAX_AVERAGES_PER_EVENT)).not.to.throw();
   });
 
   it('rejects an envelope with a non-UTC or unparsable time', () => {
