@@ -17,6 +17,7 @@ import { processMetrics } from '@tickwatch/infra/telemetry';
 import { pollUntil } from '@tickwatch/infra/testing';
 import { expect } from 'chai';
 import { ownershipObserver, startAlerter, type Alerter, type AlerterOptions } from './alerter.ts';
+import { averagesEventId } from './domain/outgoing-events.ts';
 import { makeRule } from './domain/testing.ts';
 import { alerterModels } from './store/models.ts';
 import { quote, ruleEvent, startProbe, tickersOf } from './testing/fixtures.ts';
@@ -130,12 +131,7 @@ describeOnMongoTargets('alerter (real RabbitMQ)', (target) => {
       /^tickwatch_alerter_ticks_consumed_total\{outcome="evaluated"\} [1-9]/m,
     );
     expect(exposed).to.match(/^tickwatch_alerter_owned_partitions [1-9]/m);
-    expect(event.id).to.equal(
-      derivedEventId(
-        EventType.averagesUpdated,
-        event.data.averages.map((a) => `${a.ticker} ${a.windowMinutes} ${a.marketTime}`),
-      ),
-    );
+    expect(event.id).to.equal(averagesEventId(event.data.averages));
   });
 
   it('never fires a deleted rule, even for a quote queued right behind the deletion', async () => {

@@ -142,7 +142,7 @@ describeOnMongoTargets('alerter partition processor (MongoDB over the wire)', (t
     expect(event?.id).to.equal(
       derivedEventId(
         EventType.averagesUpdated,
-        tickers.flatMap((ticker) => [5, 10].map((window) => `${ticker} ${window} ${marketTime}`)),
+        tickers.flatMap((ticker) => [ticker, 5, marketTime, ticker, 10, marketTime]),
       ),
     );
   });

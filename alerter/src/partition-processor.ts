@@ -6,8 +6,8 @@
  *    from a replica that died), and again after anything went wrong.
  * 2. Rule events and quotes are applied in queue order: alerts and averages come out.
  * 3. The newest average of each (ticker, window) the batch moved is published, all in one
- *    averages.updated event (confirmed; its id derived, so a repeat after a crash is dropped
- *    downstream), however many of a ticker's quotes the batch held.
+ *    averages.updated event (several past 500; confirmed; a repeat after a crash changes
+ *    nothing downstream), however many of a ticker's quotes the batch held.
  * 4. Trigger states, last quotes and the alerts (outbox entries) are written: one bulkWrite.
  * 5. The caller acknowledges the batch; the outbox relay publishes the alerts.
  *
@@ -176,7 +176,7 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
         book.applyRule(change, (event as Event<typeof EventType.ruleUpdated>).data.rule, clock);
       }
       const averageEvents = newestAverages.events();
-      averages = newestAverages.size;
+      averages = averageEvents.reduce((sum, event) => sum + event.data.averages.length, 0);
       evaluationSeconds = (performance.now() - evaluationStarted) / 1000;
       if (averageEvents.length > 0) await publish(averageEvents);
       const tickers: TickerBook[] = book.takeChangedTickers();

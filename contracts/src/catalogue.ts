@@ -135,7 +135,7 @@ export const catalogue = {
     name: 'averages.updated',
     data: AveragesUpdated,
     tickerOf: null,
-    description: "Moving averages moved: a batch's newest per ticker and window, in one event.",
+    description: "Moving averages moved: a batch's newest per ticker and window (≤ 500 each).",
   }),
   'tickwatch.alert.triggered.v1': define({
     name: 'alert.triggered',

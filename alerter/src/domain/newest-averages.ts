@@ -8,21 +8,21 @@
  * confirmed event per (ticker, window) cost the broker and the alerter more than all the rest
  * of a quote's handling under a backlog.
  *
- * The event's id derives from what it carries: a batch evaluated again after a crash publishes
- * the same averages under the same id, dropped downstream as a repeat.
+ * The event's id derives from what it carries, so the same batch evaluated again after a crash
+ * repeats it. A redelivery cut into other batches carries other sets, under other ids: harmless,
+ * since the consumers keep the newest average of each (ticker, window) by market time.
  */
 import {
   MAX_AVERAGES_PER_EVENT,
   type Event,
-  type EventData,
   type EventType,
+  type MovingAverage,
 } from '@tickwatch/contracts';
 import type { WindowAverage } from './moving-windows.ts';
 import { averagesUpdated } from './outgoing-events.ts';
 import { AVERAGE_WINDOWS } from './signals.ts';
 
 type AveragesEvent = Event<typeof EventType.averagesUpdated>;
-type MovingAverage = EventData<typeof EventType.averagesUpdated>['averages'][number];
 
 interface Newest {
   readonly average: WindowAverage;
@@ -44,13 +44,6 @@ export class NewestAverages {
     for (const average of averages) {
       windows[AVERAGE_WINDOWS.indexOf(average.windowMinutes)] = { average, marketTime };
     }
-  }
-
-  /** How many averages `events()` carries: one per (ticker, window) the batch moved. */
-  get size(): number {
-    let size = 0;
-    for (const windows of this.#byTicker.values()) size += windows.filter(Boolean).length;
-    return size;
   }
 
   /** The newest average of each (ticker, window), in as few events as the cap allows. */

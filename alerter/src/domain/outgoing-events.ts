@@ -10,6 +10,7 @@ import {
   EventType,
   type Event,
   type EventData,
+  type MovingAverage,
 } from '@tickwatch/contracts';
 import type { Firing } from './ticker-book.ts';
 
@@ -55,17 +56,19 @@ export function alertTriggered(
   });
 }
 
-/**
- * One averages.updated event: its id derives from every (ticker, window, market time) it
- * carries, in order, so the same batch evaluated again after a crash publishes the same id.
- */
-export function averagesUpdated(
-  averages: EventData<typeof EventType.averagesUpdated>['averages'],
-): Event<typeof EventType.averagesUpdated> {
-  const id = derivedEventId(
+/** An averages.updated's id: from the (ticker, window, market time) of each average, in order. */
+export function averagesEventId(averages: readonly MovingAverage[]): string {
+  return derivedEventId(
     EventType.averagesUpdated,
-    averages.map((a) => `${a.ticker} ${a.windowMinutes} ${a.marketTime}`),
+    averages.flatMap((a) => [a.ticker, a.windowMinutes, a.marketTime]),
   );
+}
+
+/** One averages.updated event (newest-averages.ts says what a batch puts in it). */
+export function averagesUpdated(
+  averages: MovingAverage[],
+): Event<typeof EventType.averagesUpdated> {
+  const id = averagesEventId(averages);
   // Market times are ISO instants of one format: the greatest string is the latest.
   const time = averages.reduce((latest, a) => (a.marketTime > latest ? a.marketTime : latest), '');
   return createEvent(EventType.averagesUpdated, { averages }, { source: ALERTER_SOURCE, id, time });

@@ -45,6 +45,7 @@ export const MovingAverage = z.object({
   /** Market time of the newest tick in the window. */
   marketTime: Instant,
 });
+export type MovingAverage = z.infer<typeof MovingAverage>;
 
 /**
  * Most averages one averages.updated event carries (about 150 bytes each in JSON): a delivery
@@ -54,8 +55,10 @@ export const MAX_AVERAGES_PER_EVENT = 500;
 
 /**
  * The newest average of each (ticker, window) that one delivery batch of an alerter partition
- * moved: one message for the whole batch, since the broker's cost is per message (one event per
- * average made its publishing most of the alerter's cost under a backlog).
+ * moved: one message for the whole batch (several past MAX_AVERAGES_PER_EVENT), since the
+ * broker's cost is per message (one event per average made its publishing most of the alerter's
+ * cost under a backlog). Consumers keep the newest average of each (ticker, window) by market
+ * time, so a repeat or an older average changes nothing.
  */
 export const AveragesUpdated = z.object({
   averages: z.array(MovingAverage).min(1).max(MAX_AVERAGES_PER_EVENT),

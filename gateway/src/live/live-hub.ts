@@ -1,11 +1,13 @@
 /**
  * In-process fan-out of the live queue (DESIGN.md §5): one AMQP consumer per gateway process
- * hands each event to the hub, which looks up the one topic the event belongs to (a ticker's
- * prices or averages, a user's alerts or deliveries) and hands it to that topic's subscribers
- * only: an event nobody asked for costs one map lookup, whatever the number of connections.
+ * hands each event to the hub, which looks up the topic the event belongs to (a ticker's
+ * prices, a user's alerts or deliveries; an averages.updated has one per average: its ticker's
+ * averages) and hands it to that topic's subscribers only: an event nobody asked for costs one
+ * map lookup per topic, whatever the number of connections.
  * The event is executed and serialized once per distinct subscription document among them
  * (shared-execution.ts), and each subscriber gets those bytes under its own operation id.
- * One span per event (with the subscriber and execution counts), not one per client.
+ * One span per topic an event reaches (with the subscriber and execution counts), not one per
+ * client.
  *
  * While a ticker's prices or averages have subscribers the hub holds an interest lease on it,
  * renewed on a timer, so an unwatched ticker is collected for as long as someone looks at it;
