@@ -59,6 +59,12 @@ describe('NewestAverages', () => {
     expect(new Set(events.map((e) => e.id)).size).to.equal(2);
   });
 
+  it('publishes a longer window alone when the shorter ones were not warm', () => {
+    const newest = new NewestAverages();
+    newest.add('AAPL', [average(15, 40)], '2026-10-05T14:30:00.000Z');
+    expect(newest.events()[0]?.data.averages.map((a) => a.windowMinutes)).to.deep.equal([15]);
+  });
+
   it('has nothing to publish when no window was warm', () => {
     const newest = new NewestAverages();
     newest.add('AAPL', [], '2026-10-05T14:30:00.000Z');

@@ -24,14 +24,9 @@ import { AVERAGE_WINDOWS } from './signals.ts';
 
 type AveragesEvent = Event<typeof EventType.averagesUpdated>;
 
-interface Newest {
-  readonly average: WindowAverage;
-  readonly marketTime: string;
-}
-
 export class NewestAverages {
   /** Per ticker, the newest average of each window (position as AVERAGE_WINDOWS). */
-  readonly #byTicker = new Map<string, (Newest | undefined)[]>();
+  readonly #byTicker = new Map<string, MovingAverage[]>();
 
   /** A quote's warm windows' averages; quotes of a ticker come in increasing market time. */
   add(ticker: string, averages: readonly WindowAverage[], marketTime: string): void {
@@ -41,28 +36,22 @@ export class NewestAverages {
       windows = [];
       this.#byTicker.set(ticker, windows);
     }
-    for (const average of averages) {
-      windows[AVERAGE_WINDOWS.indexOf(average.windowMinutes)] = { average, marketTime };
+    for (const { windowMinutes, average, previousAverage, sampleCount } of averages) {
+      windows[AVERAGE_WINDOWS.indexOf(windowMinutes)] = {
+        ticker,
+        windowMinutes,
+        average,
+        previousAverage,
+        sampleCount,
+        marketTime,
+      };
     }
   }
 
   /** The newest average of each (ticker, window), in as few events as the cap allows. */
   events(): AveragesEvent[] {
-    const averages: MovingAverage[] = [];
-    for (const [ticker, windows] of this.#byTicker) {
-      for (const newest of windows) {
-        if (!newest) continue;
-        const { windowMinutes, average, previousAverage, sampleCount } = newest.average;
-        averages.push({
-          ticker,
-          windowMinutes,
-          average,
-          previousAverage,
-          sampleCount,
-          marketTime: newest.marketTime,
-        });
-      }
-    }
+    // A window never warm in this batch is a hole in its ticker's array: flat() skips it.
+    const averages = [...this.#byTicker.values()].flat();
     const events: AveragesEvent[] = [];
     for (let at = 0; at < averages.length; at += MAX_AVERAGES_PER_EVENT) {
       events.push(averagesUpdated(averages.slice(at, at + MAX_AVERAGES_PER_EVENT)));
